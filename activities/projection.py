@@ -1,0 +1,25 @@
+"""Projection of accepted case events into the read model and timeline."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio import activity
+
+from services.cases.projection import record_case_events
+from services.cases.steps import CaseEventBatch
+from services.db import transaction
+
+
+class ProjectionActivities:
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+
+    @activity.defn(name="project_case_events")
+    def project_case_events(self, batch: CaseEventBatch) -> int:
+        """One transaction; safe to repeat (idempotent on case and sequence number)."""
+        with transaction(self._session_factory) as session:
+            added = record_case_events(session=session, case=batch.case, events=batch.events)
+        activity.logger.info(
+            "case events projected", extra={"added": added, "version": batch.case.version}
+        )
+        return added

@@ -1,0 +1,121 @@
+"""RFC 9457 problem details: the one place errors become HTTP responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from services.cases.errors import DomainError
+
+log = structlog.stdlib.get_logger(__name__)
+PROBLEM_JSON = "application/problem+json"
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    errors: list[FieldError] = []
+
+
+def problem_response(
+    status_code: int, code: str, detail: str, errors: list[FieldError] | None = None
+) -> JSONResponse:
+    body = Problem(
+        type=f"/problems/{code.replace('_', '-')}",
+        title=code.replace("_", " ").capitalize(),
+        status=status_code,
+        detail=detail,
+        code=code,
+        errors=errors or [],
+    )
+    return JSONResponse(body.model_dump(), status_code=status_code, media_type=PROBLEM_JSON)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(WorkflowUpdateFailedError, _step_failed)
+    app.add_exception_handler(RPCError, _temporal_unavailable)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+def _field_path(location: tuple[Any, ...]) -> str:
+    # Drop "body"/"query"/"path" and pydantic's union tags so the path reads as the client wrote it.
+    parts = [str(part) for part in location[1:] if not _is_union_tag(part)]
+    return ".".join(parts) or str(location[0])
+
+
+def _is_union_tag(part: Any) -> bool:
+    return isinstance(part, str) and (part.startswith(("function-", "tagged-union")) or "[" in part)
+
+
+async def _invalid_request(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        FieldError(field=_field_path(tuple(error["loc"])), message=error["msg"])
+        for error in exc.errors()
+    ]
+    detail = "; ".join(f"{error.field}: {error.message}" for error in errors)
+    return problem_response(
+        status.HTTP_422_UNPROCESSABLE_CONTENT, "validation_error", detail, errors
+    )
+
+
+async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    errors = [FieldError(field=exc.field, message=exc.message)] if exc.field else []
+    return problem_response(exc.status, exc.code, exc.message, errors)
+
+
+async def _step_failed(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, WorkflowUpdateFailedError)
+    cause = exc.cause
+    if isinstance(cause, ApplicationError) and cause.details:
+        info = cause.details[0] if isinstance(cause.details[0], dict) else {}
+        field = info.get("field")
+        errors = [FieldError(field=field, message=cause.message)] if field else []
+        return problem_response(
+            int(info.get("status", 409)),
+            str(info.get("code", "step_rejected")),
+            cause.message,
+            errors,
+        )
+    log.error("step failed unexpectedly", exc_info=exc)
+    return problem_response(500, "step_failed", "the step could not be applied")
+
+
+async def _temporal_unavailable(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RPCError)
+    if exc.status is RPCStatusCode.NOT_FOUND:
+        return problem_response(404, "case_not_found", "no such case")
+    log.warning("temporal call failed", status=exc.status.name, error=exc.message)
+    return problem_response(503, "engine_unavailable", "the case engine is unavailable; retry")
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    return problem_response(exc.status_code, code, str(exc.detail))
+
+
+async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    log.error("unhandled error", exc_info=exc)
+    return problem_response(500, "internal_error", "unexpected error; it has been logged")

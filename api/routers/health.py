@@ -1,0 +1,50 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from api.deps import SessionDep, TemporalDep
+from api.problems import problem_response
+
+router = APIRouter(tags=["health"])
+READY_TIMEOUT_S = 3.0
+
+
+@router.get("/health")
+async def health() -> dict[str, str]:
+    """The process is up (it says nothing of its dependencies)."""
+    return {"status": "ok"}
+
+
+@router.get("/ready", responses={503: {"description": "A dependency is unreachable"}})
+async def ready(temporal: TemporalDep, session: SessionDep) -> JSONResponse:
+    """Temporal and the database both answer."""
+    checks = {
+        "temporal": await _temporal_ok(temporal),
+        "database": await run_in_threadpool(_database_ok, session),
+    }
+    if all(checks.values()):
+        return JSONResponse({"status": "ready", "checks": checks})
+    down = ", ".join(name for name, ok in checks.items() if not ok)
+    return problem_response(503, "not_ready", f"unreachable: {down}")
+
+
+async def _temporal_ok(temporal: TemporalDep) -> bool:
+    try:
+        return await asyncio.wait_for(temporal.service_client.check_health(), READY_TIMEOUT_S)
+    except Exception:
+        return False
+
+
+def _database_ok(session: SessionDep) -> bool:
+    try:
+        session.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        return False

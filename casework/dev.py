@@ -1,0 +1,106 @@
+"""``casework dev``: the whole service on one machine, with Temporal's dev server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import structlog
+from temporalio.client import Client
+
+from casework.binaries import find_binary
+from casework.processes import run_worker, serve_api, stop_on_signals
+from casework.settings import Settings
+from services.migrate import upgrade_database
+from workflows.search_attributes import dev_server_flags
+
+log = structlog.stdlib.get_logger(__name__)
+SERVER_START_TIMEOUT_S = 60
+
+
+async def run_dev(settings: Settings) -> None:
+    upgrade_database(settings.database_url)
+    log.info("database ready", url=_without_password(settings.database_url))
+    stop = stop_on_signals()
+    async with _temporal_server(settings):
+        api = asyncio.create_task(serve_api(settings, stop))
+        worker = asyncio.create_task(run_worker(settings, stop))
+        log.info(
+            "casework is up",
+            api=f"http://{settings.api_host}:{settings.api_port}",
+            docs=f"http://{settings.api_host}:{settings.api_port}/docs",
+            temporal=settings.temporal_address,
+        )
+        await asyncio.wait({api, worker}, return_when=asyncio.FIRST_EXCEPTION)
+        stop.set()
+        await asyncio.gather(api, worker)
+    log.info("casework stopped")
+
+
+@contextlib.asynccontextmanager
+async def _temporal_server(settings: Settings) -> AsyncIterator[None]:
+    if await _reachable(settings.temporal_address, settings.temporal_namespace):
+        log.info("using the Temporal server already running", address=settings.temporal_address)
+        yield
+        return
+    binary = find_binary("temporal")
+    host, _, port = settings.temporal_address.rpartition(":")
+    settings.temporal_dev_db.parent.mkdir(parents=True, exist_ok=True)
+    command = [
+        binary, "server", "start-dev",
+        "--db-filename", str(settings.temporal_dev_db),
+        "--ip", host or "127.0.0.1",
+        "--port", port,
+        "--ui-port", str(settings.temporal_ui_port),
+        "--namespace", settings.temporal_namespace,
+        "--log-level", "warn",
+        *dev_server_flags(),
+    ]  # fmt: skip
+    server = await asyncio.create_subprocess_exec(
+        *command, stdin=asyncio.subprocess.DEVNULL, start_new_session=True
+    )
+    try:
+        await _wait_until_reachable(settings, server)
+        log.info(
+            "Temporal dev server started",
+            address=settings.temporal_address,
+            ui=f"http://{host or '127.0.0.1'}:{settings.temporal_ui_port}",
+            database=str(settings.temporal_dev_db),
+        )
+        yield
+    finally:
+        server.terminate()
+        try:
+            await asyncio.wait_for(server.wait(), 15)
+        except TimeoutError:
+            server.kill()
+            await server.wait()
+
+
+async def _wait_until_reachable(settings: Settings, server: asyncio.subprocess.Process) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + SERVER_START_TIMEOUT_S
+    while loop.time() < deadline:
+        if server.returncode is not None:
+            raise SystemExit(f"Temporal dev server exited with code {server.returncode}")
+        if await _reachable(settings.temporal_address, settings.temporal_namespace):
+            return
+        await asyncio.sleep(0.25)
+    raise SystemExit("Temporal dev server did not start in time")
+
+
+async def _reachable(address: str, namespace: str) -> bool:
+    try:
+        client = await asyncio.wait_for(Client.connect(address, namespace=namespace), 2)
+        return await asyncio.wait_for(client.service_client.check_health(), 2)
+    except Exception:
+        return False
+
+
+def _without_password(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if "@" not in rest:
+        return url
+    credentials, _, host = rest.rpartition("@")
+    return f"{scheme}{sep}{credentials.split(':')[0]}:***@{host}"

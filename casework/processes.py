@@ -1,0 +1,89 @@
+"""The long-running processes (API, worker) and how they start and stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import structlog
+import uvicorn
+
+from api.app import create_app
+from casework.settings import Settings
+from casework.temporal import build_worker, connect
+from services.db import make_engine, make_session_factory
+
+log = structlog.stdlib.get_logger(__name__)
+ACTIVITY_THREADS = 16
+
+
+class _ApiServer(uvicorn.Server):
+    """uvicorn without its own signal handling: the caller owns shutdown."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def stop_on_signals() -> asyncio.Event:
+    """An event set by the first SIGINT/SIGTERM; a second one exits at once."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def on_signal(signum: int) -> None:
+        if stop.is_set():
+            raise SystemExit(128 + signum)
+        log.info("stopping", signal=signal.Signals(signum).name)
+        stop.set()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, on_signal, signum)
+    return stop
+
+
+async def serve_api(settings: Settings, stop: asyncio.Event) -> None:
+    config = uvicorn.Config(
+        create_app(settings),
+        host=settings.api_host,
+        port=settings.api_port,
+        log_config=None,
+        timeout_graceful_shutdown=20,
+    )
+    server = _ApiServer(config)
+    serving = asyncio.create_task(server.serve())
+    await _first_of(serving, stop)
+    server.should_exit = True
+    await serving
+    if not server.started:
+        raise SystemExit(f"API could not listen on {settings.api_host}:{settings.api_port}")
+
+
+async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
+    engine = make_engine(settings.database_url)
+    client = await connect(settings)
+    with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
+        worker = build_worker(
+            client,
+            task_queue=settings.temporal_task_queue,
+            session_factory=make_session_factory(engine),
+            activity_executor=executor,
+        )
+        log.info("worker polling", task_queue=settings.temporal_task_queue)
+        running = asyncio.create_task(worker.run())
+        await _first_of(running, stop)
+        # In-flight activities finish (or are retried elsewhere after their timeout).
+        await worker.shutdown()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+    engine.dispose()
+
+
+async def _first_of(task: asyncio.Task[None], stop: asyncio.Event) -> None:
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if task.done() and task.exception() is not None:
+        raise task.exception()  # type: ignore[misc]

@@ -1,0 +1,55 @@
+"""The one typed settings object, read from the environment once at start-up."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+VAR_DIR = Path("var")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    database_url: str = Field(
+        default=f"sqlite:///{VAR_DIR}/casework.db",
+        description="SQLAlchemy URL: sqlite:///FILE or postgresql+psycopg://USER@HOST/DB",
+    )
+    temporal_address: str = Field(default="127.0.0.1:7233", description="Temporal frontend")
+    temporal_namespace: str = Field(default="default", description="Temporal namespace")
+    temporal_task_queue: str = Field(default="casework", description="Task queue of the worker")
+    temporal_ui_port: int = Field(default=8233, description="Web UI port of the dev server")
+    temporal_dev_db: Path = Field(
+        default=VAR_DIR / "temporal.db", description="Dev server's persistent database file"
+    )
+    log_format: Literal["auto", "console", "json"] = Field(
+        default="auto", description="auto: console on a terminal, JSON lines otherwise"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    centre_id: str = Field(default="county-centre", description="Centre of this deployment")
+    centre_timezone: str = Field(default="Asia/Shanghai", description="Local time of the centre")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, url: str) -> str:
+        if url.startswith(("postgresql://", "postgres://")):
+            return "postgresql+psycopg://" + url.split("://", 1)[1]
+        if not url.startswith(("sqlite://", "postgresql+psycopg://")):
+            raise ValueError("DATABASE_URL must be sqlite:///FILE or postgresql+psycopg://…")
+        return url
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,72 @@
+"""Temporal client and worker wiring."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import structlog
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio import activity
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import (
+    ActivityInboundInterceptor,
+    ExecuteActivityInput,
+    Interceptor,
+    Worker,
+)
+
+from activities.projection import ProjectionActivities
+from casework.settings import Settings
+from workflows.case import CaseWorkflow
+from workflows.ids import case_id_from_workflow_id
+
+WORKFLOWS = [CaseWorkflow]
+
+
+async def connect(settings: Settings) -> Client:
+    return await Client.connect(
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=pydantic_data_converter,
+    )
+
+
+def build_worker(
+    client: Client,
+    *,
+    task_queue: str,
+    session_factory: sessionmaker[Session],
+    activity_executor: ThreadPoolExecutor,
+) -> Worker:
+    projection = ProjectionActivities(session_factory)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=[projection.project_case_events],
+        activity_executor=activity_executor,
+        interceptors=[LogContextInterceptor()],
+    )
+
+
+class LogContextInterceptor(Interceptor):
+    """Binds workflow_id and case_id to every log line written while an activity runs."""
+
+    def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
+        return _ActivityLogContext(next)
+
+
+class _ActivityLogContext(ActivityInboundInterceptor):
+    async def execute_activity(self, input: ExecuteActivityInput) -> Any:
+        info = activity.info()
+        context = {
+            "workflow_id": info.workflow_id,
+            "case_id": case_id_from_workflow_id(info.workflow_id or ""),
+            "activity": info.activity_type,
+            "attempt": info.attempt,
+        }
+        # The SDK copies this context into the thread that runs a sync activity.
+        with structlog.contextvars.bound_contextvars(**context):
+            return await super().execute_activity(input)

@@ -1,0 +1,29 @@
+"""Domain errors: what was wrong with a step, in words a caller can act on."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of the errors the API turns into problem details."""
+
+    status = 400
+    code = "domain_error"
+
+    def __init__(self, message: str, *, field: str | None = None, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code:
+            self.code = code
+
+
+class StepRejected(DomainError):
+    """The step does not fit the case as it stands now; nothing was changed."""
+
+    status = 409
+    code = "step_rejected"
+
+
+class CaseNotFound(DomainError):
+    status = 404
+    code = "case_not_found"

@@ -1,0 +1,112 @@
+"""The case file: pure domain values, no I/O. Workflows hold one; the read model stores it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from services.cases.identity import normalize_national_id, normalize_phone
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+NationalId = Annotated[str, AfterValidator(normalize_national_id)]
+Phone = Annotated[str, AfterValidator(normalize_phone)]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ClaimantCategory(StrEnum):
+    VETERAN = "veteran"
+    MILITARY_FAMILY = "military_family"
+    MARTYR_FAMILY = "martyr_family"
+
+
+class Need(StrEnum):
+    TRAINING = "training"
+    JOB_REFERRAL = "job_referral"
+    STARTUP_AID = "startup_aid"
+    FEE_RELIEF = "fee_relief"
+    LEGAL_AID = "legal_aid"
+
+
+class Stage(StrEnum):
+    INTAKE = "intake"
+    ASSESSMENT = "assessment"
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+class Role(StrEnum):
+    STAFF = "staff"
+    LAWYER = "lawyer"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+    SYSTEM = "system"
+
+
+class CaseOutcome(StrEnum):
+    PLACED = "placed"
+    TRAINED = "trained"
+    FUNDED = "funded"
+    RELIEF_GRANTED = "relief_granted"
+    RIGHTS_RESTORED = "rights_restored"
+    SERVED = "served"
+    NOT_ELIGIBLE = "not_eligible"
+    WITHDRAWN = "withdrawn"
+    UNREACHABLE = "unreachable"
+    NO_REMEDY = "no_remedy"
+
+
+class Relation(StrEnum):
+    SPOUSE = "spouse"
+    PARENT = "parent"
+    CHILD = "child"
+    SIBLING = "sibling"
+    OTHER = "other"
+
+
+class Actor(Frozen):
+    """Who did a step: always taken from the caller's identity, never from a request body."""
+
+    id: ShortText
+    role: Role
+
+
+class HouseholdMember(Frozen):
+    name: ShortText
+    relation: Relation
+
+
+class Claimant(Frozen):
+    name: ShortText = Field(examples=["Li Wei"])
+    category: ClaimantCategory
+    national_id: NationalId | None = Field(default=None, examples=["11010519491231002X"])
+    phone: Phone | None = Field(default=None, examples=["13800138000"])
+    address: LongText | None = None
+    household: list[HouseholdMember] = Field(default_factory=list, max_length=30)
+    situation: LongText | None = None
+
+
+class CaseFile(Frozen):
+    """A case as it stands after its last accepted step (``version`` is that step's seq)."""
+
+    id: str
+    version: int
+    stage: Stage
+    claimant: Claimant
+    needs: list[Need]
+    centre: str
+    intake_by: str
+    priority: bool
+    summary: str | None = None
+    opened_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None = None
+    outcome: CaseOutcome | None = None
+    close_reason: str | None = None

@@ -1,0 +1,83 @@
+"""The one writer of the read model: appends accepted events and refreshes the case row."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.cases.model import CaseFile
+from services.cases.records import CaseEventRecord, CaseRecord
+from services.cases.steps import CaseEvent
+from services.cases.timeline import GENESIS_HASH, canonical_event, chain_hash
+
+
+class TimelineGap(Exception):
+    """Events arrived with a hole in the sequence: projecting them would lose a step."""
+
+
+def record_case_events(*, session: Session, case: CaseFile, events: Sequence[CaseEvent]) -> int:
+    """Project ``events`` and ``case`` (the state after them); return how many were new.
+
+    Idempotent on (case, seq): events already recorded are skipped and an older
+    snapshot never overwrites a newer one, so retries and replays change nothing.
+    """
+    _upsert_case_row(session, case)
+    last = session.execute(
+        select(CaseEventRecord.seq, CaseEventRecord.hash)
+        .where(CaseEventRecord.case_id == case.id)
+        .order_by(CaseEventRecord.seq.desc())
+        .limit(1)
+    ).first()
+    last_seq, prev_hash = (last.seq, last.hash) if last else (0, GENESIS_HASH)
+    added = 0
+    for event in sorted(events, key=lambda e: e.seq):
+        if event.seq <= last_seq:
+            continue
+        if event.seq != last_seq + 1:
+            raise TimelineGap(f"case {case.id}: expected seq {last_seq + 1}, got {event.seq}")
+        row = _event_row(event, prev_hash)
+        session.add(row)
+        last_seq, prev_hash = event.seq, row.hash
+        added += 1
+    session.flush()
+    return added
+
+
+def _event_row(event: CaseEvent, prev_hash: str) -> CaseEventRecord:
+    fields = {
+        "case_id": event.case_id,
+        "seq": event.seq,
+        "type": event.type,
+        "actor": event.actor.id,
+        "role": event.actor.role.value,
+        "at": event.at,
+        "payload": event.step.model_dump(mode="json"),
+    }
+    digest = chain_hash(prev_hash, canonical_event(**fields))
+    return CaseEventRecord(**fields, prev_hash=prev_hash, hash=digest)
+
+
+def _upsert_case_row(session: Session, case: CaseFile) -> None:
+    row = session.get(CaseRecord, case.id, with_for_update=True)
+    if row is None:
+        row = CaseRecord(id=case.id, version=0)
+        session.add(row)
+    if row.version >= case.version:
+        return
+    row.version = case.version
+    row.stage = case.stage.value
+    row.category = case.claimant.category.value
+    row.needs = [need.value for need in case.needs]
+    row.centre = case.centre
+    row.intake_by = case.intake_by
+    row.priority = case.priority
+    row.claimant_name = case.claimant.name
+    row.summary = case.summary
+    row.outcome = case.outcome.value if case.outcome else None
+    row.opened_at = case.opened_at
+    row.updated_at = case.updated_at
+    row.closed_at = case.closed_at
+    row.document = case.model_dump(mode="json")
+    session.flush()

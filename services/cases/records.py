@@ -1,0 +1,61 @@
+"""Tables of the case read model and the append-only case timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.db import Base, UtcDateTime
+
+
+class CaseRecord(Base):
+    """Latest projected state of a case, with the columns that lists filter on.
+
+    The table is ``cases`` rather than the house's singular form: ``case`` is an SQL
+    keyword.
+    """
+
+    __tablename__ = "cases"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str] = mapped_column(String(20))
+    needs: Mapped[list[str]] = mapped_column(JSON)
+    centre: Mapped[str] = mapped_column(String(100))
+    intake_by: Mapped[str] = mapped_column(String(100))
+    priority: Mapped[bool] = mapped_column(Boolean)
+    claimant_name: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(String(30))
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    __table_args__ = (
+        Index("ix_cases_opened_at_id", "opened_at", "id"),
+        Index("ix_cases_stage_opened_at", "stage", "opened_at"),
+        Index("ix_cases_centre_opened_at", "centre", "opened_at"),
+    )
+
+
+class CaseEventRecord(Base):
+    """One accepted step. Rows are only ever inserted; ``hash`` chains them per case."""
+
+    __tablename__ = "case_event"
+
+    case_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("cases.id", ondelete="RESTRICT"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    type: Mapped[str] = mapped_column(String(50))
+    actor: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

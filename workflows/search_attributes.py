@@ -1,0 +1,39 @@
+"""Search attributes that let operators find cases in the Temporal CLI and UI (no PII)."""
+
+from __future__ import annotations
+
+from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
+
+CASE_STAGE = SearchAttributeKey.for_keyword("CaseStage")
+CASE_CATEGORY = SearchAttributeKey.for_keyword("CaseCategory")
+CASE_NEEDS = SearchAttributeKey.for_keyword_list("CaseNeeds")
+CASE_CENTRE = SearchAttributeKey.for_keyword("CaseCentre")
+CASE_LAWYER = SearchAttributeKey.for_keyword("CaseLawyer")
+
+ALL_KEYS = (CASE_STAGE, CASE_CATEGORY, CASE_NEEDS, CASE_CENTRE, CASE_LAWYER)
+
+
+def dev_server_flags() -> list[str]:
+    """``--search-attribute`` flags that register every key on a dev server."""
+    kinds = {CASE_NEEDS.name: "KeywordList"}
+    flags: list[str] = []
+    for key in ALL_KEYS:
+        flags += ["--search-attribute", f"{key.name}={kinds.get(key.name, 'Keyword')}"]
+    return flags
+
+
+def pairs_of(
+    *, stage: str, category: str, needs: list[str], centre: str, lawyer: str | None
+) -> list[SearchAttributePair]:
+    pairs: list[SearchAttributePair] = [
+        CASE_STAGE.value_set(stage),
+        CASE_CATEGORY.value_set(category),
+        CASE_NEEDS.value_set(needs),
+        CASE_CENTRE.value_set(centre),
+    ]
+    if lawyer:
+        pairs.append(CASE_LAWYER.value_set(lawyer))
+    return pairs
+
+
+__all__ = ["ALL_KEYS", "TypedSearchAttributes", "dev_server_flags", "pairs_of"]
