@@ -8,6 +8,8 @@ from typing import Any
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import (
@@ -21,6 +23,7 @@ from activities.projection import ProjectionActivities
 from casework.settings import Settings
 from workflows.case import CaseWorkflow
 from workflows.ids import case_id_from_workflow_id
+from workflows.search_attributes import ALL_KEYS
 
 WORKFLOWS = [CaseWorkflow]
 
@@ -30,6 +33,18 @@ async def connect(settings: Settings) -> Client:
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=pydantic_data_converter,
+    )
+
+
+async def register_search_attributes(client: Client, namespace: str) -> None:
+    """Register the case search attributes on servers started without them (idempotent)."""
+    await client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=namespace,
+            search_attributes={
+                key.name: IndexedValueType.ValueType(key.indexed_value_type) for key in ALL_KEYS
+            },
+        )
     )
 
 

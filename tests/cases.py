@@ -1,0 +1,48 @@
+"""Helpers that drive a case workflow in tests the way the API does."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from temporalio.client import Client, WorkflowHandle
+
+from services.cases.model import Actor, CaseFile, Claimant, ClaimantCategory, Need, Role
+from services.cases.steps import OpenCase, Step
+from workflows.case import CaseWorkflow
+from workflows.case_contract import CaseStart, StepRequest
+from workflows.ids import case_workflow_id
+
+STAFF = Actor(id="staff-1", role=Role.STAFF)
+
+
+def intake(**overrides: Any) -> OpenCase:
+    fields: dict[str, Any] = {
+        "claimant": Claimant(name="Li Wei", category=ClaimantCategory.VETERAN),
+        "needs": [Need.JOB_REFERRAL],
+        "centre": "test-centre",
+    }
+    fields.update(overrides)
+    return OpenCase(**fields)
+
+
+async def open_case(
+    client: Client, task_queue: str, step: OpenCase | None = None, actor: Actor = STAFF
+) -> tuple[WorkflowHandle[CaseWorkflow, None], CaseFile]:
+    case_id = str(uuid.uuid4())
+    handle = await client.start_workflow(
+        CaseWorkflow.run,
+        CaseStart(case_id=case_id),
+        id=case_workflow_id(case_id),
+        task_queue=task_queue,
+    )
+    case = await handle.execute_update(
+        CaseWorkflow.apply_step, StepRequest(step=step or intake(), actor=actor)
+    )
+    return handle, case
+
+
+async def take(
+    handle: WorkflowHandle[CaseWorkflow, None], step: Step, actor: Actor = STAFF
+) -> CaseFile:
+    return await handle.execute_update(CaseWorkflow.apply_step, StepRequest(step=step, actor=actor))

@@ -1,0 +1,117 @@
+"""Shared fixtures: real databases (SQLite, PostgreSQL) and a real Temporal test server."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from casework.binaries import find_binary
+from casework.temporal import build_worker, register_search_attributes
+from services.db import make_engine, make_session_factory
+from services.migrate import upgrade_database
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param(
+        "postgresql",
+        id="postgresql",
+        marks=pytest.mark.skipif(
+            not PG_URL, reason="TEST_DATABASE_URL is not set: PostgreSQL leg skipped"
+        ),
+    ),
+]
+
+
+def _fresh_postgres_database(base_url: str) -> tuple[str, Engine, str]:
+    """A new, empty database on the server of ``base_url``; dropped by the caller."""
+    url = make_url(base_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    name = f"casework_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    return url.set(database=name).render_as_string(hide_password=False), admin, name
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """A migrated database of each backend, shared by the session's tests."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'casework.db'}"
+        upgrade_database(url)
+        yield url
+        return
+    assert PG_URL
+    url, admin, name = _fresh_postgres_database(PG_URL)
+    upgrade_database(url)
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return make_session_factory(engine)
+
+
+@pytest.fixture(scope="session")
+def sqlite_session_factory(tmp_path_factory: pytest.TempPathFactory) -> sessionmaker[Session]:
+    """A SQLite read model for workflow tests, which are about orchestration."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('wf') / 'casework.db'}"
+    upgrade_database(url)
+    return make_session_factory(make_engine(url))
+
+
+@pytest.fixture(scope="session")
+async def workflow_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=find_binary("temporal-test-server"),
+        data_converter=pydantic_data_converter,
+    )
+    await register_search_attributes(env.client, env.client.namespace)
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture
+async def case_worker(
+    workflow_env: WorkflowEnvironment, sqlite_session_factory: sessionmaker[Session]
+) -> AsyncIterator[Worker]:
+    """A real worker on its own task queue, projecting into SQLite."""
+    with ThreadPoolExecutor(max_workers=4) as executor:
+        worker = build_worker(
+            workflow_env.client,
+            task_queue=f"test-{uuid.uuid4()}",
+            session_factory=sqlite_session_factory,
+            activity_executor=executor,
+        )
+        async with worker:
+            yield worker
+
+
+@pytest.fixture
+def temporal_client(workflow_env: WorkflowEnvironment) -> Client:
+    return workflow_env.client
+
+
+ROOT = Path(__file__).resolve().parent.parent

@@ -1,0 +1,130 @@
+"""Real processes for end-to-end tests: Temporal dev server, worker and API, on free ports."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from casework.binaries import find_binary
+from workflows.search_attributes import dev_server_flags
+
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Stack:
+    """Settings shared by the processes of one stack, and the processes themselves."""
+
+    workdir: Path
+    database_url: str
+    temporal_port: int = field(default_factory=free_port)
+    ui_port: int = field(default_factory=free_port)
+    api_port: int = field(default_factory=free_port)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @property
+    def temporal_address(self) -> str:
+        return f"127.0.0.1:{self.temporal_port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "TEMPORAL_ADDRESS": self.temporal_address,
+            "TEMPORAL_NAMESPACE": "default",
+            "TEMPORAL_TASK_QUEUE": "casework-e2e",
+            "TEMPORAL_UI_PORT": str(self.ui_port),
+            "TEMPORAL_DEV_DB": str(self.workdir / "temporal.db"),
+            "API_PORT": str(self.api_port),
+            "LOG_FORMAT": "json",
+        }
+
+    def start(self, name: str, *command: str) -> subprocess.Popen[bytes]:
+        log = (self.workdir / f"{name}.log").open("ab")
+        process = subprocess.Popen(
+            command, env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir
+        )
+        self.processes[name] = process
+        return process
+
+    def start_temporal(self) -> None:
+        self.start(
+            "temporal",
+            find_binary("temporal"), "server", "start-dev",
+            "--db-filename", str(self.workdir / "temporal.db"),
+            "--ip", "127.0.0.1",
+            "--port", str(self.temporal_port),
+            "--ui-port", str(self.ui_port),
+            "--log-level", "error",
+            *dev_server_flags(),
+        )  # fmt: skip
+        wait_for_port(self.temporal_port)
+
+    def start_worker(self) -> None:
+        self.start("worker", str(BIN / "casework"), "worker")
+
+    def start_api(self) -> None:
+        self.start("api", str(BIN / "casework"), "api")
+        wait_until_ready(self.api_url)
+
+    def migrate(self) -> None:
+        subprocess.run(
+            [str(BIN / "casework"), "db", "upgrade"], env=self.env, check=True, cwd=self.workdir
+        )
+
+    def stop(self, name: str, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+        process = self.processes.pop(name)
+        process.send_signal(sig)
+        try:
+            return process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            return process.wait()
+
+    def stop_all(self) -> None:
+        for name in list(self.processes):
+            self.stop(name)
+
+    def log_of(self, name: str) -> str:
+        return (self.workdir / f"{name}.log").read_text(errors="replace")
+
+
+def wait_for_port(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on port {port}")
+
+
+def wait_until_ready(api_url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{api_url}/ready", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"{api_url} did not become ready")
