@@ -1,0 +1,130 @@
+"""The read model's writer and reads, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.cases import queries, rules
+from services.cases.model import CaseFile, CaseOutcome
+from services.cases.projection import TimelineGap, record_case_events
+from services.cases.records import CaseEventRecord
+from services.cases.steps import CaseEvent, CloseCase, Step
+from services.cases.timeline import GENESIS_HASH, canonical_event, chain_hash
+from services.db import transaction
+from tests.cases import STAFF, intake
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def _events(case_id: str, *steps: Step, start: datetime = T0) -> tuple[CaseFile, list[CaseEvent]]:
+    case: CaseFile | None = None
+    events = []
+    for seq, step in enumerate(steps, start=1):
+        rules.check(case, step)
+        event = CaseEvent(
+            case_id=case_id, seq=seq, at=start + timedelta(minutes=seq), actor=STAFF, step=step
+        )
+        case = rules.evolve(case, event)
+        events.append(event)
+    assert case is not None
+    return case, events
+
+
+def _stored_events(session: Session, case_id: str) -> list[CaseEventRecord]:
+    query = select(CaseEventRecord).where(CaseEventRecord.case_id == case_id)
+    return list(session.scalars(query.order_by(CaseEventRecord.seq)))
+
+
+def test_projecting_twice_records_each_event_once(session_factory: sessionmaker[Session]) -> None:
+    case_id = str(uuid.uuid4())
+    case, events = _events(case_id, intake(), CloseCase(reason="done"))
+
+    with transaction(session_factory) as session:
+        assert record_case_events(session=session, case=case, events=events) == 2
+    with transaction(session_factory) as session:
+        assert record_case_events(session=session, case=case, events=events) == 0
+
+    with session_factory() as session:
+        assert [row.seq for row in _stored_events(session, case_id)] == [1, 2]
+        assert queries.get_case(session=session, case_id=case_id) == case
+
+
+def test_an_older_snapshot_never_overwrites_a_newer_one(
+    session_factory: sessionmaker[Session],
+) -> None:
+    case_id = str(uuid.uuid4())
+    closed, events = _events(case_id, intake(), CloseCase(outcome=CaseOutcome.PLACED, reason="ok"))
+    opened = rules.evolve(None, events[0])
+
+    with transaction(session_factory) as session:
+        record_case_events(session=session, case=closed, events=events)
+    with transaction(session_factory) as session:  # a late retry of the first batch
+        record_case_events(session=session, case=opened, events=events[:1])
+
+    with session_factory() as session:
+        assert queries.get_case(session=session, case_id=case_id) == closed
+
+
+def test_a_gap_in_the_sequence_is_refused_and_nothing_is_written(
+    session_factory: sessionmaker[Session],
+) -> None:
+    case_id = str(uuid.uuid4())
+    case, events = _events(case_id, intake(), CloseCase(reason="done"))
+
+    with pytest.raises(TimelineGap), transaction(session_factory) as session:
+        record_case_events(session=session, case=case, events=events[1:])
+
+    with session_factory() as session:
+        assert queries.get_case(session=session, case_id=case_id) is None
+        count = select(func.count()).select_from(CaseEventRecord)
+        assert session.scalar(count.where(CaseEventRecord.case_id == case_id)) == 0
+
+
+def test_each_event_hash_chains_to_the_previous_one(
+    session_factory: sessionmaker[Session],
+) -> None:
+    case_id = str(uuid.uuid4())
+    case, events = _events(case_id, intake(), CloseCase(reason="done"))
+    with transaction(session_factory) as session:
+        record_case_events(session=session, case=case, events=events)
+
+    with session_factory() as session:
+        rows = _stored_events(session, case_id)
+    prev = GENESIS_HASH
+    for row in rows:
+        canonical = canonical_event(
+            case_id=row.case_id,
+            seq=row.seq,
+            type=row.type,
+            actor=row.actor,
+            role=row.role,
+            at=row.at,
+            payload=row.payload,
+        )
+        assert row.prev_hash == prev
+        assert row.hash == chain_hash(prev, canonical)
+        prev = row.hash
+    assert rows[0].at == events[0].at  # timestamps come back as the same UTC instant
+
+
+def test_list_pages_newest_first_by_opening_time(session_factory: sessionmaker[Session]) -> None:
+    base = datetime(2031, 1, 1, tzinfo=UTC)  # later than anything else in the shared database
+    ids = []
+    for day in range(3):
+        case_id = str(uuid.uuid4())
+        case, events = _events(case_id, intake(), start=base + timedelta(days=day))
+        with transaction(session_factory) as session:
+            record_case_events(session=session, case=case, events=events)
+        ids.append(case_id)
+
+    with session_factory() as session:
+        first = queries.list_cases(session=session, limit=2)
+        second = queries.list_cases(session=session, limit=1, cursor=first.next_cursor)
+
+    assert [item.id for item in first.items] == [ids[2], ids[1]]
+    assert [item.id for item in second.items] == [ids[0]]
