@@ -35,6 +35,6 @@ async def test_close_records_outcome_and_second_close_is_rejected(
 
     with pytest.raises(WorkflowUpdateFailedError) as rejected:
         await take(handle, CloseCase(reason="again"))
-    assert "already closed" in str(rejected.value.cause)
+    assert rejected.value.cause.details[0]["code"] == "wrong_stage"  # type: ignore[attr-defined]
     assert (await handle.query(CaseWorkflow.case)) == closed
     assert len(await handle.query(CaseWorkflow.history)) == 2

@@ -25,7 +25,7 @@ def _events(case_id: str, *steps: Step, start: datetime = T0) -> tuple[CaseFile,
     case: CaseFile | None = None
     events = []
     for seq, step in enumerate(steps, start=1):
-        rules.check(case, step)
+        rules.check(case, step, actor=STAFF)
         event = CaseEvent(
             case_id=case_id, seq=seq, at=start + timedelta(minutes=seq), actor=STAFF, step=step
         )
@@ -103,6 +103,7 @@ def test_each_event_hash_chains_to_the_previous_one(
             type=row.type,
             actor=row.actor,
             role=row.role,
+            target=row.target,
             at=row.at,
             payload=row.payload,
         )

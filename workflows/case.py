@@ -1,26 +1,36 @@
-"""One long-lived workflow per case: it accepts steps, keeps the case, projects it."""
+"""One long-lived workflow per case: it accepts steps, keeps the case, projects it, and
+runs what the case does on its own (follow-up clocks, one child per legal matter)."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
+from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from services.cases import rules
     from services.cases.errors import StepRejected
-    from services.cases.model import CaseFile
-    from services.cases.steps import CaseEvent, CaseEventBatch
+    from services.cases.model import CaseFile, Stage
+    from services.cases.progress import Task, open_tasks
+    from services.cases.steps import SYSTEM_ACTOR, CaseEvent, CaseEventBatch
+    from services.legal.model import OPEN_MATTER
+    from services.placement.model import FollowUp, FollowUpDue, FollowUpStatus
+    from services.placement.rules import follow_up_due_at
     from workflows import search_attributes
     from workflows.case_contract import (
         APPLY_STEP,
         CASE_WORKFLOW,
         CarriedCase,
         CaseStart,
+        MatterSnapshot,
         StepRequest,
     )
+    from workflows.ids import legal_matter_workflow_id
+    from workflows.legal_matter import LegalMatterWorkflow
 
 PROJECTION_TIMEOUT = timedelta(seconds=30)
 # Retries never stop: a step the workflow accepted must reach the read model.
@@ -38,18 +48,26 @@ class CaseWorkflow:
         self._case: CaseFile | None = carried.case if carried else None
         self._events: list[CaseEvent] = list(carried.events) if carried else []
         self._projected_seq = carried.projected_seq if carried else 0
+        self._matters_started = set(carried.matters_started) if carried else set()
+        self._matters_to_sync = set(carried.matters_to_sync) if carried else set()
         self._indexed: list[tuple[str, object]] | None = None
 
     @workflow.run
     async def run(self, start: CaseStart) -> None:
         while True:
-            await workflow.wait_condition(lambda: self._unprojected or self._history_is_long)
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(self._has_work, timeout=self._until_next_clock())
+            self._record_due_follow_ups()
             if self._unprojected:
                 await self._project()
-                continue
-            await workflow.wait_condition(workflow.all_handlers_finished)
-            if not self._unprojected:
-                workflow.continue_as_new(CaseStart(case_id=self._case_id, carried=self._carry()))
+            elif self._matters_to_sync:
+                await self._sync_matters()
+            elif self._history_is_long:
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                if not self._unprojected and not self._matters_to_sync:
+                    workflow.continue_as_new(
+                        CaseStart(case_id=self._case_id, carried=self._carry())
+                    )
 
     @workflow.update(name=APPLY_STEP)
     async def apply_step(self, request: StepRequest) -> CaseFile:
@@ -61,7 +79,7 @@ class CaseWorkflow:
     @apply_step.validator
     def _validate_step(self, request: StepRequest) -> None:
         try:
-            rules.check(self._case, request.step)
+            rules.check(self._case, request.step, actor=request.actor, target=request.target)
         except StepRejected as rejected:
             raise _as_application_error(rejected) from None
 
@@ -73,6 +91,10 @@ class CaseWorkflow:
     def history(self) -> list[CaseEvent]:
         return self._events
 
+    @workflow.query(name="tasks")
+    def tasks(self) -> list[Task]:
+        return open_tasks(self._case) if self._case else []
+
     def _accept(self, request: StepRequest) -> CaseEvent:
         # Checked again: another update may have changed the case since validation.
         self._validate_step(request)
@@ -81,12 +103,46 @@ class CaseWorkflow:
             seq=len(self._events) + 1,
             at=workflow.now(),
             actor=request.actor,
+            target=request.target,
             step=request.step,
         )
+        before = self._case
         self._case = rules.evolve(self._case, event)
         self._events.append(event)
+        self._matters_to_sync |= _changed_matters(before, self._case)
         self._upsert_search_attributes()
         return event
+
+    def _has_work(self) -> bool:
+        return bool(self._unprojected or self._matters_to_sync or self._history_is_long)
+
+    def _until_next_clock(self) -> timedelta | None:
+        due = [follow_up_due_at(f) for _, f in self._scheduled_follow_ups()]
+        if not due:
+            return None
+        return max(min(due) - workflow.now(), timedelta(0))
+
+    def _scheduled_follow_ups(self) -> list[tuple[str, FollowUp]]:
+        if self._case is None or self._case.stage is Stage.CLOSED:
+            return []
+        return [
+            (referral.id, follow_up)
+            for referral in self._case.referrals
+            for follow_up in referral.follow_ups
+            if follow_up.status is FollowUpStatus.SCHEDULED
+        ]
+
+    def _record_due_follow_ups(self) -> None:
+        now = workflow.now()
+        for referral_id, follow_up in self._scheduled_follow_ups():
+            if follow_up_due_at(follow_up) <= now:
+                self._accept(
+                    StepRequest(
+                        step=FollowUpDue(day=follow_up.day),
+                        actor=SYSTEM_ACTOR,
+                        target=referral_id,
+                    )
+                )
 
     async def _project(self) -> None:
         assert self._case is not None
@@ -98,6 +154,31 @@ class CaseWorkflow:
             retry_policy=PROJECTION_RETRY,
         )
         self._projected_seq = max(self._projected_seq, batch[-1].seq)
+
+    async def _sync_matters(self) -> None:
+        assert self._case is not None
+        for matter in self._case.legal_matters:
+            if matter.id not in self._matters_to_sync:
+                continue
+            snapshot = MatterSnapshot(
+                case_id=self._case_id,
+                seq=self._case.version,
+                lawyer=self._case.lawyer,
+                matter=matter,
+            )
+            child_id = legal_matter_workflow_id(self._case_id, matter.id)
+            if matter.id in self._matters_started:
+                await workflow.get_external_workflow_handle(child_id).signal("sync", snapshot)
+            else:
+                await workflow.start_child_workflow(
+                    LegalMatterWorkflow.run,
+                    snapshot,
+                    id=child_id,
+                    # A matter outlives a run of its case (continue-as-new) by design.
+                    parent_close_policy=ParentClosePolicy.ABANDON,
+                )
+                self._matters_started.add(matter.id)
+            self._matters_to_sync.discard(matter.id)
 
     @property
     def _unprojected(self) -> list[CaseEvent]:
@@ -112,7 +193,13 @@ class CaseWorkflow:
 
     def _carry(self) -> CarriedCase:
         assert self._case is not None
-        return CarriedCase(case=self._case, events=self._events, projected_seq=self._projected_seq)
+        return CarriedCase(
+            case=self._case,
+            events=self._events,
+            projected_seq=self._projected_seq,
+            matters_started=sorted(self._matters_started),
+            matters_to_sync=sorted(self._matters_to_sync),
+        )
 
     def _upsert_search_attributes(self) -> None:
         case = self._case
@@ -122,13 +209,24 @@ class CaseWorkflow:
             category=case.claimant.category.value,
             needs=[need.value for need in case.needs],
             centre=case.centre,
-            lawyer=None,
+            lawyer=case.lawyer,
         )
         # Only on change: every upsert is an event in the case's history.
         indexed = [(pair.key.name, pair.value) for pair in pairs]
         if indexed != self._indexed:
             workflow.upsert_search_attributes(pairs)
             self._indexed = indexed
+
+
+def _changed_matters(before: CaseFile | None, after: CaseFile) -> set[str]:
+    """Matters whose state the step changed; a new lawyer changes every open one."""
+    old = {matter.id: matter for matter in before.legal_matters} if before else {}
+    lawyer_changed = before is not None and before.lawyer != after.lawyer
+    return {
+        matter.id
+        for matter in after.legal_matters
+        if old.get(matter.id) != matter or (lawyer_changed and matter.status in OPEN_MATTER)
+    }
 
 
 def _as_application_error(rejected: StepRejected) -> ApplicationError:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.cases.model import Actor, CaseFile
 from services.cases.steps import CaseEvent, Step
+from services.legal.model import LegalMatter
 
 CASE_WORKFLOW = "Case"
+LEGAL_MATTER_WORKFLOW = "LegalMatter"
 APPLY_STEP = "apply_step"
 
 
@@ -17,6 +19,8 @@ class CarriedCase(BaseModel):
     case: CaseFile
     events: list[CaseEvent]
     projected_seq: int
+    matters_started: list[str] = Field(default_factory=list)
+    matters_to_sync: list[str] = Field(default_factory=list)
 
 
 class CaseStart(BaseModel):
@@ -27,9 +31,21 @@ class CaseStart(BaseModel):
 
 
 class StepRequest(BaseModel):
-    """One human step; ``actor`` comes from the caller's identity."""
+    """One step; ``actor`` comes from the caller's identity, ``target`` from the URL."""
 
     model_config = ConfigDict(frozen=True)
 
     step: Step
     actor: Actor
+    target: str | None = None
+
+
+class MatterSnapshot(BaseModel):
+    """The case's view of one legal matter after the case event ``seq``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    seq: int
+    lawyer: str | None
+    matter: LegalMatter

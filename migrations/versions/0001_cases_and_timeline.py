@@ -48,6 +48,7 @@ def upgrade() -> None:
         sa.Column("type", sa.String(50), nullable=False),
         sa.Column("actor", sa.String(100), nullable=False),
         sa.Column("role", sa.String(20), nullable=False),
+        sa.Column("target", sa.String(40), nullable=True),
         sa.Column("at", UtcDateTime(), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("prev_hash", sa.String(64), nullable=False),

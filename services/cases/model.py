@@ -4,21 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field
 
-from services.cases.identity import normalize_national_id, normalize_phone
-
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-NationalId = Annotated[str, AfterValidator(normalize_national_id)]
-Phone = Annotated[str, AfterValidator(normalize_phone)]
-
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+from services.legal.model import LegalMatter
+from services.placement.model import Referral
+from services.relief.model import Petition
+from services.startup.model import StartupApplication
+from services.training.model import Enrolment
+from services.values import Frozen, LongText, NationalId, Phone, ShortText
 
 
 class ClaimantCategory(StrEnum):
@@ -93,6 +87,13 @@ class Claimant(Frozen):
     situation: LongText | None = None
 
 
+class Eligibility(Frozen):
+    accepted: bool
+    reason: str | None
+    decided_by: str
+    decided_at: datetime
+
+
 class CaseFile(Frozen):
     """A case as it stands after its last accepted step (``version`` is that step's seq)."""
 
@@ -110,3 +111,14 @@ class CaseFile(Frozen):
     closed_at: datetime | None = None
     outcome: CaseOutcome | None = None
     close_reason: str | None = None
+    closed_from: Stage | None = None
+    track_outcomes: dict[str, str] = Field(default_factory=dict)
+    reopen_count: int = 0
+    eligibility: Eligibility | None = None
+    assessor: str | None = None
+    lawyer: str | None = None
+    training: list[Enrolment] = Field(default_factory=list)
+    referrals: list[Referral] = Field(default_factory=list)
+    startup_aid: list[StartupApplication] = Field(default_factory=list)
+    petitions: list[Petition] = Field(default_factory=list)
+    legal_matters: list[LegalMatter] = Field(default_factory=list)

@@ -52,6 +52,7 @@ def _event_row(event: CaseEvent, prev_hash: str) -> CaseEventRecord:
         "type": event.type,
         "actor": event.actor.id,
         "role": event.actor.role.value,
+        "target": event.target,
         "at": event.at,
         "payload": event.step.model_dump(mode="json"),
     }

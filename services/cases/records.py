@@ -55,6 +55,7 @@ class CaseEventRecord(Base):
     type: Mapped[str] = mapped_column(String(50))
     actor: Mapped[str] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(20))
+    target: Mapped[str | None] = mapped_column(String(40))
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))

@@ -7,22 +7,32 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from services.cases.model import (
-    Actor,
-    CaseFile,
-    CaseOutcome,
-    Claimant,
-    Frozen,
-    LongText,
-    Need,
-    Reason,
-    Role,
-    ShortText,
+from services.cases.model import Actor, CaseFile, CaseOutcome, Claimant, Need, Role
+from services.legal.model import (
+    AcknowledgeMatter,
+    CloseMatterWithoutRemedy,
+    RecordInfringement,
+    ReferMatter,
+    ResolveMatter,
 )
-
-
-class StepBase(Frozen):
-    note: LongText | None = Field(default=None, description="Optional free-text note")
+from services.placement.model import (
+    FollowUpDue,
+    RecordFollowUp,
+    RecordInterview,
+    RecordNotPlaced,
+    RecordOffer,
+    RecordPlacement,
+    ReferToJob,
+)
+from services.relief.model import GrantPetition, RefusePetition, SubmitPetition
+from services.startup.model import (
+    ApplyStartupAid,
+    ApproveStartupAid,
+    DisburseStartupAid,
+    RefuseStartupAid,
+)
+from services.training.model import CompleteTraining, DropTraining, EnrolTraining
+from services.values import Frozen, LongText, Reason, ShortText, StepBase
 
 
 class OpenCase(StepBase):
@@ -41,13 +51,79 @@ class OpenCase(StepBase):
         return list(dict.fromkeys(needs))
 
 
+class StartAssessment(StepBase):
+    kind: Literal["assessment_started"] = "assessment_started"
+
+
+class DecideEligibility(StepBase):
+    kind: Literal["eligibility_decided"] = "eligibility_decided"
+    accepted: bool
+    reason: Reason | None = Field(default=None, description="Required when not accepted")
+
+
+class AddNeed(StepBase):
+    kind: Literal["need_added"] = "need_added"
+    need: Need
+
+
+class AssignLawyer(StepBase):
+    kind: Literal["lawyer_assigned"] = "lawyer_assigned"
+    lawyer: ShortText = Field(description="User id of the lawyer")
+
+
 class CloseCase(StepBase):
     kind: Literal["case_closed"] = "case_closed"
     outcome: CaseOutcome = CaseOutcome.SERVED
-    reason: Reason = Field(examples=["Placed in a job and follow-ups done"])
+    reason: Reason | None = Field(
+        default=None,
+        description="Why; required when any track or legal matter is still open",
+        examples=["Placed in a job and follow-ups done"],
+    )
 
 
-Step = Annotated[OpenCase | CloseCase, Field(discriminator="kind")]
+class WithdrawCase(StepBase):
+    kind: Literal["case_withdrawn"] = "case_withdrawn"
+    reason: Reason
+
+
+class ReopenCase(StepBase):
+    kind: Literal["case_reopened"] = "case_reopened"
+    reason: Reason
+
+
+Step = Annotated[
+    OpenCase
+    | StartAssessment
+    | DecideEligibility
+    | AddNeed
+    | AssignLawyer
+    | CloseCase
+    | WithdrawCase
+    | ReopenCase
+    | EnrolTraining
+    | CompleteTraining
+    | DropTraining
+    | ReferToJob
+    | RecordInterview
+    | RecordOffer
+    | RecordPlacement
+    | RecordNotPlaced
+    | FollowUpDue
+    | RecordFollowUp
+    | ApplyStartupAid
+    | ApproveStartupAid
+    | RefuseStartupAid
+    | DisburseStartupAid
+    | SubmitPetition
+    | GrantPetition
+    | RefusePetition
+    | RecordInfringement
+    | ReferMatter
+    | AcknowledgeMatter
+    | ResolveMatter
+    | CloseMatterWithoutRemedy,
+    Field(discriminator="kind"),
+]
 
 
 class CaseEvent(Frozen):
@@ -57,6 +133,7 @@ class CaseEvent(Frozen):
     seq: int = Field(ge=1)
     at: datetime
     actor: Actor
+    target: str | None = Field(default=None, description="The item the step acts on, e.g. R7")
     step: Step
 
     @property
@@ -64,11 +141,11 @@ class CaseEvent(Frozen):
         return self.step.kind
 
 
-SYSTEM_ACTOR = Actor(id="system", role=Role.SYSTEM)
-
-
 class CaseEventBatch(Frozen):
     """What the workflow hands to the projection: new events and the case after them."""
 
     case: CaseFile
     events: list[CaseEvent]
+
+
+SYSTEM_ACTOR = Actor(id="system", role=Role.SYSTEM)

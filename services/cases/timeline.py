@@ -17,6 +17,7 @@ def canonical_event(
     type: str,
     actor: str,
     role: str,
+    target: str | None,
     at: datetime,
     payload: dict[str, Any],
 ) -> bytes:
@@ -26,6 +27,7 @@ def canonical_event(
         "type": type,
         "actor": actor,
         "role": role,
+        "target": target,
         "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
         "payload": payload,
     }

@@ -1,0 +1,60 @@
+"""Fee and tax relief: petitions to a bureau → submitted → granted | refused."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Literal, Self
+
+from pydantic import model_validator
+
+from services.values import Frozen, LongText, Money, Reason, ShortText, StepBase
+
+
+class Bureau(StrEnum):
+    MARKET_REGULATION = "market_regulation"
+    TAX = "tax"
+    OTHER = "other"
+
+
+class PetitionStatus(StrEnum):
+    SUBMITTED = "submitted"
+    GRANTED = "granted"
+    REFUSED = "refused"
+
+
+class Petition(Frozen):
+    id: str
+    bureau: Bureau
+    bureau_name: str | None = None
+    request: str
+    submitted_on: date
+    status: PetitionStatus = PetitionStatus.SUBMITTED
+    relief: str | None = None
+    value: Money | None = None
+    refusal_reason: str | None = None
+
+
+class SubmitPetition(StepBase):
+    kind: Literal["petition_submitted"] = "petition_submitted"
+    bureau: Bureau
+    bureau_name: ShortText | None = None
+    request: LongText
+    submitted_on: date
+
+    @model_validator(mode="after")
+    def _name_other_bureaus(self) -> Self:
+        if self.bureau is Bureau.OTHER and not self.bureau_name:
+            raise ValueError("bureau_name is required when bureau is 'other'")
+        return self
+
+
+class GrantPetition(StepBase):
+    kind: Literal["petition_granted"] = "petition_granted"
+    relief: LongText
+    value: Money | None = None
+
+
+class RefusePetition(StepBase):
+    kind: Literal["petition_refused"] = "petition_refused"
+    reason: Reason

@@ -1,0 +1,54 @@
+"""Vocational training: enrolled → completed | dropped."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Literal, Self
+
+from pydantic import model_validator
+
+from services.values import Frozen, Reason, ShortText, StepBase
+
+
+class TrainingStatus(StrEnum):
+    ENROLLED = "enrolled"
+    COMPLETED = "completed"
+    DROPPED = "dropped"
+
+
+class Enrolment(Frozen):
+    id: str
+    course: str
+    provider: str
+    starts_on: date
+    ends_on: date
+    status: TrainingStatus = TrainingStatus.ENROLLED
+    certificate: str | None = None
+    drop_reason: str | None = None
+    enrolled_at: datetime
+    finished_at: datetime | None = None
+
+
+class EnrolTraining(StepBase):
+    kind: Literal["training_enrolled"] = "training_enrolled"
+    course: ShortText
+    provider: ShortText
+    starts_on: date
+    ends_on: date
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> Self:
+        if self.ends_on < self.starts_on:
+            raise ValueError("ends_on is before starts_on")
+        return self
+
+
+class CompleteTraining(StepBase):
+    kind: Literal["training_completed"] = "training_completed"
+    certificate: ShortText | None = None
+
+
+class DropTraining(StepBase):
+    kind: Literal["training_dropped"] = "training_dropped"
+    reason: Reason

@@ -1,0 +1,25 @@
+"""Value types shared by every domain: bounded text, money, identity numbers, step base."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from services.cases.identity import normalize_national_id, normalize_phone
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Money = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)]
+NationalId = Annotated[str, AfterValidator(normalize_national_id)]
+Phone = Annotated[str, AfterValidator(normalize_phone)]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class StepBase(Frozen):
+    note: LongText | None = Field(default=None, description="Optional free-text note")
