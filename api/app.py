@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from api.middleware import RequestContextMiddleware
 from api.problems import install_problem_handlers
-from api.routers import cases, health
+from api.routers import cases, health, legal, tracks
 from casework.settings import Settings
 from casework.temporal import connect
 from services.db import make_engine, make_session_factory
@@ -37,4 +37,6 @@ def create_app(settings: Settings) -> FastAPI:
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(cases.router)
+    app.include_router(tracks.router)
+    app.include_router(legal.router)
     return app

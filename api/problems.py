@@ -34,6 +34,12 @@ class Problem(BaseModel):
     errors: list[FieldError] = []
 
 
+PROBLEMS: dict[int | str, dict[str, object]] = {
+    code: {"model": Problem, "content": {"application/problem+json": {}}}
+    for code in (404, 409, 422, 503)
+}
+
+
 def problem_response(
     status_code: int, code: str, detail: str, errors: list[FieldError] | None = None
 ) -> JSONResponse:

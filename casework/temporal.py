@@ -22,8 +22,8 @@ from temporalio.worker import (
 from activities.projection import ProjectionActivities
 from casework.settings import Settings
 from workflows.case import CaseWorkflow
-from workflows.legal_matter import LegalMatterWorkflow
 from workflows.ids import case_id_from_workflow_id
+from workflows.legal_matter import LegalMatterWorkflow
 from workflows.search_attributes import ALL_KEYS
 
 WORKFLOWS = [CaseWorkflow, LegalMatterWorkflow]

@@ -36,13 +36,19 @@ async def open_case(
         id=case_workflow_id(case_id),
         task_queue=task_queue,
     )
-    case = await handle.execute_update(
+    result = await handle.execute_update(
         CaseWorkflow.apply_step, StepRequest(step=step or intake(), actor=actor)
     )
-    return handle, case
+    return handle, result.case
 
 
 async def take(
-    handle: WorkflowHandle[CaseWorkflow, None], step: Step, actor: Actor = STAFF
+    handle: WorkflowHandle[CaseWorkflow, None],
+    step: Step,
+    target: str | None = None,
+    actor: Actor = STAFF,
 ) -> CaseFile:
-    return await handle.execute_update(CaseWorkflow.apply_step, StepRequest(step=step, actor=actor))
+    result = await handle.execute_update(
+        CaseWorkflow.apply_step, StepRequest(step=step, actor=actor, target=target)
+    )
+    return result.case

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 from sqlalchemy.engine import make_url
-from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.common import SearchAttributeIndexedValueType
 
 from api.routers.health import router as health_router
 from casework.settings import Settings
@@ -204,10 +204,9 @@ def _argv(value: str | list[str] | None) -> list[str]:
     return shlex.split(value) if isinstance(value, str) else list(value)
 
 
-def cli_type_name(value_type: IndexedValueType.ValueType) -> str:
-    """INDEXED_VALUE_TYPE_KEYWORD_LIST -> KeywordList, as the Temporal CLI spells it."""
-    words = IndexedValueType.Name(value_type).removeprefix("INDEXED_VALUE_TYPE_").split("_")
-    return "".join(word.capitalize() for word in words)
+def cli_type_name(value_type: SearchAttributeIndexedValueType) -> str:
+    """KEYWORD_LIST -> KeywordList, as the Temporal CLI spells the type."""
+    return "".join(word.capitalize() for word in value_type.name.split("_"))
 
 
 def search_attribute_setup() -> tuple[str, dict[str, Any]]:

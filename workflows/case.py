@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         CaseStart,
         MatterSnapshot,
         StepRequest,
+        StepResult,
     )
     from workflows.ids import legal_matter_workflow_id
     from workflows.legal_matter import LegalMatterWorkflow
@@ -70,11 +71,11 @@ class CaseWorkflow:
                     )
 
     @workflow.update(name=APPLY_STEP)
-    async def apply_step(self, request: StepRequest) -> CaseFile:
+    async def apply_step(self, request: StepRequest) -> StepResult:
         event = self._accept(request)
         await workflow.wait_condition(lambda: self._projected_seq >= event.seq)
         assert self._case is not None
-        return self._case
+        return StepResult(case=self._case, seq=event.seq)
 
     @apply_step.validator
     def _validate_step(self, request: StepRequest) -> None:

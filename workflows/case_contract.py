@@ -40,6 +40,13 @@ class StepRequest(BaseModel):
     target: str | None = None
 
 
+class StepResult(BaseModel):
+    """The case once the step is recorded (and projected), and the step's sequence number."""
+
+    case: CaseFile
+    seq: int
+
+
 class MatterSnapshot(BaseModel):
     """The case's view of one legal matter after the case event ``seq``."""
 

@@ -1,4 +1,4 @@
-"""Cases: intake, reading, listing and the steps taken on them."""
+"""Cases: intake, reading, listing, and the steps that move a case through its stages."""
 
 from __future__ import annotations
 
@@ -10,22 +10,31 @@ from temporalio.client import WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 
 from api.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
-from api.problems import Problem
+from api.problems import PROBLEMS
+from api.steps import apply_step
 from services.cases import queries
 from services.cases.errors import CaseNotFound
 from services.cases.model import CaseFile
-from services.cases.steps import CloseCase, OpenCase, Step
-from workflows.case_contract import APPLY_STEP, CASE_WORKFLOW, CaseStart, StepRequest
+from services.cases.progress import Task
+from services.cases.steps import (
+    AddNeed,
+    AssignLawyer,
+    CaseEvent,
+    CloseCase,
+    DecideEligibility,
+    OpenCase,
+    ReopenCase,
+    StartAssessment,
+    WithdrawCase,
+)
+from workflows.case_contract import APPLY_STEP, CASE_WORKFLOW, CaseStart, StepRequest, StepResult
 from workflows.ids import case_workflow_id
 
-router = APIRouter(prefix="/cases", tags=["cases"])
-PROBLEMS = {
-    code: {"model": Problem, "content": {"application/problem+json": {}}}
-    for code in (404, 409, 422, 503)
-}
+router = APIRouter(prefix="/cases", tags=["cases"], responses=PROBLEMS)
+CaseId = uuid.UUID
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=PROBLEMS)
+@router.post("", status_code=status.HTTP_201_CREATED)
 async def open_case(
     intake: OpenCase,
     response: Response,
@@ -43,17 +52,18 @@ async def open_case(
         id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
         task_queue=settings.temporal_task_queue,
     )
-    case = await temporal.execute_update_with_start_workflow(
+    result = await temporal.execute_update_with_start_workflow(
         APPLY_STEP,
         StepRequest(step=step, actor=user),
         start_workflow_operation=start,
-        result_type=CaseFile,
+        result_type=StepResult,
     )
     response.headers["Location"] = f"/cases/{case_id}"
-    return case
+    response.headers["ETag"] = f'"{result.case.version}"'
+    return result.case
 
 
-@router.get("", responses=PROBLEMS)
+@router.get("")
 def list_cases(
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -63,8 +73,8 @@ def list_cases(
     return queries.list_cases(session=session, limit=limit, cursor=cursor)
 
 
-@router.get("/{case_id}", responses=PROBLEMS)
-def get_case(case_id: uuid.UUID, session: SessionDep) -> CaseFile:
+@router.get("/{case_id}")
+def get_case(case_id: CaseId, session: SessionDep) -> CaseFile:
     """One case as the read model holds it."""
     case = queries.get_case(session=session, case_id=str(case_id))
     if case is None:
@@ -72,18 +82,71 @@ def get_case(case_id: uuid.UUID, session: SessionDep) -> CaseFile:
     return case
 
 
-@router.post("/{case_id}/close", responses=PROBLEMS)
-async def close_case(
-    case_id: uuid.UUID, body: CloseCase, temporal: TemporalDep, user: CurrentUser
+@router.get("/{case_id}/history")
+async def get_history(case_id: CaseId, temporal: TemporalDep) -> list[CaseEvent]:
+    """Every accepted step of the case, in order, as the case workflow holds them."""
+    handle = temporal.get_workflow_handle(case_workflow_id(str(case_id)))
+    return await handle.query("history", result_type=list[CaseEvent])
+
+
+@router.get("/{case_id}/tasks")
+async def get_tasks(case_id: CaseId, temporal: TemporalDep) -> list[Task]:
+    """The work on this case that is waiting on someone, and on whom."""
+    handle = temporal.get_workflow_handle(case_workflow_id(str(case_id)))
+    return await handle.query("tasks", result_type=list[Task])
+
+
+@router.post("/{case_id}/assessment/start")
+async def start_assessment(
+    case_id: CaseId, body: StartAssessment, temporal: TemporalDep, user: CurrentUser
 ) -> CaseFile:
-    """Close a case with an outcome and a reason."""
+    """Begin assessing eligibility (intake → assessment); the caller becomes the assessor."""
     return await apply_step(temporal, case_id, body, user)
 
 
-async def apply_step(
-    temporal: TemporalDep, case_id: uuid.UUID, step: Step, user: CurrentUser
+@router.post("/{case_id}/assessment")
+async def decide_eligibility(
+    case_id: CaseId, body: DecideEligibility, temporal: TemporalDep, user: CurrentUser
 ) -> CaseFile:
-    handle = temporal.get_workflow_handle(case_workflow_id(str(case_id)))
-    return await handle.execute_update(
-        APPLY_STEP, StepRequest(step=step, actor=user), result_type=CaseFile
-    )
+    """Decide eligibility: accepted → active; rejected (with a reason) → closed."""
+    return await apply_step(temporal, case_id, body, user)
+
+
+@router.post("/{case_id}/needs")
+async def add_need(
+    case_id: CaseId, body: AddNeed, temporal: TemporalDep, user: CurrentUser
+) -> CaseFile:
+    """Add a kind of help the case needs (legal_aid makes it a priority case)."""
+    return await apply_step(temporal, case_id, body, user)
+
+
+@router.post("/{case_id}/lawyer")
+async def assign_lawyer(
+    case_id: CaseId, body: AssignLawyer, temporal: TemporalDep, user: CurrentUser
+) -> CaseFile:
+    """Assign (or reassign) the case's lawyer."""
+    return await apply_step(temporal, case_id, body, user)
+
+
+@router.post("/{case_id}/close")
+async def close_case(
+    case_id: CaseId, body: CloseCase, temporal: TemporalDep, user: CurrentUser
+) -> CaseFile:
+    """Close with an outcome; a reason is required while anything is still open."""
+    return await apply_step(temporal, case_id, body, user)
+
+
+@router.post("/{case_id}/withdraw")
+async def withdraw_case(
+    case_id: CaseId, body: WithdrawCase, temporal: TemporalDep, user: CurrentUser
+) -> CaseFile:
+    """Withdraw the case at any stage, with a reason."""
+    return await apply_step(temporal, case_id, body, user)
+
+
+@router.post("/{case_id}/reopen")
+async def reopen_case(
+    case_id: CaseId, body: ReopenCase, temporal: TemporalDep, user: CurrentUser
+) -> CaseFile:
+    """Reopen a closed case, with a reason; it returns to the stage it was closed from."""
+    return await apply_step(temporal, case_id, body, user)

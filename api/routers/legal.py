@@ -1,0 +1,95 @@
+"""Legal aid: infringements recorded as legal matters, referred to departments until resolved."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response, status
+
+from api.deps import CurrentUser, TemporalDep
+from api.problems import PROBLEMS
+from api.steps import apply_step
+from services.cases.model import CaseFile
+from services.legal.model import (
+    AcknowledgeMatter,
+    CloseMatterWithoutRemedy,
+    RecordInfringement,
+    ReferMatter,
+    ResolveMatter,
+)
+from workflows.case_contract import MatterSnapshot
+from workflows.ids import legal_matter_workflow_id
+
+router = APIRouter(prefix="/cases/{case_id}/legal-matters", tags=["legal aid"], responses=PROBLEMS)
+CaseId = uuid.UUID
+MatterId = Annotated[str, Path(pattern=r"^M[0-9]{1,9}$", examples=["M4"])]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def record_infringement(
+    case_id: CaseId,
+    body: RecordInfringement,
+    response: Response,
+    temporal: TemporalDep,
+    user: CurrentUser,
+) -> CaseFile:
+    """Record an infringement of rights as a new legal matter (a priority, at any stage)."""
+    return await apply_step(
+        temporal, case_id, body, user, response=response, created="legal-matters/M"
+    )
+
+
+@router.get("/{matter_id}")
+async def get_matter(case_id: CaseId, matter_id: MatterId, temporal: TemporalDep) -> MatterSnapshot:
+    """The legal matter as its own workflow holds it."""
+    handle = temporal.get_workflow_handle(legal_matter_workflow_id(str(case_id), matter_id))
+    return await handle.query("matter", result_type=MatterSnapshot)
+
+
+@router.post("/{matter_id}/referrals")
+async def refer_matter(
+    case_id: CaseId,
+    matter_id: MatterId,
+    body: ReferMatter,
+    temporal: TemporalDep,
+    user: CurrentUser,
+) -> CaseFile:
+    """Report the matter to the labour or justice department (channel, reference, time)."""
+    return await apply_step(temporal, case_id, body, user, target=matter_id)
+
+
+@router.post("/{matter_id}/acknowledgements")
+async def acknowledge_matter(
+    case_id: CaseId,
+    matter_id: MatterId,
+    body: AcknowledgeMatter,
+    temporal: TemporalDep,
+    user: CurrentUser,
+) -> CaseFile:
+    """A department acknowledged the referral."""
+    return await apply_step(temporal, case_id, body, user, target=matter_id)
+
+
+@router.post("/{matter_id}/resolution")
+async def resolve_matter(
+    case_id: CaseId,
+    matter_id: MatterId,
+    body: ResolveMatter,
+    temporal: TemporalDep,
+    user: CurrentUser,
+) -> CaseFile:
+    """The matter was resolved, with its outcome."""
+    return await apply_step(temporal, case_id, body, user, target=matter_id)
+
+
+@router.post("/{matter_id}/closure")
+async def close_matter(
+    case_id: CaseId,
+    matter_id: MatterId,
+    body: CloseMatterWithoutRemedy,
+    temporal: TemporalDep,
+    user: CurrentUser,
+) -> CaseFile:
+    """Close the matter without remedy, with the reason."""
+    return await apply_step(temporal, case_id, body, user, target=matter_id)
