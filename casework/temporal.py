@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 import structlog
@@ -64,6 +65,8 @@ def build_worker(
         activities=[projection.project_case_events],
         activity_executor=activity_executor,
         interceptors=[LogContextInterceptor()],
+        # On shutdown, running activities get this long to finish before they are cancelled.
+        graceful_shutdown_timeout=timedelta(seconds=30),
     )
 
 
