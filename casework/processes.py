@@ -17,7 +17,7 @@ from casework.temporal import build_worker, connect
 from services.db import make_engine, make_session_factory
 
 log = structlog.stdlib.get_logger(__name__)
-ACTIVITY_THREADS = 16
+ACTIVITY_THREADS = 10
 
 
 class _ApiServer(uvicorn.Server):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
+from typing import Any
+
+from temporalio.common import SearchAttributeKey, SearchAttributeUpdate, TypedSearchAttributes
 
 CASE_STAGE = SearchAttributeKey.for_keyword("CaseStage")
 CASE_CATEGORY = SearchAttributeKey.for_keyword("CaseCategory")
@@ -24,8 +26,8 @@ def dev_server_flags() -> list[str]:
 
 def pairs_of(
     *, stage: str, category: str, needs: list[str], centre: str, lawyer: str | None
-) -> list[SearchAttributePair]:
-    pairs: list[SearchAttributePair] = [
+) -> list[SearchAttributeUpdate[Any]]:
+    pairs: list[SearchAttributeUpdate[Any]] = [
         CASE_STAGE.value_set(stage),
         CASE_CATEGORY.value_set(category),
         CASE_NEEDS.value_set(needs),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 from temporalio.client import WithStartWorkflowOperation
@@ -45,7 +45,7 @@ async def open_case(
     """Open a case: starts its workflow and returns the case once it is recorded."""
     case_id = str(uuid.uuid4())
     step = intake.model_copy(update={"centre": intake.centre or settings.centre_id})
-    start = WithStartWorkflowOperation(
+    start: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
         CASE_WORKFLOW,
         CaseStart(case_id=case_id),
         id=case_workflow_id(case_id),

@@ -46,18 +46,32 @@ def record_case_events(*, session: Session, case: CaseFile, events: Sequence[Cas
 
 
 def _event_row(event: CaseEvent, prev_hash: str) -> CaseEventRecord:
-    fields = {
-        "case_id": event.case_id,
-        "seq": event.seq,
-        "type": event.type,
-        "actor": event.actor.id,
-        "role": event.actor.role.value,
-        "target": event.target,
-        "at": event.at,
-        "payload": event.step.model_dump(mode="json"),
-    }
-    digest = chain_hash(prev_hash, canonical_event(**fields))
-    return CaseEventRecord(**fields, prev_hash=prev_hash, hash=digest)
+    row = CaseEventRecord(
+        case_id=event.case_id,
+        seq=event.seq,
+        type=event.type,
+        actor=event.actor.id,
+        role=event.actor.role.value,
+        target=event.target,
+        at=event.at,
+        payload=event.step.model_dump(mode="json"),
+        prev_hash=prev_hash,
+    )
+    row.hash = chain_hash(prev_hash, canonical_row(row))
+    return row
+
+
+def canonical_row(row: CaseEventRecord) -> bytes:
+    return canonical_event(
+        case_id=row.case_id,
+        seq=row.seq,
+        type=row.type,
+        actor=row.actor,
+        role=row.role,
+        target=row.target,
+        at=row.at,
+        payload=row.payload,
+    )
 
 
 def _upsert_case_row(session: Session, case: CaseFile) -> None:

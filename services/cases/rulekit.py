@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar
 
 from services.cases.errors import StepRejected
 from services.cases.model import CaseFile, Need, Stage
@@ -16,6 +16,9 @@ class Identified(Protocol):
 
 
 Item = TypeVar("Item", bound=Identified)
+Check = Callable[[CaseFile, Any, str | None], None]
+Apply = Callable[[CaseFile, CaseEvent], CaseFile]
+Rules = dict[type, tuple[Check, Apply]]
 
 
 def require_stage(case: CaseFile, *stages: Stage) -> None:

@@ -7,13 +7,10 @@ module dispatches to them and holds the rules of the case as a whole.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from services.cases.errors import StepRejected
 from services.cases.model import Actor, CaseFile, CaseOutcome, Eligibility, Need, Role, Stage
 from services.cases.progress import PENDING_FOLLOW_UP, open_items, track_outcomes
-from services.cases.rulekit import require_need, require_open, require_stage, stamp
+from services.cases.rulekit import Rules, require_need, require_open, require_stage, stamp
 from services.cases.steps import (
     AddNeed,
     AssignLawyer,
@@ -34,8 +31,6 @@ from services.relief import rules as relief
 from services.startup import rules as startup
 from services.training import rules as training
 
-Check = Callable[[CaseFile, Any, str | None], None]
-Apply = Callable[[CaseFile, CaseEvent], CaseFile]
 SYSTEM_ONLY = (FollowUpDue,)
 
 
@@ -213,7 +208,7 @@ def _reopen(case: CaseFile, event: CaseEvent) -> CaseFile:
     )
 
 
-_RULES: dict[type, tuple[Check, Apply]] = {
+_RULES: Rules = {
     StartAssessment: (_check_assessment, _start_assessment),
     DecideEligibility: (_check_eligibility, _decide_eligibility),
     AddNeed: (_check_need, _add_need),

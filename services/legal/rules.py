@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.cases.errors import StepRejected
 from services.cases.model import CaseFile, Need
-from services.cases.rulekit import find, item_id, replaced, require_need, require_open, stamp
+from services.cases.rulekit import Rules, find, item_id, replaced, require_need, require_open, stamp
 from services.cases.steps import CaseEvent
 from services.legal.model import (
     OPEN_MATTER,
@@ -115,7 +115,7 @@ def step_matter(case: CaseFile, event: CaseEvent) -> CaseFile:
     return stamp(case, event, legal_matters=replaced(case.legal_matters, matter))
 
 
-RULES = {
+RULES: Rules = {
     RecordInfringement: (check_record, record),
     ReferMatter: (check_step, step_matter),
     AcknowledgeMatter: (check_step, step_matter),

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 from services.cases.errors import StepRejected
 from services.cases.model import CaseFile, Need, Stage
 from services.cases.rulekit import (
+    Rules,
     find,
     item_id,
     replaced,
@@ -33,7 +34,7 @@ from services.placement.model import (
 
 PREFIX = "R"
 OPEN_REFERRAL = (ReferralStatus.REFERRED, ReferralStatus.INTERVIEWING, ReferralStatus.OFFERED)
-_NEXT_STATUS = {
+_NEXT_STATUS: dict[type, tuple[tuple[ReferralStatus, ...], ReferralStatus]] = {
     RecordInterview: ((ReferralStatus.REFERRED,), ReferralStatus.INTERVIEWING),
     RecordOffer: ((ReferralStatus.REFERRED, ReferralStatus.INTERVIEWING), ReferralStatus.OFFERED),
     RecordPlacement: ((ReferralStatus.OFFERED,), ReferralStatus.PLACED),
@@ -138,7 +139,7 @@ def _follow_up(referral: Referral, day: int) -> FollowUp:
     )
 
 
-RULES = {
+RULES: Rules = {
     ReferToJob: (check_refer, refer),
     RecordInterview: (check_progress, progress),
     RecordOffer: (check_progress, progress),

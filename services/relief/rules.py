@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from services.cases.model import CaseFile, Need, Stage
 from services.cases.rulekit import (
+    Rules,
     find,
     item_id,
     replaced,
@@ -60,7 +61,7 @@ def decide(case: CaseFile, event: CaseEvent) -> CaseFile:
     return stamp(case, event, petitions=replaced(case.petitions, updated))
 
 
-RULES = {
+RULES: Rules = {
     SubmitPetition: (check_submit, submit),
     GrantPetition: (check_decide, decide),
     RefusePetition: (check_decide, decide),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from services.cases.errors import StepRejected
 from services.cases.model import CaseFile, Need, Stage
 from services.cases.rulekit import (
+    Rules,
     find,
     item_id,
     replaced,
@@ -24,7 +25,7 @@ from services.startup.model import (
 )
 
 PREFIX = "S"
-_FROM = {
+_FROM: dict[type, StartupStatus] = {
     ApproveStartupAid: StartupStatus.APPLIED,
     RefuseStartupAid: StartupStatus.APPLIED,
     DisburseStartupAid: StartupStatus.APPROVED,
@@ -75,7 +76,7 @@ def decide(case: CaseFile, event: CaseEvent) -> CaseFile:
     return stamp(case, event, startup_aid=replaced(case.startup_aid, updated))
 
 
-RULES = {
+RULES: Rules = {
     ApplyStartupAid: (check_apply, apply),
     ApproveStartupAid: (check_decide, decide),
     RefuseStartupAid: (check_decide, decide),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from services.cases.model import CaseFile, Need, Stage
 from services.cases.rulekit import (
+    Rules,
     find,
     item_id,
     replaced,
@@ -72,7 +73,7 @@ def finish(case: CaseFile, event: CaseEvent) -> CaseFile:
     return stamp(case, event, training=replaced(case.training, done))
 
 
-RULES = {
+RULES: Rules = {
     EnrolTraining: (check_enrol, enrol),
     CompleteTraining: (check_finish, finish),
     DropTraining: (check_finish, finish),
