@@ -11,14 +11,20 @@ from services.db import transaction
 
 
 class ProjectionActivities:
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], identity_key: bytes) -> None:
         self._session_factory = session_factory
+        self._identity_key = identity_key
 
     @activity.defn(name="project_case_events")
     def project_case_events(self, batch: CaseEventBatch) -> int:
         """One transaction; safe to repeat (idempotent on case and sequence number)."""
         with transaction(self._session_factory) as session:
-            added = record_case_events(session=session, case=batch.case, events=batch.events)
+            added = record_case_events(
+                session=session,
+                case=batch.case,
+                events=batch.events,
+                identity_key=self._identity_key,
+            )
         activity.logger.info(
             "case events projected", extra={"added": added, "version": batch.case.version}
         )

@@ -69,6 +69,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
             client,
             task_queue=settings.temporal_task_queue,
             session_factory=make_session_factory(engine),
+            identity_key=settings.identity_hash_key.get_secret_value().encode(),
             activity_executor=executor,
         )
         log.info("worker polling", task_queue=settings.temporal_task_queue)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 VAR_DIR = Path("var")
@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
     centre_id: str = Field(default="county-centre", description="Centre of this deployment")
+    identity_hash_key: SecretStr = Field(
+        default=SecretStr("casework-dev-identity-hash-key"),
+        description="Key of the hashes that find a person's cases by ID number or phone",
+    )
     centre_timezone: str = Field(default="Asia/Shanghai", description="Local time of the centre")
 
     @field_validator("log_level", mode="before")

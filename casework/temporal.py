@@ -55,9 +55,10 @@ def build_worker(
     *,
     task_queue: str,
     session_factory: sessionmaker[Session],
+    identity_key: bytes,
     activity_executor: ThreadPoolExecutor,
 ) -> Worker:
-    projection = ProjectionActivities(session_factory)
+    projection = ProjectionActivities(session_factory, identity_key)
     return Worker(
         client,
         task_queue=task_queue,

@@ -23,6 +23,7 @@ from services.db import make_engine, make_session_factory
 from services.migrate import upgrade_database
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
+TEST_IDENTITY_KEY = b"test-identity-key"
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param(
@@ -103,6 +104,7 @@ async def case_worker(
             workflow_env.client,
             task_queue=f"test-{uuid.uuid4()}",
             session_factory=sqlite_session_factory,
+            identity_key=TEST_IDENTITY_KEY,
             activity_executor=executor,
         )
         async with worker:

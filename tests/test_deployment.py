@@ -50,6 +50,7 @@ OPERATOR_ENV = {
     "TEMPORAL_DB_PASSWORD": "temporal-secret",
     "CENTRE_ID": "harbour-centre",
     "CENTRE_TIMEZONE": "Europe/Lisbon",
+    "IDENTITY_HASH_KEY": "identity-hash-secret",
 }
 PASSWORD_VARIABLES = ("POSTGRES_PASSWORD", "CASEWORK_DB_PASSWORD", "TEMPORAL_DB_PASSWORD")
 ONE_SHOT_RESTART_POLICIES = {None, "no", "on-failure"}

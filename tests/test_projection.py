@@ -18,6 +18,7 @@ from services.cases.timeline import GENESIS_HASH, canonical_event, chain_hash
 from services.db import transaction
 from tests.cases import STAFF, intake
 
+KEY = b"test-key"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
@@ -45,9 +46,9 @@ def test_projecting_twice_records_each_event_once(session_factory: sessionmaker[
     case, events = _events(case_id, intake(), CloseCase(reason="done"))
 
     with transaction(session_factory) as session:
-        assert record_case_events(session=session, case=case, events=events) == 2
+        assert record_case_events(session=session, case=case, events=events, identity_key=KEY) == 2
     with transaction(session_factory) as session:
-        assert record_case_events(session=session, case=case, events=events) == 0
+        assert record_case_events(session=session, case=case, events=events, identity_key=KEY) == 0
 
     with session_factory() as session:
         assert [row.seq for row in _stored_events(session, case_id)] == [1, 2]
@@ -62,9 +63,9 @@ def test_an_older_snapshot_never_overwrites_a_newer_one(
     opened = rules.evolve(None, events[0])
 
     with transaction(session_factory) as session:
-        record_case_events(session=session, case=closed, events=events)
+        record_case_events(session=session, case=closed, events=events, identity_key=KEY)
     with transaction(session_factory) as session:  # a late retry of the first batch
-        record_case_events(session=session, case=opened, events=events[:1])
+        record_case_events(session=session, case=opened, events=events[:1], identity_key=KEY)
 
     with session_factory() as session:
         assert queries.get_case(session=session, case_id=case_id) == closed
@@ -77,7 +78,7 @@ def test_a_gap_in_the_sequence_is_refused_and_nothing_is_written(
     case, events = _events(case_id, intake(), CloseCase(reason="done"))
 
     with pytest.raises(TimelineGap), transaction(session_factory) as session:
-        record_case_events(session=session, case=case, events=events[1:])
+        record_case_events(session=session, case=case, events=events[1:], identity_key=KEY)
 
     with session_factory() as session:
         assert queries.get_case(session=session, case_id=case_id) is None
@@ -91,7 +92,7 @@ def test_each_event_hash_chains_to_the_previous_one(
     case_id = str(uuid.uuid4())
     case, events = _events(case_id, intake(), CloseCase(reason="done"))
     with transaction(session_factory) as session:
-        record_case_events(session=session, case=case, events=events)
+        record_case_events(session=session, case=case, events=events, identity_key=KEY)
 
     with session_factory() as session:
         rows = _stored_events(session, case_id)
@@ -120,7 +121,7 @@ def test_list_pages_newest_first_by_opening_time(session_factory: sessionmaker[S
         case_id = str(uuid.uuid4())
         case, events = _events(case_id, intake(), start=base + timedelta(days=day))
         with transaction(session_factory) as session:
-            record_case_events(session=session, case=case, events=events)
+            record_case_events(session=session, case=case, events=events, identity_key=KEY)
         ids.append(case_id)
 
     with session_factory() as session:

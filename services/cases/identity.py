@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Protocol
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK_CHARS = "10X98765432"
@@ -39,3 +40,16 @@ def normalize_phone(value: str) -> str:
     if _MOBILE.match(candidate) or _LANDLINE.match(candidate):
         return candidate
     raise ValueError("must be a mainland mobile (11 digits, 1[3-9]…) or a landline (0…)")
+
+
+class _HasBirth(Protocol):
+    @property
+    def national_id(self) -> str | None: ...
+    @property
+    def birth_date(self) -> date | None: ...
+
+
+def claimant_birth_date(claimant: _HasBirth) -> date | None:
+    if claimant.birth_date:
+        return claimant.birth_date
+    return birth_date_of(claimant.national_id) if claimant.national_id else None

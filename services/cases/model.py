@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import Field
@@ -81,6 +81,7 @@ class Claimant(Frozen):
     name: ShortText = Field(examples=["Li Wei"])
     category: ClaimantCategory
     national_id: NationalId | None = Field(default=None, examples=["11010519491231002X"])
+    birth_date: date | None = Field(default=None, description="Defaults to the ID number's")
     phone: Phone | None = Field(default=None, examples=["13800138000"])
     address: LongText | None = None
     household: list[HouseholdMember] = Field(default_factory=list, max_length=30)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from services.cases.model import CaseFile, Need, Role, Stage
 from services.legal.model import OPEN_MATTER
 from services.placement.model import FollowUpStatus, ReferralStatus
+from services.placement.rules import follow_up_due_at
 from services.relief.model import PetitionStatus
 from services.startup.model import StartupStatus
 from services.training.model import TrainingStatus
@@ -30,7 +31,7 @@ class Task(Frozen):
     target: str | None = None
     assignee: str | None = None
     role: Role
-    since: datetime | date | None = None
+    since: datetime | None = None
 
 
 def open_items(case: CaseFile) -> list[str]:
@@ -135,7 +136,7 @@ def open_tasks(case: CaseFile) -> list[Task]:
             target=f"{referral.id}/{follow_up.day}",
             assignee=case.intake_by,
             role=Role.STAFF,
-            since=follow_up.due_on,
+            since=follow_up_due_at(follow_up),
         )
         for referral in case.referrals
         for follow_up in referral.follow_ups

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from services.cases.identity import claimant_birth_date
 from services.cases.model import CaseFile
-from services.cases.records import CaseEventRecord, CaseRecord
+from services.cases.names import identifier_hash, name_key
+from services.cases.progress import open_tasks
+from services.cases.records import CaseEventRecord, CaseRecord, CaseTaskRecord
 from services.cases.steps import CaseEvent
 from services.cases.timeline import GENESIS_HASH, canonical_event, chain_hash
 
@@ -17,13 +20,15 @@ class TimelineGap(Exception):
     """Events arrived with a hole in the sequence: projecting them would lose a step."""
 
 
-def record_case_events(*, session: Session, case: CaseFile, events: Sequence[CaseEvent]) -> int:
+def record_case_events(
+    *, session: Session, case: CaseFile, events: Sequence[CaseEvent], identity_key: bytes
+) -> int:
     """Project ``events`` and ``case`` (the state after them); return how many were new.
 
     Idempotent on (case, seq): events already recorded are skipped and an older
     snapshot never overwrites a newer one, so retries and replays change nothing.
     """
-    _upsert_case_row(session, case)
+    _upsert_case_row(session, case, identity_key)
     last = session.execute(
         select(CaseEventRecord.seq, CaseEventRecord.hash)
         .where(CaseEventRecord.case_id == case.id)
@@ -74,7 +79,7 @@ def canonical_row(row: CaseEventRecord) -> bytes:
     )
 
 
-def _upsert_case_row(session: Session, case: CaseFile) -> None:
+def _upsert_case_row(session: Session, case: CaseFile, identity_key: bytes) -> None:
     row = session.get(CaseRecord, case.id, with_for_update=True)
     if row is None:
         row = CaseRecord(id=case.id, version=0)
@@ -89,10 +94,31 @@ def _upsert_case_row(session: Session, case: CaseFile) -> None:
     row.intake_by = case.intake_by
     row.priority = case.priority
     row.claimant_name = case.claimant.name
+    row.name_key = name_key(case.claimant.name)
+    row.national_id_hash = _hash(identity_key, case.claimant.national_id)
+    row.phone_hash = _hash(identity_key, case.claimant.phone)
+    row.birth_date = claimant_birth_date(case.claimant)
+    row.lawyer = case.lawyer
     row.summary = case.summary
     row.outcome = case.outcome.value if case.outcome else None
     row.opened_at = case.opened_at
     row.updated_at = case.updated_at
     row.closed_at = case.closed_at
     row.document = case.model_dump(mode="json")
+    session.execute(delete(CaseTaskRecord).where(CaseTaskRecord.case_id == case.id))
+    session.add_all(
+        CaseTaskRecord(
+            case_id=case.id,
+            kind=task.kind.value,
+            target=task.target,
+            assignee=task.assignee,
+            role=task.role.value,
+            since=task.since,
+        )
+        for task in open_tasks(case)
+    )
     session.flush()
+
+
+def _hash(key: bytes, value: str | None) -> str | None:
+    return identifier_hash(key, value) if value else None

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.db import Base, UtcDateTime
@@ -29,6 +29,11 @@ class CaseRecord(Base):
     intake_by: Mapped[str] = mapped_column(String(100))
     priority: Mapped[bool] = mapped_column(Boolean)
     claimant_name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200), index=True, server_default="")
+    national_id_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    birth_date: Mapped[date | None] = mapped_column(Date, index=True)
+    lawyer: Mapped[str | None] = mapped_column(String(100))
     summary: Mapped[str | None] = mapped_column(Text)
     outcome: Mapped[str | None] = mapped_column(String(30))
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -40,6 +45,8 @@ class CaseRecord(Base):
         Index("ix_cases_opened_at_id", "opened_at", "id"),
         Index("ix_cases_stage_opened_at", "stage", "opened_at"),
         Index("ix_cases_centre_opened_at", "centre", "opened_at"),
+        Index("ix_cases_lawyer_opened_at", "lawyer", "opened_at"),
+        Index("ix_cases_intake_by_opened_at", "intake_by", "opened_at"),
     )
 
 
@@ -60,3 +67,29 @@ class CaseEventRecord(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (
+        Index("ix_case_event_type_at", "type", "at"),
+        Index("ix_case_event_actor_at", "actor", "at"),
+    )
+
+
+class CaseTaskRecord(Base):
+    """Work waiting on someone, as of the case's latest projected state."""
+
+    __tablename__ = "case_task"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str | None] = mapped_column(String(40))
+    assignee: Mapped[str | None] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        Index("ix_case_task_assignee_since", "assignee", "since"),
+        Index("ix_case_task_role_since", "role", "since"),
+    )

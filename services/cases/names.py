@@ -1,0 +1,32 @@
+"""Matching people across cases: pinyin keys of names and keyed hashes of identifiers."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import unicodedata
+from difflib import SequenceMatcher
+
+from pypinyin import lazy_pinyin
+
+NEAR_NAME_RATIO = 0.8
+
+
+def name_key(name: str) -> str:
+    """Lower-case latin letters only: 李伟, "Li Wei" and "LI  wei" all give ``liwei``."""
+    latin = "".join(lazy_pinyin(unicodedata.normalize("NFKC", name)))
+    decomposed = unicodedata.normalize("NFKD", latin)
+    return re.sub(r"[^a-z]", "", decomposed.encode("ascii", "ignore").decode().lower())
+
+
+def names_match(a: str, b: str) -> bool:
+    """Same or near-identical in pinyin (a typo, a swapped tone character, a missing space)."""
+    if not a or not b:
+        return False
+    return a == b or SequenceMatcher(None, a, b).ratio() >= NEAR_NAME_RATIO
+
+
+def identifier_hash(key: bytes, value: str) -> str:
+    """Keyed hash for exact lookups without storing the identifier itself."""
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
