@@ -42,6 +42,16 @@ def upgrade() -> None:
     op.create_index("ix_case_event_type_at", "case_event", ["type", "at"])
     op.create_index("ix_case_event_actor_at", "case_event", ["actor", "at"])
     op.create_table(
+        "case_need",
+        sa.Column("case_id", sa.String(36), nullable=False),
+        sa.Column("need", sa.String(20), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name="fk_case_need_case_id_cases", ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("case_id", "need", name="pk_case_need"),
+    )
+    op.create_index("ix_case_need_need_case_id", "case_need", ["need", "case_id"])
+    op.create_table(
         "case_task",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("case_id", sa.String(36), nullable=False),
@@ -76,6 +86,7 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER case_event_append_only ON case_event")
         op.execute("DROP FUNCTION case_event_append_only()")
     op.drop_table("case_task")
+    op.drop_table("case_need")
     op.drop_index("ix_case_event_actor_at", table_name="case_event")
     op.drop_index("ix_case_event_type_at", table_name="case_event")
     for name in (

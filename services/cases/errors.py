@@ -9,10 +9,18 @@ class DomainError(Exception):
     status = 400
     code = "domain_error"
 
-    def __init__(self, message: str, *, field: str | None = None, code: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        code: str | None = None,
+        extra: dict[str, object] | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.field = field
+        self.extra = extra or {}
         if code:
             self.code = code
 

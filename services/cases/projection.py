@@ -11,7 +11,7 @@ from services.cases.identity import claimant_birth_date
 from services.cases.model import CaseFile
 from services.cases.names import identifier_hash, name_key
 from services.cases.progress import open_tasks
-from services.cases.records import CaseEventRecord, CaseRecord, CaseTaskRecord
+from services.cases.records import CaseEventRecord, CaseNeedRecord, CaseRecord, CaseTaskRecord
 from services.cases.steps import CaseEvent
 from services.cases.timeline import GENESIS_HASH, canonical_event, chain_hash
 
@@ -105,6 +105,14 @@ def _upsert_case_row(session: Session, case: CaseFile, identity_key: bytes) -> N
     row.updated_at = case.updated_at
     row.closed_at = case.closed_at
     row.document = case.model_dump(mode="json")
+    stored_needs = set(
+        session.scalars(select(CaseNeedRecord.need).where(CaseNeedRecord.case_id == case.id))
+    )
+    session.add_all(
+        CaseNeedRecord(case_id=case.id, need=need.value)
+        for need in case.needs
+        if need.value not in stored_needs
+    )
     session.execute(delete(CaseTaskRecord).where(CaseTaskRecord.case_id == case.id))
     session.add_all(
         CaseTaskRecord(

@@ -1,4 +1,4 @@
-"""Reads of the case read model."""
+"""Reads of the case read model: one case, filtered lists, open tasks."""
 
 from __future__ import annotations
 
@@ -6,18 +6,23 @@ import base64
 import binascii
 import json
 from datetime import datetime
+from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
+from pydantic import BaseModel, Field
+from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from services.cases.errors import DomainError
-from services.cases.model import CaseFile, CaseOutcome, ClaimantCategory, Need, Stage
-from services.cases.records import CaseRecord
+from services.cases.model import CaseFile, CaseOutcome, ClaimantCategory, Need, Role, Stage
+from services.cases.names import name_key
+from services.cases.progress import TaskKind
+from services.cases.records import CaseNeedRecord, CaseRecord, CaseTaskRecord
 
 
 class CaseSummary(BaseModel):
     id: str
+    version: int
     stage: Stage
     category: ClaimantCategory
     needs: list[Need]
@@ -25,6 +30,8 @@ class CaseSummary(BaseModel):
     priority: bool
     claimant_name: str
     summary: str | None
+    intake_by: str
+    lawyer: str | None
     outcome: CaseOutcome | None
     opened_at: datetime
     updated_at: datetime
@@ -36,9 +43,39 @@ class CasePage(BaseModel):
     next_cursor: str | None
 
 
+class SortKey(StrEnum):
+    OPENED_AT = "opened_at"
+    UPDATED_AT = "updated_at"
+
+
+class CaseFilter(BaseModel):
+    """Every criterion is optional; given ones must all hold."""
+
+    stage: Stage | None = None
+    category: ClaimantCategory | None = None
+    need: Need | None = None
+    lawyer: str | None = Field(default=None, max_length=100)
+    intake_by: str | None = Field(default=None, max_length=100)
+    centre: str | None = Field(default=None, max_length=100)
+    opened_from: datetime | None = None
+    opened_to: datetime | None = None
+    closed_from: datetime | None = None
+    closed_to: datetime | None = None
+    text: str | None = Field(default=None, min_length=1, max_length=100)
+
+
 class InvalidCursor(DomainError):
     status = 422
     code = "invalid_cursor"
+
+
+class Task(BaseModel):
+    case_id: str
+    kind: TaskKind
+    target: str | None
+    assignee: str | None
+    role: Role
+    since: datetime | None
 
 
 def get_case(*, session: Session, case_id: str) -> CaseFile | None:
@@ -46,26 +83,107 @@ def get_case(*, session: Session, case_id: str) -> CaseFile | None:
     return CaseFile.model_validate(document) if document is not None else None
 
 
-def list_cases(*, session: Session, limit: int, cursor: str | None = None) -> CasePage:
-    """Newest first; the cursor is opaque to callers and stable under concurrent inserts."""
-    query = select(CaseRecord).order_by(CaseRecord.opened_at.desc(), CaseRecord.id.desc())
+def list_cases(
+    *,
+    session: Session,
+    limit: int,
+    cursor: str | None = None,
+    where: CaseFilter | None = None,
+    sort: SortKey = SortKey.OPENED_AT,
+    descending: bool = True,
+) -> CasePage:
+    """A page of cases; the cursor is opaque to callers and stable under concurrent writes."""
+    column: InstrumentedAttribute[datetime] = getattr(CaseRecord, sort.value)
+    order = (column.desc(), CaseRecord.id.desc()) if descending else (column, CaseRecord.id)
+    query = _filtered(select(CaseRecord), where or CaseFilter()).order_by(*order)
     if cursor:
-        opened_at, case_id = _decode_cursor(cursor)
-        query = query.where(
-            or_(
-                CaseRecord.opened_at < opened_at,
-                and_(CaseRecord.opened_at == opened_at, CaseRecord.id < case_id),
-            )
-        )
+        value, case_id = _decode_cursor(cursor)
+        before = column < value if descending else column > value
+        tie = CaseRecord.id < case_id if descending else CaseRecord.id > case_id
+        query = query.where(or_(before, and_(column == value, tie)))
     rows = session.scalars(query.limit(limit + 1)).all()
     items = [_summary(row) for row in rows[:limit]]
-    next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
-    return CasePage(items=items, next_cursor=next_cursor)
+    next_cursor = _encode_cursor(getattr(rows[limit - 1], sort.value), rows[limit - 1].id)
+    return CasePage(items=items, next_cursor=next_cursor if len(rows) > limit else None)
+
+
+def list_tasks(
+    *,
+    session: Session,
+    assignee: str | None = None,
+    role: Role | None = None,
+    kind: TaskKind | None = None,
+    limit: int = 100,
+) -> list[Task]:
+    """Work waiting on a person (or a role), oldest first."""
+    query = select(CaseTaskRecord)
+    if assignee is not None:
+        query = query.where(CaseTaskRecord.assignee == assignee)
+    if role is not None:
+        query = query.where(CaseTaskRecord.role == role.value)
+    if kind is not None:
+        query = query.where(CaseTaskRecord.kind == kind.value)
+    query = query.order_by(CaseTaskRecord.since, CaseTaskRecord.id).limit(limit)
+    return [
+        Task(
+            case_id=row.case_id,
+            kind=TaskKind(row.kind),
+            target=row.target,
+            assignee=row.assignee,
+            role=Role(row.role),
+            since=row.since,
+        )
+        for row in session.scalars(query)
+    ]
+
+
+def _filtered(query: Select[Any], where: CaseFilter) -> Select[Any]:
+    equal = {
+        CaseRecord.stage: where.stage,
+        CaseRecord.category: where.category,
+        CaseRecord.lawyer: where.lawyer,
+        CaseRecord.intake_by: where.intake_by,
+        CaseRecord.centre: where.centre,
+    }
+    for column, value in equal.items():
+        if value is not None:
+            query = query.where(column == value)
+    ranges: list[tuple[Any, datetime | None, datetime | None]] = [
+        (CaseRecord.opened_at, where.opened_from, where.opened_to),
+        (CaseRecord.closed_at, where.closed_from, where.closed_to),
+    ]
+    for column, low, high in ranges:
+        if low is not None:
+            query = query.where(column >= low)
+        if high is not None:
+            query = query.where(column < high)
+    if where.need is not None:
+        query = query.where(
+            exists().where(
+                CaseNeedRecord.case_id == CaseRecord.id, CaseNeedRecord.need == where.need.value
+            )
+        )
+    if where.text:
+        pattern = f"%{_escape_like(where.text)}%"
+        key = name_key(where.text)
+        text_matches = [
+            CaseRecord.claimant_name.ilike(pattern, escape="\\"),
+            CaseRecord.summary.ilike(pattern, escape="\\"),
+        ]
+        if key:
+            text_matches.append(CaseRecord.name_key.like(f"%{key}%"))
+        query = query.where(or_(*text_matches))
+    return query
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _summary(row: CaseRecord) -> CaseSummary:
     return CaseSummary(
         id=row.id,
+        version=row.version,
         stage=Stage(row.stage),
         category=ClaimantCategory(row.category),
         needs=[Need(need) for need in row.needs],
@@ -73,6 +191,8 @@ def _summary(row: CaseRecord) -> CaseSummary:
         priority=row.priority,
         claimant_name=row.claimant_name,
         summary=row.summary,
+        intake_by=row.intake_by,
+        lawyer=row.lawyer,
         outcome=CaseOutcome(row.outcome) if row.outcome else None,
         opened_at=row.opened_at,
         updated_at=row.updated_at,
@@ -80,15 +200,15 @@ def _summary(row: CaseRecord) -> CaseSummary:
     )
 
 
-def _encode_cursor(row: CaseRecord) -> str:
-    raw = json.dumps([row.opened_at.isoformat(), row.id]).encode()
+def _encode_cursor(value: datetime, case_id: str) -> str:
+    raw = json.dumps([value.isoformat(), case_id]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def _decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        opened_at, case_id = json.loads(base64.urlsafe_b64decode(padded))
-        return datetime.fromisoformat(opened_at), str(case_id)
+        value, case_id = json.loads(base64.urlsafe_b64decode(padded))
+        return datetime.fromisoformat(value), str(case_id)
     except (ValueError, TypeError, binascii.Error):
         raise InvalidCursor("cursor is not one this API returned", field="cursor") from None

@@ -74,6 +74,19 @@ class CaseEventRecord(Base):
     )
 
 
+class CaseNeedRecord(Base):
+    """One row per need of a case, so that filtering by need uses an index."""
+
+    __tablename__ = "case_need"
+
+    case_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    need: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+    __table_args__ = (Index("ix_case_need_need_case_id", "need", "case_id"),)
+
+
 class CaseTaskRecord(Base):
     """Work waiting on someone, as of the case's latest projected state."""
 

@@ -1,11 +1,16 @@
-"""The hash chain over a case's timeline: each event's hash covers the one before it."""
+"""The hash chain over a case's timeline: each event's hash covers the one before it.
+
+Events are encoded canonically (RFC 8785, JSON Canonicalization Scheme), so the hash
+does not depend on key order, spacing or the database that stored the row.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import UTC, datetime
 from typing import Any
+
+import rfc8785
 
 GENESIS_HASH = "0" * 64
 
@@ -21,7 +26,7 @@ def canonical_event(
     at: datetime,
     payload: dict[str, Any],
 ) -> bytes:
-    document = {
+    document: Any = {
         "case_id": case_id,
         "seq": seq,
         "type": type,
@@ -31,9 +36,7 @@ def canonical_event(
         "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
         "payload": payload,
     }
-    return json.dumps(
-        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode()
+    return rfc8785.dumps(document)
 
 
 def chain_hash(prev_hash: str, canonical: bytes) -> str:

@@ -1,0 +1,85 @@
+"""Finding a person's open cases before opening another one for them."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from services.cases.errors import DomainError
+from services.cases.identity import claimant_birth_date
+from services.cases.model import Claimant, Stage
+from services.cases.names import identifier_hash, name_key, names_match
+from services.cases.records import CaseRecord
+
+MAX_CANDIDATES = 200
+
+
+class DuplicateMatch(BaseModel):
+    case_id: str
+    reasons: list[str]
+
+
+class PossibleDuplicate(DomainError):
+    status = 409
+    code = "possible_duplicate"
+
+
+def find_open_cases_of(
+    *, session: Session, claimant: Claimant, identity_key: bytes
+) -> list[DuplicateMatch]:
+    """Open cases of the same person: same ID number, or a same or near-identical name (in
+    pinyin) with the same birth date or phone."""
+    id_hash = identifier_hash(identity_key, claimant.national_id) if claimant.national_id else None
+    phone_hash = identifier_hash(identity_key, claimant.phone) if claimant.phone else None
+    birth_date = claimant_birth_date(claimant)
+    keys = [
+        condition
+        for condition in (
+            CaseRecord.national_id_hash == id_hash if id_hash else None,
+            CaseRecord.phone_hash == phone_hash if phone_hash else None,
+            CaseRecord.birth_date == birth_date if birth_date else None,
+        )
+        if condition is not None
+    ]
+    if not keys:
+        return []
+    rows = session.execute(
+        select(
+            CaseRecord.id,
+            CaseRecord.name_key,
+            CaseRecord.national_id_hash,
+            CaseRecord.phone_hash,
+            CaseRecord.birth_date,
+        )
+        .where(CaseRecord.stage != Stage.CLOSED.value, or_(*keys))
+        .order_by(CaseRecord.opened_at)
+        .limit(MAX_CANDIDATES)
+    ).all()
+    wanted_name = name_key(claimant.name)
+    matches = []
+    for row in rows:
+        reasons = []
+        if id_hash and row.national_id_hash == id_hash:
+            reasons.append("national_id")
+        if names_match(wanted_name, row.name_key):
+            if birth_date and row.birth_date == birth_date:
+                reasons.append("name_and_birth_date")
+            if phone_hash and row.phone_hash == phone_hash:
+                reasons.append("name_and_phone")
+        if reasons:
+            matches.append(DuplicateMatch(case_id=row.id, reasons=reasons))
+    return matches
+
+
+def refuse_duplicates(matches: list[DuplicateMatch]) -> None:
+    if matches:
+        raise PossibleDuplicate(
+            "this person may already have an open case; resend with confirm_new=true "
+            "if it is a new case",
+            field="claimant",
+            extra={
+                "existing_case_ids": [match.case_id for match in matches],
+                "matches": [match.model_dump() for match in matches],
+            },
+        )
