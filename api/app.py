@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from api.middleware import RequestContextMiddleware
 from api.problems import install_problem_handlers
-from api.routers import cases, health, legal, tracks
+from api.routers import cases, health, legal, reports, tasks, tracks
 from casework.settings import Settings
 from casework.temporal import connect
 from services.db import make_engine, make_session_factory
@@ -39,4 +39,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(cases.router)
     app.include_router(tracks.router)
     app.include_router(legal.router)
+    app.include_router(tasks.router)
+    app.include_router(reports.router)
     return app

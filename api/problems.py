@@ -41,7 +41,11 @@ PROBLEMS: dict[int | str, dict[str, object]] = {
 
 
 def problem_response(
-    status_code: int, code: str, detail: str, errors: list[FieldError] | None = None
+    status_code: int,
+    code: str,
+    detail: str,
+    errors: list[FieldError] | None = None,
+    extra: dict[str, object] | None = None,
 ) -> JSONResponse:
     body = Problem(
         type=f"/problems/{code.replace('_', '-')}",
@@ -51,7 +55,8 @@ def problem_response(
         code=code,
         errors=errors or [],
     )
-    return JSONResponse(body.model_dump(), status_code=status_code, media_type=PROBLEM_JSON)
+    content = {**body.model_dump(), **(extra or {})}
+    return JSONResponse(content, status_code=status_code, media_type=PROBLEM_JSON)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -88,7 +93,7 @@ async def _invalid_request(_: Request, exc: Exception) -> JSONResponse:
 async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     errors = [FieldError(field=exc.field, message=exc.message)] if exc.field else []
-    return problem_response(exc.status, exc.code, exc.message, errors)
+    return problem_response(exc.status, exc.code, exc.message, errors, exc.extra)
 
 
 async def _step_failed(_: Request, exc: Exception) -> JSONResponse:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
+from fastapi.concurrency import run_in_threadpool
 from temporalio.client import WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 
 from api.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
 from api.problems import PROBLEMS
 from api.steps import apply_step
-from services.cases import queries
+from services.cases import audit, duplicates, queries
 from services.cases.errors import CaseNotFound
 from services.cases.model import CaseFile
 from services.cases.progress import Task
@@ -39,10 +41,26 @@ async def open_case(
     intake: OpenCase,
     response: Response,
     temporal: TemporalDep,
+    session: SessionDep,
     settings: SettingsDep,
     user: CurrentUser,
+    confirm_new: Annotated[
+        bool, Query(description="Open it even if the person has open cases already")
+    ] = False,
 ) -> CaseFile:
-    """Open a case: starts its workflow and returns the case once it is recorded."""
+    """Open a case: starts its workflow and returns the case once it is recorded.
+
+    If the person seems to have an open case already (same ID number, or a same or
+    near-identical name with the same birth date or phone), answers 409 with
+    ``existing_case_ids`` unless ``confirm_new=true``."""
+    if not confirm_new:
+        matches = await run_in_threadpool(
+            duplicates.find_open_cases_of,
+            session=session,
+            claimant=intake.claimant,
+            identity_key=settings.identity_hash_key.get_secret_value().encode(),
+        )
+        duplicates.refuse_duplicates(matches)
     case_id = str(uuid.uuid4())
     step = intake.model_copy(update={"centre": intake.centre or settings.centre_id})
     start: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
@@ -66,20 +84,70 @@ async def open_case(
 @router.get("")
 def list_cases(
     session: SessionDep,
+    where: Annotated[queries.CaseFilter, Query()],
+    sort: queries.SortKey = queries.SortKey.OPENED_AT,
+    order: Annotated[str, Query(pattern="^(asc|desc)$")] = "desc",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> queries.CasePage:
-    """Cases, newest first; pass ``next_cursor`` back as ``cursor`` for the next page."""
-    return queries.list_cases(session=session, limit=limit, cursor=cursor)
+    """Cases matching every given filter, newest first by default; pass ``next_cursor``
+    back as ``cursor`` (with the same filters and sort) for the next page."""
+    return queries.list_cases(
+        session=session,
+        limit=limit,
+        cursor=cursor,
+        where=where,
+        sort=sort,
+        descending=order == "desc",
+    )
 
 
 @router.get("/{case_id}")
-def get_case(case_id: CaseId, session: SessionDep) -> CaseFile:
-    """One case as the read model holds it."""
-    case = queries.get_case(session=session, case_id=str(case_id))
+def get_case(
+    case_id: CaseId,
+    session: SessionDep,
+    as_of: Annotated[
+        datetime | None, Query(description="Rebuild the case as it stood at this moment")
+    ] = None,
+) -> CaseFile:
+    """One case as the read model holds it, or as it stood at ``as_of``."""
+    if as_of is None:
+        case = queries.get_case(session=session, case_id=str(case_id))
+    else:
+        case = audit.case_as_of(session=session, case_id=str(case_id), as_of=_aware(as_of))
     if case is None:
-        raise CaseNotFound(f"no case {case_id}")
+        raise CaseNotFound(f"no case {case_id}" + (f" as of {as_of}" if as_of else ""))
     return case
+
+
+@router.get("/{case_id}/timeline")
+def get_timeline(
+    case_id: CaseId,
+    session: SessionDep,
+    after_seq: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> audit.TimelinePage:
+    """The case's append-only timeline, in order, with each event's hash chain."""
+    _require_case(session, case_id)
+    return audit.timeline_page(
+        session=session, case_id=str(case_id), after_seq=after_seq, limit=limit
+    )
+
+
+@router.get("/{case_id}/timeline/verify")
+def verify_timeline(case_id: CaseId, session: SessionDep) -> audit.Verification:
+    """Check the timeline's hash chain; names the first event that does not hold."""
+    _require_case(session, case_id)
+    return audit.verify_case(session=session, case_id=str(case_id))
+
+
+def _require_case(session: SessionDep, case_id: CaseId) -> None:
+    if queries.get_case(session=session, case_id=str(case_id)) is None:
+        raise CaseNotFound(f"no case {case_id}")
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @router.get("/{case_id}/history")

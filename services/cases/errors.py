@@ -25,6 +25,13 @@ class DomainError(Exception):
             self.code = code
 
 
+class InvalidInput(DomainError):
+    """A request parameter that passed its type check but does not make sense."""
+
+    status = 422
+    code = "invalid_input"
+
+
 class StepRejected(DomainError):
     """The step does not fit the case as it stands now; nothing was changed."""
 

@@ -21,14 +21,20 @@ class TimelineGap(Exception):
 
 
 def record_case_events(
-    *, session: Session, case: CaseFile, events: Sequence[CaseEvent], identity_key: bytes
+    *,
+    session: Session,
+    case: CaseFile,
+    events: Sequence[CaseEvent],
+    identity_key: bytes,
+    overwrite: bool = False,
 ) -> int:
     """Project ``events`` and ``case`` (the state after them); return how many were new.
 
     Idempotent on (case, seq): events already recorded are skipped and an older
     snapshot never overwrites a newer one, so retries and replays change nothing.
+    ``overwrite`` rewrites the case row even at the same version (repairing drift).
     """
-    _upsert_case_row(session, case, identity_key)
+    _upsert_case_row(session, case, identity_key, overwrite)
     last = session.execute(
         select(CaseEventRecord.seq, CaseEventRecord.hash)
         .where(CaseEventRecord.case_id == case.id)
@@ -79,12 +85,14 @@ def canonical_row(row: CaseEventRecord) -> bytes:
     )
 
 
-def _upsert_case_row(session: Session, case: CaseFile, identity_key: bytes) -> None:
+def _upsert_case_row(
+    session: Session, case: CaseFile, identity_key: bytes, overwrite: bool
+) -> None:
     row = session.get(CaseRecord, case.id, with_for_update=True)
     if row is None:
         row = CaseRecord(id=case.id, version=0)
         session.add(row)
-    if row.version >= case.version:
+    if row.version > case.version or (row.version == case.version and not overwrite):
         return
     row.version = case.version
     row.stage = case.stage.value

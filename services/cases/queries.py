@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from services.cases.errors import DomainError
+from services.cases.errors import InvalidInput
 from services.cases.model import CaseFile, CaseOutcome, ClaimantCategory, Need, Role, Stage
 from services.cases.names import name_key
 from services.cases.progress import TaskKind
@@ -64,8 +64,7 @@ class CaseFilter(BaseModel):
     text: str | None = Field(default=None, min_length=1, max_length=100)
 
 
-class InvalidCursor(DomainError):
-    status = 422
+class InvalidCursor(InvalidInput):
     code = "invalid_cursor"
 
 
