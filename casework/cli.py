@@ -11,7 +11,11 @@ from casework.settings import Settings, get_settings
 
 app = typer.Typer(help=__doc__, no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident case timeline.", no_args_is_help=True)
+projection_app = typer.Typer(help="The read model against the workflows.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(audit_app, name="audit")
+app.add_typer(projection_app, name="projection")
 
 
 def _start() -> Settings:
@@ -64,3 +68,78 @@ def db_upgrade(revision: str = typer.Argument("head")) -> None:
 
     settings = _start()
     upgrade_database(settings.database_url, revision)
+
+
+@audit_app.command("verify")
+def audit_verify(
+    case_id: str | None = typer.Argument(None, help="One case; all if omitted"),
+) -> None:
+    """Check the hash chain of case timelines; exit 1 naming the first broken event."""
+    from services.cases import audit
+    from services.db import make_engine, make_session_factory
+
+    settings = _start()
+    engine = make_engine(settings.database_url)
+    broken = 0
+    with make_session_factory(engine)() as session:
+        results = (
+            [audit.verify_case(session=session, case_id=case_id)]
+            if case_id
+            else audit.verify_all(session=session)
+        )
+        for result in results:
+            if result.ok:
+                typer.echo(f"ok      {result.case_id}  {result.events_checked} events")
+            else:
+                broken += 1
+                typer.echo(
+                    f"BROKEN  {result.case_id}  event {result.first_broken_seq}: {result.problem}"
+                )
+    engine.dispose()
+    raise typer.Exit(1 if broken else 0)
+
+
+@projection_app.command("check")
+def projection_check() -> None:
+    """List differences between running case workflows and the read model; exit 1 if any."""
+    from casework import projection_ops
+    from casework.temporal import connect
+    from services.db import make_engine, make_session_factory
+
+    settings = _start()
+
+    async def main() -> list[projection_ops.Drift]:
+        engine = make_engine(settings.database_url)
+        try:
+            return await projection_ops.check(await connect(settings), make_session_factory(engine))
+        finally:
+            engine.dispose()
+
+    drifts = asyncio.run(main())
+    for drift in drifts:
+        typer.echo(f"{drift.case_id}  {drift.problem}")
+    typer.echo(f"{len(drifts)} difference(s)")
+    raise typer.Exit(1 if drifts else 0)
+
+
+@projection_app.command("rebuild")
+def projection_rebuild() -> None:
+    """Rewrite the read model from the running case workflows (the source of truth)."""
+    from casework import projection_ops
+    from casework.temporal import connect
+    from services.db import make_engine, make_session_factory
+
+    settings = _start()
+
+    async def main() -> int:
+        engine = make_engine(settings.database_url)
+        try:
+            return await projection_ops.rebuild(
+                await connect(settings),
+                make_session_factory(engine),
+                settings.identity_hash_key.get_secret_value().encode(),
+            )
+        finally:
+            engine.dispose()
+
+    typer.echo(f"rebuilt {asyncio.run(main())} case(s)")

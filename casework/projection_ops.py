@@ -1,0 +1,79 @@
+"""Drift between the workflows (the source of truth) and the read model: check and rebuild."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from pydantic import BaseModel
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import Client
+
+from services.cases import queries
+from services.cases.model import CaseFile
+from services.cases.projection import record_case_events
+from services.cases.records import CaseEventRecord
+from services.cases.steps import CaseEvent
+from services.db import transaction
+from workflows.case_contract import CASE_WORKFLOW
+from workflows.ids import case_id_from_workflow_id
+
+
+class Drift(BaseModel):
+    case_id: str
+    problem: str
+
+
+async def live_cases(client: Client) -> AsyncIterator[tuple[CaseFile, list[CaseEvent]]]:
+    """Every running case workflow's case and history, from its own queries."""
+    query = f'WorkflowType = "{CASE_WORKFLOW}" AND ExecutionStatus = "Running"'
+    async for execution in client.list_workflows(query):
+        handle = client.get_workflow_handle(execution.id)
+        case = await handle.query("case", result_type=CaseFile | None)
+        if case is None or case_id_from_workflow_id(execution.id) != case.id:
+            continue
+        yield case, await handle.query("history", result_type=list[CaseEvent])
+
+
+async def check(client: Client, session_factory: sessionmaker[Session]) -> list[Drift]:
+    drifts = []
+    async for case, events in live_cases(client):
+        with session_factory() as session:
+            drifts += _differences(session, case, events)
+    return drifts
+
+
+async def rebuild(
+    client: Client, session_factory: sessionmaker[Session], identity_key: bytes
+) -> int:
+    """Write every live case and its missing timeline events; returns how many cases."""
+    count = 0
+    async for case, events in live_cases(client):
+        with transaction(session_factory) as session:
+            record_case_events(
+                session=session, case=case, events=events, identity_key=identity_key, overwrite=True
+            )
+        count += 1
+    return count
+
+
+def _differences(session: Session, live: CaseFile, events: list[CaseEvent]) -> list[Drift]:
+    stored = queries.get_case(session=session, case_id=live.id)
+    if stored is None:
+        return [Drift(case_id=live.id, problem="missing from the read model")]
+    drifts = []
+    if stored != live:
+        fields = sorted(
+            name for name in CaseFile.model_fields if getattr(stored, name) != getattr(live, name)
+        )
+        drifts.append(Drift(case_id=live.id, problem=f"differs in: {', '.join(fields)}"))
+    recorded = session.scalar(
+        select(func.count()).select_from(CaseEventRecord).where(CaseEventRecord.case_id == live.id)
+    )
+    if recorded != len(events):
+        drifts.append(
+            Drift(
+                case_id=live.id, problem=f"timeline has {recorded} events, workflow {len(events)}"
+            )
+        )
+    return drifts
