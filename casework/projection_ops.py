@@ -29,7 +29,7 @@ async def live_cases(client: Client) -> AsyncIterator[tuple[CaseFile, list[CaseE
     query = f'WorkflowType = "{CASE_WORKFLOW}" AND ExecutionStatus = "Running"'
     async for execution in client.list_workflows(query):
         handle = client.get_workflow_handle(execution.id)
-        case = await handle.query("case", result_type=CaseFile | None)
+        case = await handle.query("case", result_type=CaseFile)
         if case is None or case_id_from_workflow_id(execution.id) != case.id:
             continue
         yield case, await handle.query("history", result_type=list[CaseEvent])
