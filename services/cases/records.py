@@ -47,6 +47,8 @@ class CaseRecord(Base):
         Index("ix_cases_centre_opened_at", "centre", "opened_at"),
         Index("ix_cases_lawyer_opened_at", "lawyer", "opened_at"),
         Index("ix_cases_intake_by_opened_at", "intake_by", "opened_at"),
+        Index("ix_cases_category_opened_at", "category", "opened_at"),
+        Index("ix_cases_closed_at", "closed_at"),
     )
 
 
@@ -71,6 +73,7 @@ class CaseEventRecord(Base):
     __table_args__ = (
         Index("ix_case_event_type_at", "type", "at"),
         Index("ix_case_event_actor_at", "actor", "at"),
+        Index("ix_case_event_at", "at"),
     )
 
 

@@ -1,0 +1,76 @@
+"""Every list filter and the report's scans are served by an index on PostgreSQL.
+
+Plans are read with sequential scans disabled, so that the planner picks the index it
+would use on a large table; each filter must be answered by its own index.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine, Select, select, text
+
+from services.cases.model import ClaimantCategory, Need, Stage
+from services.cases.queries import CaseFilter, _filtered
+from services.cases.records import CaseEventRecord, CaseRecord, CaseTaskRecord
+
+T = datetime(2026, 1, 1, tzinfo=UTC)
+FILTERS = {
+    "stage": (CaseFilter(stage=Stage.ACTIVE), "ix_cases_stage_opened_at"),
+    "category": (CaseFilter(category=ClaimantCategory.VETERAN), "ix_cases_category_opened_at"),
+    "need": (CaseFilter(need=Need.LEGAL_AID), "ix_case_need_need_case_id"),
+    "lawyer": (CaseFilter(lawyer="lawyer-1"), "ix_cases_lawyer_opened_at"),
+    "intake_by": (CaseFilter(intake_by="staff-1"), "ix_cases_intake_by_opened_at"),
+    "centre": (CaseFilter(centre="county-centre"), "ix_cases_centre_opened_at"),
+    "opened_between": (CaseFilter(opened_from=T, opened_to=T), "ix_cases_opened_at_id"),
+    "closed_between": (CaseFilter(closed_from=T, closed_to=T), "ix_cases_closed_at"),
+    "text": (CaseFilter(text="li wei"), "_trgm"),
+}
+
+
+def _plan(engine: Engine, query: Select) -> str:  # type: ignore[type-arg]
+    compiled = query.compile(engine, compile_kwargs={"literal_binds": True})
+    with engine.begin() as connection:
+        connection.execute(text("SET LOCAL enable_seqscan = off"))
+        return "\n".join(connection.execute(text(f"EXPLAIN {compiled}")).scalars())
+
+
+@pytest.fixture
+def pg_engine(engine: Engine) -> Engine:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("query plans are checked on PostgreSQL, the production database")
+    return engine
+
+
+@pytest.mark.parametrize("name", sorted(FILTERS))
+def test_each_case_filter_is_answered_by_its_index(pg_engine: Engine, name: str) -> None:
+    where, index = FILTERS[name]
+
+    plan = _plan(pg_engine, _filtered(select(CaseRecord.id), where))
+
+    assert "Seq Scan" not in plan, plan
+    assert index in plan, plan
+
+
+@pytest.mark.parametrize(
+    ("query", "index"),
+    [
+        (
+            select(CaseEventRecord).where(CaseEventRecord.at >= T, CaseEventRecord.at < T),
+            "ix_case_event_at",
+        ),
+        (
+            select(CaseTaskRecord).where(CaseTaskRecord.assignee == "staff-1"),
+            "ix_case_task_assignee_since",
+        ),
+    ],
+    ids=["report_period_scan", "tasks_of_a_person"],
+)
+def test_report_and_task_scans_use_their_indexes(
+    pg_engine: Engine, query: Select, index: str
+) -> None:  # type: ignore[type-arg]
+    plan = _plan(pg_engine, query)
+
+    assert "Seq Scan" not in plan, plan
+    assert index in plan, plan
