@@ -1,36 +1,156 @@
-"""Sending a step to a case's workflow: the one path every write route takes."""
+"""Sending a step to a case's workflow: the one path every write route takes.
+
+Every write honours two headers: ``Idempotency-Key`` (a repeat returns the first result
+and does nothing again; the same key with another body is refused) and ``If-Match`` (the
+case version the client saw; a stale one is refused with 412).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import Response
-from temporalio.client import Client
+import rfc8785
+from fastapi import Depends, Header, Request, Response
+from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.common import WorkflowIDConflictPolicy
 
+from api.deps import CurrentUser, TemporalDep
+from services.cases.errors import InvalidInput
 from services.cases.model import Actor, CaseFile
-from services.cases.steps import Step
-from workflows.case_contract import APPLY_STEP, StepRequest, StepResult
+from services.cases.steps import OpenCase, Step
+from workflows.case_contract import APPLY_STEP, CASE_WORKFLOW, CaseStart, StepRequest, StepResult
 from workflows.ids import case_workflow_id
 
+_INTAKE_KEYS = uuid.UUID("6f1d1b39-5c5e-4bb8-9a57-0e6c1b7d2f10")
+KEY_PATTERN = r"^[A-Za-z0-9._:-]{8,128}$"
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        pattern=KEY_PATTERN,
+        description="Any unique string per intended change (8-128 of A-Z a-z 0-9 . _ : -)",
+    ),
+]
+IfMatch = Annotated[
+    str | None,
+    Header(alias="If-Match", max_length=32, description='The case version seen, e.g. "7"'),
+]
 
-async def apply_step(
-    temporal: Client,
-    case_id: uuid.UUID,
-    step: Step,
-    user: Actor,
-    *,
-    target: str | None = None,
-    response: Response | None = None,
-    created: str | None = None,
-) -> CaseFile:
-    """Apply ``step``; with ``created`` (a path under the case, e.g. "referrals/R"), point
-    ``Location`` at the item the step made."""
-    handle = temporal.get_workflow_handle(case_workflow_id(str(case_id)))
-    result = await handle.execute_update(
-        APPLY_STEP, StepRequest(step=step, actor=user, target=target), result_type=StepResult
-    )
-    if response is not None:
-        response.headers["ETag"] = f'"{result.case.version}"'
+
+@dataclass(frozen=True)
+class StepContext:
+    temporal: Client
+    user: Actor
+    response: Response
+    path: str
+    idempotency_key: str | None
+    expected_version: int | None
+
+    def request_for(self, step: Step, target: str | None = None) -> StepRequest:
+        return StepRequest(
+            step=step,
+            actor=self.user,
+            target=target,
+            idempotency_key=self.idempotency_key,
+            fingerprint=self.fingerprint(step, target) if self.idempotency_key else None,
+            expected_version=self.expected_version,
+        )
+
+    def fingerprint(self, step: Step, target: str | None) -> str:
+        document = {"path": self.path, "target": target, "body": step.model_dump(mode="json")}
+        return hashlib.sha256(rfc8785.dumps(document)).hexdigest()
+
+    async def apply(
+        self,
+        case_id: uuid.UUID,
+        step: Step,
+        *,
+        target: str | None = None,
+        created: str | None = None,
+    ) -> CaseFile:
+        """Apply ``step``; with ``created`` (a path under the case, e.g. "referrals/R"),
+        point ``Location`` at the item the step made."""
+        handle = self.temporal.get_workflow_handle(case_workflow_id(str(case_id)))
+        result = await handle.execute_update(
+            APPLY_STEP,
+            request := self.request_for(step, target),
+            id=self.update_id(request),
+            result_type=StepResult,
+        )
+        self.response.headers["ETag"] = f'"{result.case.version}"'
         if created:
-            response.headers["Location"] = f"/cases/{case_id}/{created}{result.seq}"
-    return result.case
+            self.response.headers["Location"] = f"/cases/{case_id}/{created}{result.seq}"
+        return result.case
+
+    def new_case_id(self) -> str:
+        """A fresh id; with an idempotency key, the same id for every repeat of the intake."""
+        if self.idempotency_key is None:
+            return str(uuid.uuid4())
+        return str(uuid.uuid5(_INTAKE_KEYS, f"{self.user.id}\x00{self.idempotency_key}"))
+
+    async def open(self, case_id: str, intake: OpenCase, task_queue: str) -> StepResult:
+        """Start the case's workflow and record its intake as one operation."""
+        start: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
+            CASE_WORKFLOW,
+            CaseStart(case_id=case_id),
+            id=case_workflow_id(case_id),
+            # A repeat of a keyed intake reaches the case it made; otherwise a second
+            # start for one case id fails rather than making two workflows.
+            id_conflict_policy=(
+                WorkflowIDConflictPolicy.USE_EXISTING
+                if self.idempotency_key
+                else WorkflowIDConflictPolicy.FAIL
+            ),
+            task_queue=task_queue,
+        )
+        result = await self.temporal.execute_update_with_start_workflow(
+            APPLY_STEP,
+            request := self.request_for(intake),
+            start_workflow_operation=start,
+            id=self.update_id(request),
+            result_type=StepResult,
+        )
+        self.response.headers["ETag"] = f'"{result.case.version}"'
+        self.response.headers["Location"] = f"/cases/{case_id}"
+        return result
+
+    def update_id(self, request: StepRequest) -> str | None:
+        # Temporal answers a repeated update id with the first outcome, also while the
+        # first is still in flight. The fingerprint is part of it so that a key reused
+        # for another request reaches the workflow, which refuses it.
+        if not self.idempotency_key:
+            return None
+        return f"{self.user.id}:{self.idempotency_key}:{request.fingerprint}"
+
+
+def _step_context(
+    request: Request,
+    response: Response,
+    temporal: TemporalDep,
+    user: CurrentUser,
+    idempotency_key: IdempotencyKey = None,
+    if_match: IfMatch = None,
+) -> StepContext:
+    return StepContext(
+        temporal=temporal,
+        user=user,
+        response=response,
+        path=request.url.path,
+        idempotency_key=idempotency_key,
+        expected_version=_version(if_match),
+    )
+
+
+def _version(if_match: str | None) -> int | None:
+    if if_match is None:
+        return None
+    raw = if_match.strip().removeprefix("W/").strip('"')
+    if not raw.isdigit():
+        raise InvalidInput('If-Match must be a case version such as "7"', field="If-Match")
+    return int(raw)
+
+
+StepDep = Annotated[StepContext, Depends(_step_context)]

@@ -13,7 +13,12 @@ from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from services.cases import rules
-    from services.cases.errors import StepRejected
+    from services.cases.errors import (
+        DomainError,
+        IdempotencyKeyReused,
+        StaleVersion,
+        StepRejected,
+    )
     from services.cases.model import CaseFile, Stage
     from services.cases.progress import Task, open_tasks
     from services.cases.steps import SYSTEM_ACTOR, CaseEvent, CaseEventBatch
@@ -30,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
         StepRequest,
         StepResult,
     )
+    from workflows.idempotency import KeyReused, Ledger
     from workflows.ids import legal_matter_workflow_id
     from workflows.legal_matter import LegalMatterWorkflow
 
@@ -52,6 +58,7 @@ class CaseWorkflow:
         self._matters_started = set(carried.matters_started) if carried else set()
         self._matters_to_sync = set(carried.matters_to_sync) if carried else set()
         self._indexed: list[tuple[str, object]] | None = None
+        self._ledger = Ledger(carried.applied_keys if carried else [])
 
     @workflow.run
     async def run(self, start: CaseStart) -> None:
@@ -72,17 +79,34 @@ class CaseWorkflow:
 
     @workflow.update(name=APPLY_STEP)
     async def apply_step(self, request: StepRequest) -> StepResult:
-        event = self._accept(request)
-        await workflow.wait_condition(lambda: self._projected_seq >= event.seq)
+        seq = self._applied_seq(request)
+        if seq is None:
+            seq = self._accept(request).seq
+        await workflow.wait_condition(lambda: self._projected_seq >= seq)
         assert self._case is not None
-        return StepResult(case=self._case, seq=event.seq)
+        return StepResult(case=self._case, seq=seq)
 
     @apply_step.validator
     def _validate_step(self, request: StepRequest) -> None:
+        if self._applied_seq(request) is not None:
+            return
         try:
+            if request.expected_version is not None and self._case is not None:
+                _require_version(self._case, request.expected_version)
             rules.check(self._case, request.step, actor=request.actor, target=request.target)
         except StepRejected as rejected:
             raise _as_application_error(rejected) from None
+
+    def _applied_seq(self, request: StepRequest) -> int | None:
+        try:
+            return self._ledger.seq_of(request.idempotency_key, request.fingerprint)
+        except KeyReused:
+            raise _as_application_error(
+                IdempotencyKeyReused(
+                    "this Idempotency-Key was used for a different request",
+                    field="Idempotency-Key",
+                )
+            ) from None
 
     @workflow.query(name="case")
     def case(self) -> CaseFile | None:
@@ -110,6 +134,7 @@ class CaseWorkflow:
         before = self._case
         self._case = rules.evolve(self._case, event)
         self._events.append(event)
+        self._ledger.remember(request.idempotency_key, request.fingerprint, event.seq)
         self._matters_to_sync |= _changed_matters(before, self._case)
         self._upsert_search_attributes()
         return event
@@ -200,6 +225,7 @@ class CaseWorkflow:
             projected_seq=self._projected_seq,
             matters_started=sorted(self._matters_started),
             matters_to_sync=sorted(self._matters_to_sync),
+            applied_keys=self._ledger.carry(),
         )
 
     def _upsert_search_attributes(self) -> None:
@@ -230,7 +256,15 @@ def _changed_matters(before: CaseFile | None, after: CaseFile) -> set[str]:
     }
 
 
-def _as_application_error(rejected: StepRejected) -> ApplicationError:
+def _require_version(case: CaseFile, expected: int) -> None:
+    if case.version != expected:
+        raise StaleVersion(
+            f"the case is at version {case.version}, not {expected}: reload it and retry",
+            field="If-Match",
+        )
+
+
+def _as_application_error(rejected: DomainError) -> ApplicationError:
     return ApplicationError(
         rejected.message,
         {"code": rejected.code, "field": rejected.field, "status": rejected.status},

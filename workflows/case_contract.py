@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.cases.model import Actor, CaseFile
 from services.cases.steps import CaseEvent, Step
 from services.legal.model import LegalMatter
+from workflows.idempotency import AppliedKey
 
 CASE_WORKFLOW = "Case"
 LEGAL_MATTER_WORKFLOW = "LegalMatter"
@@ -21,6 +22,7 @@ class CarriedCase(BaseModel):
     projected_seq: int
     matters_started: list[str] = Field(default_factory=list)
     matters_to_sync: list[str] = Field(default_factory=list)
+    applied_keys: list[AppliedKey] = Field(default_factory=list)
 
 
 class CaseStart(BaseModel):
@@ -31,13 +33,21 @@ class CaseStart(BaseModel):
 
 
 class StepRequest(BaseModel):
-    """One step; ``actor`` comes from the caller's identity, ``target`` from the URL."""
+    """One step; ``actor`` comes from the caller's identity, ``target`` from the URL.
+
+    With ``idempotency_key``, a repeat with the same ``fingerprint`` (a digest of the
+    request) returns the first result instead of applying the step again. With
+    ``expected_version``, the step is refused unless the case is still at that version.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     step: Step
     actor: Actor
     target: str | None = None
+    idempotency_key: str | None = None
+    fingerprint: str | None = None
+    expected_version: int | None = None
 
 
 class StepResult(BaseModel):

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, status
 from fastapi.concurrency import run_in_threadpool
-from temporalio.client import WithStartWorkflowOperation
-from temporalio.common import WorkflowIDConflictPolicy
 
-from api.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
+from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.problems import PROBLEMS
-from api.steps import apply_step
+from api.steps import StepDep
 from services.cases import audit, duplicates, queries
 from services.cases.errors import CaseNotFound
 from services.cases.model import CaseFile
@@ -29,7 +27,6 @@ from services.cases.steps import (
     StartAssessment,
     WithdrawCase,
 )
-from workflows.case_contract import APPLY_STEP, CASE_WORKFLOW, CaseStart, StepRequest, StepResult
 from workflows.ids import case_workflow_id
 
 router = APIRouter(prefix="/cases", tags=["cases"], responses=PROBLEMS)
@@ -39,11 +36,9 @@ CaseId = uuid.UUID
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def open_case(
     intake: OpenCase,
-    response: Response,
-    temporal: TemporalDep,
     session: SessionDep,
     settings: SettingsDep,
-    user: CurrentUser,
+    writer: StepDep,
     confirm_new: Annotated[
         bool, Query(description="Open it even if the person has open cases already")
     ] = False,
@@ -53,6 +48,7 @@ async def open_case(
     If the person seems to have an open case already (same ID number, or a same or
     near-identical name with the same birth date or phone), answers 409 with
     ``existing_case_ids`` unless ``confirm_new=true``."""
+    case_id = writer.new_case_id()
     if not confirm_new:
         matches = await run_in_threadpool(
             duplicates.find_open_cases_of,
@@ -60,24 +56,10 @@ async def open_case(
             claimant=intake.claimant,
             identity_key=settings.identity_hash_key.get_secret_value().encode(),
         )
-        duplicates.refuse_duplicates(matches)
-    case_id = str(uuid.uuid4())
+        # A repeat of this very intake (same idempotency key) is not a duplicate of itself.
+        duplicates.refuse_duplicates([match for match in matches if match.case_id != case_id])
     step = intake.model_copy(update={"centre": intake.centre or settings.centre_id})
-    start: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
-        CASE_WORKFLOW,
-        CaseStart(case_id=case_id),
-        id=case_workflow_id(case_id),
-        id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-        task_queue=settings.temporal_task_queue,
-    )
-    result = await temporal.execute_update_with_start_workflow(
-        APPLY_STEP,
-        StepRequest(step=step, actor=user),
-        start_workflow_operation=start,
-        result_type=StepResult,
-    )
-    response.headers["Location"] = f"/cases/{case_id}"
-    response.headers["ETag"] = f'"{result.case.version}"'
+    result = await writer.open(case_id, step, settings.temporal_task_queue)
     return result.case
 
 
@@ -165,56 +147,42 @@ async def get_tasks(case_id: CaseId, temporal: TemporalDep) -> list[Task]:
 
 
 @router.post("/{case_id}/assessment/start")
-async def start_assessment(
-    case_id: CaseId, body: StartAssessment, temporal: TemporalDep, user: CurrentUser
-) -> CaseFile:
+async def start_assessment(case_id: CaseId, body: StartAssessment, writer: StepDep) -> CaseFile:
     """Begin assessing eligibility (intake → assessment); the caller becomes the assessor."""
-    return await apply_step(temporal, case_id, body, user)
+    return await writer.apply(case_id, body)
 
 
 @router.post("/{case_id}/assessment")
-async def decide_eligibility(
-    case_id: CaseId, body: DecideEligibility, temporal: TemporalDep, user: CurrentUser
-) -> CaseFile:
+async def decide_eligibility(case_id: CaseId, body: DecideEligibility, writer: StepDep) -> CaseFile:
     """Decide eligibility: accepted → active; rejected (with a reason) → closed."""
-    return await apply_step(temporal, case_id, body, user)
+    return await writer.apply(case_id, body)
 
 
 @router.post("/{case_id}/needs")
-async def add_need(
-    case_id: CaseId, body: AddNeed, temporal: TemporalDep, user: CurrentUser
-) -> CaseFile:
+async def add_need(case_id: CaseId, body: AddNeed, writer: StepDep) -> CaseFile:
     """Add a kind of help the case needs (legal_aid makes it a priority case)."""
-    return await apply_step(temporal, case_id, body, user)
+    return await writer.apply(case_id, body)
 
 
 @router.post("/{case_id}/lawyer")
-async def assign_lawyer(
-    case_id: CaseId, body: AssignLawyer, temporal: TemporalDep, user: CurrentUser
-) -> CaseFile:
+async def assign_lawyer(case_id: CaseId, body: AssignLawyer, writer: StepDep) -> CaseFile:
     """Assign (or reassign) the case's lawyer."""
-    return await apply_step(temporal, case_id, body, user)
+    return await writer.apply(case_id, body)
 
 
 @router.post("/{case_id}/close")
-async def close_case(
-    case_id: CaseId, body: CloseCase, temporal: TemporalDep, user: CurrentUser
-) -> CaseFile:
+async def close_case(case_id: CaseId, body: CloseCase, writer: StepDep) -> CaseFile:
     """Close with an outcome; a reason is required while anything is still open."""
-    return await apply_step(temporal, case_id, body, user)
+    return await writer.apply(case_id, body)
 
 
 @router.post("/{case_id}/withdraw")
-async def withdraw_case(
-    case_id: CaseId, body: WithdrawCase, temporal: TemporalDep, user: CurrentUser
-) -> CaseFile:
+async def withdraw_case(case_id: CaseId, body: WithdrawCase, writer: StepDep) -> CaseFile:
     """Withdraw the case at any stage, with a reason."""
-    return await apply_step(temporal, case_id, body, user)
+    return await writer.apply(case_id, body)
 
 
 @router.post("/{case_id}/reopen")
-async def reopen_case(
-    case_id: CaseId, body: ReopenCase, temporal: TemporalDep, user: CurrentUser
-) -> CaseFile:
+async def reopen_case(case_id: CaseId, body: ReopenCase, writer: StepDep) -> CaseFile:
     """Reopen a closed case, with a reason; it returns to the stage it was closed from."""
-    return await apply_step(temporal, case_id, body, user)
+    return await writer.apply(case_id, body)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Path, status
 
-from api.deps import CurrentUser, TemporalDep
+from api.deps import TemporalDep
 from api.problems import PROBLEMS
-from api.steps import apply_step
+from api.steps import StepDep
 from services.cases.model import CaseFile
 from services.legal.model import (
     AcknowledgeMatter,
@@ -30,14 +30,10 @@ MatterId = Annotated[str, Path(pattern=r"^M[0-9]{1,9}$", examples=["M4"])]
 async def record_infringement(
     case_id: CaseId,
     body: RecordInfringement,
-    response: Response,
-    temporal: TemporalDep,
-    user: CurrentUser,
+    writer: StepDep,
 ) -> CaseFile:
     """Record an infringement of rights as a new legal matter (a priority, at any stage)."""
-    return await apply_step(
-        temporal, case_id, body, user, response=response, created="legal-matters/M"
-    )
+    return await writer.apply(case_id, body, created="legal-matters/M")
 
 
 @router.get("/{matter_id}")
@@ -52,11 +48,10 @@ async def refer_matter(
     case_id: CaseId,
     matter_id: MatterId,
     body: ReferMatter,
-    temporal: TemporalDep,
-    user: CurrentUser,
+    writer: StepDep,
 ) -> CaseFile:
     """Report the matter to the labour or justice department (channel, reference, time)."""
-    return await apply_step(temporal, case_id, body, user, target=matter_id)
+    return await writer.apply(case_id, body, target=matter_id)
 
 
 @router.post("/{matter_id}/acknowledgements")
@@ -64,11 +59,10 @@ async def acknowledge_matter(
     case_id: CaseId,
     matter_id: MatterId,
     body: AcknowledgeMatter,
-    temporal: TemporalDep,
-    user: CurrentUser,
+    writer: StepDep,
 ) -> CaseFile:
     """A department acknowledged the referral."""
-    return await apply_step(temporal, case_id, body, user, target=matter_id)
+    return await writer.apply(case_id, body, target=matter_id)
 
 
 @router.post("/{matter_id}/resolution")
@@ -76,11 +70,10 @@ async def resolve_matter(
     case_id: CaseId,
     matter_id: MatterId,
     body: ResolveMatter,
-    temporal: TemporalDep,
-    user: CurrentUser,
+    writer: StepDep,
 ) -> CaseFile:
     """The matter was resolved, with its outcome."""
-    return await apply_step(temporal, case_id, body, user, target=matter_id)
+    return await writer.apply(case_id, body, target=matter_id)
 
 
 @router.post("/{matter_id}/closure")
@@ -88,8 +81,7 @@ async def close_matter(
     case_id: CaseId,
     matter_id: MatterId,
     body: CloseMatterWithoutRemedy,
-    temporal: TemporalDep,
-    user: CurrentUser,
+    writer: StepDep,
 ) -> CaseFile:
     """Close the matter without remedy, with the reason."""
-    return await apply_step(temporal, case_id, body, user, target=matter_id)
+    return await writer.apply(case_id, body, target=matter_id)

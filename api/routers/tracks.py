@@ -5,11 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Path, status
 
-from api.deps import CurrentUser, TemporalDep
 from api.problems import PROBLEMS
-from api.steps import apply_step
+from api.steps import StepDep
 from services.cases.model import CaseFile
 from services.placement.model import (
     RecordFollowUp,
@@ -38,12 +37,10 @@ CREATED = status.HTTP_201_CREATED
 async def enrol_training(
     case_id: CaseId,
     body: EnrolTraining,
-    response: Response,
-    temporal: TemporalDep,
-    user: CurrentUser,
+    writer: StepDep,
 ) -> CaseFile:
     """Enrol the claimant in a course; ``Location`` names the enrolment."""
-    return await apply_step(temporal, case_id, body, user, response=response, created="training/T")
+    return await writer.apply(case_id, body, created="training/T")
 
 
 @router.post("/training/{enrolment_id}/completion", tags=["training"])
@@ -51,11 +48,10 @@ async def complete_training(
     case_id: CaseId,
     enrolment_id: ItemId,
     body: CompleteTraining,
-    temporal: TemporalDep,
-    user: CurrentUser,
+    writer: StepDep,
 ) -> CaseFile:
     """The claimant completed the course."""
-    return await apply_step(temporal, case_id, body, user, target=enrolment_id)
+    return await writer.apply(case_id, body, target=enrolment_id)
 
 
 @router.post("/training/{enrolment_id}/drop", tags=["training"])
@@ -63,19 +59,16 @@ async def drop_training(
     case_id: CaseId,
     enrolment_id: ItemId,
     body: DropTraining,
-    temporal: TemporalDep,
-    user: CurrentUser,
+    writer: StepDep,
 ) -> CaseFile:
     """The claimant dropped out, with the reason."""
-    return await apply_step(temporal, case_id, body, user, target=enrolment_id)
+    return await writer.apply(case_id, body, target=enrolment_id)
 
 
 @router.post("/referrals", status_code=CREATED, tags=["job referral"])
-async def refer_to_job(
-    case_id: CaseId, body: ReferToJob, response: Response, temporal: TemporalDep, user: CurrentUser
-) -> CaseFile:
+async def refer_to_job(case_id: CaseId, body: ReferToJob, writer: StepDep) -> CaseFile:
     """Refer the claimant to an employer; ``Location`` names the referral."""
-    return await apply_step(temporal, case_id, body, user, response=response, created="referrals/R")
+    return await writer.apply(case_id, body, created="referrals/R")
 
 
 @router.post("/referrals/{referral_id}/interview", tags=["job referral"])
@@ -83,11 +76,10 @@ async def record_interview(
     case_id: CaseId,
     referral_id: ItemId,
     body: RecordInterview,
-    temporal: TemporalDep,
-    user: CurrentUser,
+    writer: StepDep,
 ) -> CaseFile:
     """An interview was arranged."""
-    return await apply_step(temporal, case_id, body, user, target=referral_id)
+    return await writer.apply(case_id, body, target=referral_id)
 
 
 @router.post("/referrals/{referral_id}/offer", tags=["job referral"])
@@ -95,11 +87,10 @@ async def record_offer(
     case_id: CaseId,
     referral_id: ItemId,
     body: RecordOffer,
-    temporal: TemporalDep,
-    user: CurrentUser,
+    writer: StepDep,
 ) -> CaseFile:
     """The employer made an offer."""
-    return await apply_step(temporal, case_id, body, user, target=referral_id)
+    return await writer.apply(case_id, body, target=referral_id)
 
 
 @router.post("/referrals/{referral_id}/placement", tags=["job referral"])
@@ -107,11 +98,10 @@ async def record_placement(
     case_id: CaseId,
     referral_id: ItemId,
     body: RecordPlacement,
-    temporal: TemporalDep,
-    user: CurrentUser,
+    writer: StepDep,
 ) -> CaseFile:
     """Placed in the job: schedules follow-ups 30, 90 and 180 days after the start date."""
-    return await apply_step(temporal, case_id, body, user, target=referral_id)
+    return await writer.apply(case_id, body, target=referral_id)
 
 
 @router.post("/referrals/{referral_id}/not-placed", tags=["job referral"])
@@ -119,11 +109,10 @@ async def record_not_placed(
     case_id: CaseId,
     referral_id: ItemId,
     body: RecordNotPlaced,
-    temporal: TemporalDep,
-    user: CurrentUser,
+    writer: StepDep,
 ) -> CaseFile:
     """The referral did not lead to a job, with the reason."""
-    return await apply_step(temporal, case_id, body, user, target=referral_id)
+    return await writer.apply(case_id, body, target=referral_id)
 
 
 @router.post("/referrals/{referral_id}/follow-ups", tags=["job referral"])
@@ -131,25 +120,20 @@ async def record_follow_up(
     case_id: CaseId,
     referral_id: ItemId,
     body: RecordFollowUp,
-    temporal: TemporalDep,
-    user: CurrentUser,
+    writer: StepDep,
 ) -> CaseFile:
     """Record a due retention follow-up: still employed, or left (with the reason)."""
-    return await apply_step(temporal, case_id, body, user, target=referral_id)
+    return await writer.apply(case_id, body, target=referral_id)
 
 
 @router.post("/startup-aid", status_code=CREATED, tags=["start-up aid"])
 async def apply_startup_aid(
     case_id: CaseId,
     body: ApplyStartupAid,
-    response: Response,
-    temporal: TemporalDep,
-    user: CurrentUser,
+    writer: StepDep,
 ) -> CaseFile:
     """Apply for a start-up grant; ``Location`` names the application."""
-    return await apply_step(
-        temporal, case_id, body, user, response=response, created="startup-aid/S"
-    )
+    return await writer.apply(case_id, body, created="startup-aid/S")
 
 
 @router.post("/startup-aid/{application_id}/approval", tags=["start-up aid"])
@@ -157,11 +141,10 @@ async def approve_startup_aid(
     case_id: CaseId,
     application_id: ItemId,
     body: ApproveStartupAid,
-    temporal: TemporalDep,
-    user: CurrentUser,
+    writer: StepDep,
 ) -> CaseFile:
     """The grant was approved, for an amount."""
-    return await apply_step(temporal, case_id, body, user, target=application_id)
+    return await writer.apply(case_id, body, target=application_id)
 
 
 @router.post("/startup-aid/{application_id}/refusal", tags=["start-up aid"])
@@ -169,11 +152,10 @@ async def refuse_startup_aid(
     case_id: CaseId,
     application_id: ItemId,
     body: RefuseStartupAid,
-    temporal: TemporalDep,
-    user: CurrentUser,
+    writer: StepDep,
 ) -> CaseFile:
     """The grant was refused, with the reason."""
-    return await apply_step(temporal, case_id, body, user, target=application_id)
+    return await writer.apply(case_id, body, target=application_id)
 
 
 @router.post("/startup-aid/{application_id}/disbursement", tags=["start-up aid"])
@@ -181,25 +163,20 @@ async def disburse_startup_aid(
     case_id: CaseId,
     application_id: ItemId,
     body: DisburseStartupAid,
-    temporal: TemporalDep,
-    user: CurrentUser,
+    writer: StepDep,
 ) -> CaseFile:
     """The approved grant was paid out (at most the approved amount)."""
-    return await apply_step(temporal, case_id, body, user, target=application_id)
+    return await writer.apply(case_id, body, target=application_id)
 
 
 @router.post("/fee-relief", status_code=CREATED, tags=["fee relief"])
 async def submit_petition(
     case_id: CaseId,
     body: SubmitPetition,
-    response: Response,
-    temporal: TemporalDep,
-    user: CurrentUser,
+    writer: StepDep,
 ) -> CaseFile:
     """Petition a bureau for reduced or waived fees; ``Location`` names the petition."""
-    return await apply_step(
-        temporal, case_id, body, user, response=response, created="fee-relief/P"
-    )
+    return await writer.apply(case_id, body, created="fee-relief/P")
 
 
 @router.post("/fee-relief/{petition_id}/grant", tags=["fee relief"])
@@ -207,11 +184,10 @@ async def grant_petition(
     case_id: CaseId,
     petition_id: ItemId,
     body: GrantPetition,
-    temporal: TemporalDep,
-    user: CurrentUser,
+    writer: StepDep,
 ) -> CaseFile:
     """The bureau granted relief: what was reduced or waived, and its value."""
-    return await apply_step(temporal, case_id, body, user, target=petition_id)
+    return await writer.apply(case_id, body, target=petition_id)
 
 
 @router.post("/fee-relief/{petition_id}/refusal", tags=["fee relief"])
@@ -219,8 +195,7 @@ async def refuse_petition(
     case_id: CaseId,
     petition_id: ItemId,
     body: RefusePetition,
-    temporal: TemporalDep,
-    user: CurrentUser,
+    writer: StepDep,
 ) -> CaseFile:
     """The bureau refused, with the reason."""
-    return await apply_step(temporal, case_id, body, user, target=petition_id)
+    return await writer.apply(case_id, body, target=petition_id)

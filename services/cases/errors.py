@@ -39,6 +39,18 @@ class StepRejected(DomainError):
     code = "step_rejected"
 
 
+class StaleVersion(StepRejected):
+    """The caller saw an older version of the case than the one it now has (If-Match)."""
+
+    status = 412
+    code = "stale_version"
+
+
+class IdempotencyKeyReused(DomainError):
+    status = 422
+    code = "idempotency_key_reused"
+
+
 class CaseNotFound(DomainError):
     status = 404
     code = "case_not_found"

@@ -102,8 +102,11 @@ def list_cases(
         query = query.where(or_(before, and_(column == value, tie)))
     rows = session.scalars(query.limit(limit + 1)).all()
     items = [_summary(row) for row in rows[:limit]]
-    next_cursor = _encode_cursor(getattr(rows[limit - 1], sort.value), rows[limit - 1].id)
-    return CasePage(items=items, next_cursor=next_cursor if len(rows) > limit else None)
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = _encode_cursor(getattr(last, sort.value), last.id)
+    return CasePage(items=items, next_cursor=next_cursor)
 
 
 def list_tasks(
