@@ -5,7 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-import services.cases.records  # noqa: F401  (registers the tables on the metadata)
+import services.cases.records  # noqa: F401  (these register their tables on the metadata)
+import services.deadlines.records  # noqa: F401
+import services.notify.outbox  # noqa: F401
 from services.db import Base, make_engine
 
 target_metadata = Base.metadata

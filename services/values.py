@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -17,9 +18,20 @@ NationalId = Annotated[str, AfterValidator(normalize_national_id)]
 Phone = Annotated[str, AfterValidator(normalize_phone)]
 
 
+class Role(StrEnum):
+    STAFF = "staff"
+    LAWYER = "lawyer"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+    SYSTEM = "system"
+
+
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class StepBase(Frozen):
     note: LongText | None = Field(default=None, description="Optional free-text note")
+    late_reason: Reason | None = Field(
+        default=None, description="Why, when this step comes after its deadline has passed"
+    )

@@ -107,6 +107,7 @@ def test_each_event_hash_chains_to_the_previous_one(
             target=row.target,
             at=row.at,
             payload=row.payload,
+            clocks=row.clocks,
         )
         assert row.prev_hash == prev
         assert row.hash == chain_hash(prev, canonical)

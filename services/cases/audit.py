@@ -27,6 +27,7 @@ class TimelineEntry(BaseModel):
     target: str | None
     at: datetime
     payload: dict[str, object]
+    clocks: list[dict[str, object]] | None = None
     prev_hash: str
     hash: str
 
@@ -78,6 +79,7 @@ def events_of(rows: Iterable[CaseEventRecord]) -> Iterable[CaseEvent]:
             actor=Actor(id=row.actor, role=Role(row.role)),
             target=row.target,
             step=_STEP.validate_python(row.payload),
+            clocks=row.clocks or [],
         )
 
 

@@ -7,12 +7,13 @@ from enum import StrEnum
 
 from pydantic import Field
 
+from services.deadlines.clocks import Clock
 from services.legal.model import LegalMatter
 from services.placement.model import Referral
 from services.relief.model import Petition
 from services.startup.model import StartupApplication
 from services.training.model import Enrolment
-from services.values import Frozen, LongText, NationalId, Phone, ShortText
+from services.values import Frozen, LongText, NationalId, Phone, Role, ShortText
 
 
 class ClaimantCategory(StrEnum):
@@ -36,14 +37,6 @@ class Stage(StrEnum):
     CLOSED = "closed"
 
 
-class Role(StrEnum):
-    STAFF = "staff"
-    LAWYER = "lawyer"
-    SUPERVISOR = "supervisor"
-    ADMIN = "admin"
-    SYSTEM = "system"
-
-
 class CaseOutcome(StrEnum):
     PLACED = "placed"
     TRAINED = "trained"
@@ -63,6 +56,9 @@ class Relation(StrEnum):
     CHILD = "child"
     SIBLING = "sibling"
     OTHER = "other"
+
+
+__all__ = ["Role"]
 
 
 class Actor(Frozen):
@@ -123,3 +119,4 @@ class CaseFile(Frozen):
     startup_aid: list[StartupApplication] = Field(default_factory=list)
     petitions: list[Petition] = Field(default_factory=list)
     legal_matters: list[LegalMatter] = Field(default_factory=list)
+    clocks: list[Clock] = Field(default_factory=list)

@@ -14,6 +14,7 @@ from services.cases.progress import open_tasks
 from services.cases.records import CaseEventRecord, CaseNeedRecord, CaseRecord, CaseTaskRecord
 from services.cases.steps import CaseEvent
 from services.cases.timeline import GENESIS_HASH, canonical_event, chain_hash
+from services.deadlines.records import EscalationRecord
 
 
 class TimelineGap(Exception):
@@ -66,6 +67,7 @@ def _event_row(event: CaseEvent, prev_hash: str) -> CaseEventRecord:
         target=event.target,
         at=event.at,
         payload=event.step.model_dump(mode="json"),
+        clocks=[clock.model_dump(mode="json") for clock in event.clocks] or None,
         prev_hash=prev_hash,
     )
     row.hash = chain_hash(prev_hash, canonical_row(row))
@@ -82,6 +84,7 @@ def canonical_row(row: CaseEventRecord) -> bytes:
         target=row.target,
         at=row.at,
         payload=row.payload,
+        clocks=row.clocks,
     )
 
 
@@ -107,6 +110,7 @@ def _upsert_case_row(
     row.phone_hash = _hash(identity_key, case.claimant.phone)
     row.birth_date = claimant_birth_date(case.claimant)
     row.lawyer = case.lawyer
+    row.overdue = any(clock.breached and clock.satisfied_at is None for clock in case.clocks)
     row.summary = case.summary
     row.outcome = case.outcome.value if case.outcome else None
     row.opened_at = case.opened_at
@@ -121,6 +125,7 @@ def _upsert_case_row(
         for need in case.needs
         if need.value not in stored_needs
     )
+    _record_escalations(session, case)
     session.execute(delete(CaseTaskRecord).where(CaseTaskRecord.case_id == case.id))
     session.add_all(
         CaseTaskRecord(
@@ -134,6 +139,26 @@ def _upsert_case_row(
         for task in open_tasks(case)
     )
     session.flush()
+
+
+def _record_escalations(session: Session, case: CaseFile) -> None:
+    for clock in case.clocks:
+        if not clock.breached:
+            continue
+        row = session.get(EscalationRecord, (case.id, clock.id))
+        if row is None:
+            row = EscalationRecord(case_id=case.id, clock_id=clock.id)
+            session.add(row)
+        row.kind = clock.kind.value
+        row.target = clock.target
+        row.centre = case.centre
+        row.assignee = clock.assignee
+        row.level = clock.level
+        row.rung = clock.rung or ""
+        row.due_at = clock.due_at
+        row.satisfied_at = clock.satisfied_at
+        row.late_by_seconds = clock.late_by_seconds
+        row.late_reason = clock.late_reason
 
 
 def _hash(key: bytes, value: str | None) -> str | None:

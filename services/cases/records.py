@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.db import Base, UtcDateTime
@@ -34,6 +34,7 @@ class CaseRecord(Base):
     phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     birth_date: Mapped[date | None] = mapped_column(Date, index=True)
     lawyer: Mapped[str | None] = mapped_column(String(100))
+    overdue: Mapped[bool] = mapped_column(Boolean, server_default=false())
     summary: Mapped[str | None] = mapped_column(Text)
     outcome: Mapped[str | None] = mapped_column(String(30))
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -49,6 +50,7 @@ class CaseRecord(Base):
         Index("ix_cases_intake_by_opened_at", "intake_by", "opened_at"),
         Index("ix_cases_category_opened_at", "category", "opened_at"),
         Index("ix_cases_closed_at", "closed_at"),
+        Index("ix_cases_overdue_opened_at", "overdue", "opened_at"),
     )
 
 
@@ -67,6 +69,7 @@ class CaseEventRecord(Base):
     target: Mapped[str | None] = mapped_column(String(40))
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    clocks: Mapped[list[Any] | None] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 

@@ -15,14 +15,18 @@ from services.cases.steps import (
     AddNeed,
     AssignLawyer,
     CaseEvent,
+    ClockAlarm,
     CloseCase,
     DecideEligibility,
     OpenCase,
+    PauseClock,
     ReopenCase,
+    ResumeClock,
     StartAssessment,
     Step,
     WithdrawCase,
 )
+from services.deadlines.triggers import check_clock_step, merge_clocks
 from services.legal import rules as legal
 from services.legal.model import OPEN_MATTER, MatterStatus
 from services.placement import rules as placement
@@ -31,7 +35,7 @@ from services.relief import rules as relief
 from services.startup import rules as startup
 from services.training import rules as training
 
-SYSTEM_ONLY = (FollowUpDue,)
+SYSTEM_ONLY = (FollowUpDue, ClockAlarm)
 
 
 def check(case: CaseFile | None, step: Step, *, actor: Actor, target: str | None = None) -> None:
@@ -48,6 +52,7 @@ def check(case: CaseFile | None, step: Step, *, actor: Actor, target: str | None
         raise StepRejected("the case has not been opened", code="case_not_open")
     checker, _ = _RULES[type(step)]
     checker(case, step, target)
+    check_clock_step(case, step, target)
 
 
 def evolve(case: CaseFile | None, event: CaseEvent) -> CaseFile:
@@ -56,11 +61,15 @@ def evolve(case: CaseFile | None, event: CaseEvent) -> CaseFile:
         return _open(event, step)
     assert case is not None, "check() admits only OpenCase on a missing case"
     _, applier = _RULES[type(step)]
-    return applier(case, event)
+    evolved = applier(case, event)
+    if not event.clocks:
+        return evolved
+    return evolved.model_copy(update={"clocks": merge_clocks(evolved.clocks, event.clocks)})
 
 
 def _open(event: CaseEvent, step: OpenCase) -> CaseFile:
     return CaseFile(
+        clocks=list(event.clocks),
         id=event.case_id,
         version=event.seq,
         stage=Stage.INTAKE,
@@ -191,6 +200,14 @@ def _closed(case: CaseFile, event: CaseEvent, outcome: CaseOutcome, reason: str 
     )
 
 
+def _check_clock(case: CaseFile, step: object, target: str | None) -> None:
+    require_open(case)  # the clock itself is checked with every step's clocks
+
+
+def _clock_step(case: CaseFile, event: CaseEvent) -> CaseFile:
+    return stamp(case, event)  # the clock's new state travels on the event
+
+
 def _reopen(case: CaseFile, event: CaseEvent) -> CaseFile:
     back_to = case.closed_from or Stage.ACTIVE
     if case.outcome is CaseOutcome.NOT_ELIGIBLE:
@@ -216,6 +233,9 @@ _RULES: Rules = {
     CloseCase: (_check_close, _close),
     WithdrawCase: (_check_close, _close),
     ReopenCase: (_check_reopen, _reopen),
+    PauseClock: (_check_clock, _clock_step),
+    ResumeClock: (_check_clock, _clock_step),
+    ClockAlarm: (_check_clock, _clock_step),
     **training.RULES,
     **placement.RULES,
     **startup.RULES,

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from services.cases.model import Actor, CaseFile, CaseOutcome, Claimant, Need, Role
+from services.deadlines.clocks import Clock
 from services.legal.model import (
     AcknowledgeMatter,
     CloseMatterWithoutRemedy,
@@ -91,6 +92,25 @@ class ReopenCase(StepBase):
     reason: Reason
 
 
+class PauseClock(StepBase):
+    """Stop a deadline's clock (e.g. waiting on the claimant); the target is the clock id."""
+
+    kind: Literal["clock_paused"] = "clock_paused"
+    reason: Reason
+
+
+class ResumeClock(StepBase):
+    """Restart a paused clock: its due time moves by the time it was paused."""
+
+    kind: Literal["clock_resumed"] = "clock_resumed"
+
+
+class ClockAlarm(StepBase):
+    """Recorded by the case itself when a clock warns or climbs its escalation ladder."""
+
+    kind: Literal["clock_alarm"] = "clock_alarm"
+
+
 Step = Annotated[
     OpenCase
     | StartAssessment
@@ -100,6 +120,9 @@ Step = Annotated[
     | CloseCase
     | WithdrawCase
     | ReopenCase
+    | PauseClock
+    | ResumeClock
+    | ClockAlarm
     | EnrolTraining
     | CompleteTraining
     | DropTraining
@@ -135,6 +158,9 @@ class CaseEvent(Frozen):
     actor: Actor
     target: str | None = Field(default=None, description="The item the step acts on, e.g. R7")
     step: Step
+    clocks: list[Clock] = Field(
+        default_factory=list, description="Deadline clocks this step started or changed"
+    )
 
     @property
     def type(self) -> str:

@@ -25,6 +25,7 @@ def canonical_event(
     target: str | None,
     at: datetime,
     payload: dict[str, Any],
+    clocks: list[Any] | None,
 ) -> bytes:
     document: Any = {
         "case_id": case_id,
@@ -36,6 +37,8 @@ def canonical_event(
         "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
         "payload": payload,
     }
+    if clocks:  # absent rather than empty, so events without clocks hash as before
+        document["clocks"] = clocks
     return rfc8785.dumps(document)
 
 

@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from services.cases.model import Role
+from services.values import Role
 
 
 class ClockKind(StrEnum):
