@@ -111,7 +111,11 @@ def projection_check() -> None:
     async def main() -> list[projection_ops.Drift]:
         engine = make_engine(settings.database_url)
         try:
-            return await projection_ops.check(await connect(settings), make_session_factory(engine))
+            return await projection_ops.check(
+                await connect(settings),
+                make_session_factory(engine),
+                settings.identity_hash_key.get_secret_value().encode(),
+            )
         finally:
             engine.dispose()
 

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import structlog
 import uvicorn
 
+from activities.deadlines import DeadlineActivities
 from api.app import create_app
 from casework.settings import Settings
 from casework.temporal import build_worker, connect
@@ -64,12 +65,19 @@ async def serve_api(settings: Settings, stop: asyncio.Event) -> None:
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
     engine = make_engine(settings.database_url)
     client = await connect(settings)
+    session_factory = make_session_factory(engine)
     with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
         worker = build_worker(
             client,
             task_queue=settings.temporal_task_queue,
-            session_factory=make_session_factory(engine),
+            session_factory=session_factory,
             identity_key=settings.identity_hash_key.get_secret_value().encode(),
+            deadlines=DeadlineActivities(
+                session_factory,
+                settings.calendar_dir,
+                settings.utc_offset_minutes(),
+                settings.policy(),
+            ),
             activity_executor=executor,
         )
         log.info("worker polling", task_queue=settings.temporal_task_queue)

@@ -9,10 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
-from services.cases import queries
 from services.cases.model import CaseFile
-from services.cases.projection import record_case_events
-from services.cases.records import CaseEventRecord
+from services.cases.projection import case_columns, record_case_events
+from services.cases.records import CaseEventRecord, CaseRecord
 from services.cases.steps import CaseEvent
 from services.db import transaction
 from workflows.case_contract import CASE_WORKFLOW
@@ -35,11 +34,13 @@ async def live_cases(client: Client) -> AsyncIterator[tuple[CaseFile, list[CaseE
         yield case, await handle.query("history", result_type=list[CaseEvent])
 
 
-async def check(client: Client, session_factory: sessionmaker[Session]) -> list[Drift]:
+async def check(
+    client: Client, session_factory: sessionmaker[Session], identity_key: bytes
+) -> list[Drift]:
     drifts = []
     async for case, events in live_cases(client):
         with session_factory() as session:
-            drifts += _differences(session, case, events)
+            drifts += _differences(session, case, events, identity_key)
     return drifts
 
 
@@ -57,16 +58,17 @@ async def rebuild(
     return count
 
 
-def _differences(session: Session, live: CaseFile, events: list[CaseEvent]) -> list[Drift]:
-    stored = queries.get_case(session=session, case_id=live.id)
-    if stored is None:
+def _differences(
+    session: Session, live: CaseFile, events: list[CaseEvent], identity_key: bytes
+) -> list[Drift]:
+    row = session.get(CaseRecord, live.id)
+    if row is None:
         return [Drift(case_id=live.id, problem="missing from the read model")]
     drifts = []
-    if stored != live:
-        fields = sorted(
-            name for name in CaseFile.model_fields if getattr(stored, name) != getattr(live, name)
-        )
-        drifts.append(Drift(case_id=live.id, problem=f"differs in: {', '.join(fields)}"))
+    expected = case_columns(live, identity_key)
+    columns = sorted(name for name, value in expected.items() if getattr(row, name) != value)
+    if columns:
+        drifts.append(Drift(case_id=live.id, problem=f"differs in: {', '.join(columns)}"))
     recorded = session.scalar(
         select(func.count()).select_from(CaseEventRecord).where(CaseEventRecord.case_id == live.id)
     )

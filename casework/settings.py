@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.deadlines.calendar import DEFAULT_DIRECTORY as DEFAULT_CALENDARS
+from services.deadlines.policy import ClockPolicy, policy_with
 
 VAR_DIR = Path("var")
 
@@ -38,6 +42,13 @@ class Settings(BaseSettings):
         default=SecretStr("casework-dev-identity-hash-key"),
         description="Key of the hashes that find a person's cases by ID number or phone",
     )
+    calendar_dir: Path = Field(
+        default=DEFAULT_CALENDARS, description="Folder of YYYY.json working-day calendars"
+    )
+    clock_policy: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description='Overrides of the deadline rules, JSON: {"eligibility": {"duration": 5}}',
+    )
     centre_timezone: str = Field(default="Asia/Shanghai", description="Local time of the centre")
 
     @field_validator("log_level", mode="before")
@@ -53,6 +64,26 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {name!r}") from None
         return name
+
+    @field_validator("clock_policy")
+    @classmethod
+    def _valid_policy(cls, overrides: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        policy_with(overrides)  # raises, naming the clock and field, if it is not valid
+        return overrides
+
+    @field_validator("calendar_dir")
+    @classmethod
+    def _calendar_folder(cls, folder: Path) -> Path:
+        if not folder.is_dir():
+            raise ValueError(f"{folder} is not a folder")
+        return folder
+
+    def policy(self) -> ClockPolicy:
+        return policy_with(self.clock_policy)
+
+    def utc_offset_minutes(self) -> int:
+        offset = ZoneInfo(self.centre_timezone).utcoffset(datetime.now(UTC).replace(tzinfo=None))
+        return int(offset.total_seconds() // 60) if offset else 0
 
     @field_validator("database_url")
     @classmethod

@@ -20,14 +20,18 @@ from temporalio.worker import (
     Worker,
 )
 
+from activities.deadlines import DeadlineActivities
 from activities.projection import ProjectionActivities
 from casework.settings import Settings
+from services.deadlines.calendar import DEFAULT_DIRECTORY as DEFAULT_CALENDARS
+from services.deadlines.policy import policy_with
 from workflows.case import CaseWorkflow
 from workflows.ids import case_id_from_workflow_id
 from workflows.legal_matter import LegalMatterWorkflow
 from workflows.search_attributes import ALL_KEYS
 
 WORKFLOWS = [CaseWorkflow, LegalMatterWorkflow]
+CHINA_UTC_OFFSET_MINUTES = 480
 
 
 async def connect(settings: Settings) -> Client:
@@ -57,13 +61,23 @@ def build_worker(
     session_factory: sessionmaker[Session],
     identity_key: bytes,
     activity_executor: ThreadPoolExecutor,
+    deadlines: DeadlineActivities | None = None,
 ) -> Worker:
+    """A worker for the case workflows; ``deadlines`` defaults to the shipped calendars,
+    China's UTC+8 and the default clock policy."""
     projection = ProjectionActivities(session_factory, identity_key)
+    deadlines = deadlines or DeadlineActivities(
+        session_factory, DEFAULT_CALENDARS, CHINA_UTC_OFFSET_MINUTES, policy_with()
+    )
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=[projection.project_case_events],
+        activities=[
+            projection.project_case_events,
+            deadlines.load_deadline_rules,
+            deadlines.notify,
+        ],
         activity_executor=activity_executor,
         interceptors=[LogContextInterceptor()],
         # On shutdown, running activities get this long to finish before they are cancelled.

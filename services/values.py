@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
@@ -14,6 +15,14 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Money = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)]
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A time without an offset is read as UTC rather than refused."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+Moment = Annotated[datetime, AfterValidator(as_utc)]
 NationalId = Annotated[str, AfterValidator(normalize_national_id)]
 Phone = Annotated[str, AfterValidator(normalize_phone)]
 

@@ -40,6 +40,9 @@ EXPECTED_COMMANDS = {
 # Settings that only `casework dev` reads: the port of the embedded Temporal dev server's
 # UI and its database file. Production runs a real Temporal server instead.
 DEV_ONLY_SETTINGS = {"temporal_ui_port", "temporal_dev_db"}
+# Settings whose defaults are right in production too: the working-day calendars shipped
+# in the image (a centre mounts its own folder to change them) and the default deadlines.
+PRODUCTION_DEFAULTS = {"calendar_dir"}
 # Settings that only the HTTP API reads: where uvicorn listens.
 API_ONLY_SETTINGS = {"api_host", "api_port"}
 
@@ -238,7 +241,7 @@ def test_dev_only_and_api_only_settings_name_real_settings_fields() -> None:
 
 @pytest.mark.parametrize("service", APP_SERVICES)
 def test_app_service_gets_every_production_setting_from_its_environment(service: str) -> None:
-    fields = set(Settings.model_fields) - DEV_ONLY_SETTINGS
+    fields = set(Settings.model_fields) - DEV_ONLY_SETTINGS - PRODUCTION_DEFAULTS
     if service != "api":
         fields -= API_ONLY_SETTINGS
     missing = sorted({settings_variable(field) for field in fields} - environment(service).keys())

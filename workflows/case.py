@@ -182,20 +182,22 @@ class CaseWorkflow:
         self._projected_seq = max(self._projected_seq, batch[-1].seq)
 
     async def _sync_matters(self) -> None:
-        assert self._case is not None
-        for matter in self._case.legal_matters:
-            if matter.id not in self._matters_to_sync:
-                continue
+        # Steps keep arriving while a signal is in flight: take one matter at a time, and
+        # build its snapshot from the case as it is at that moment.
+        while self._matters_to_sync:
+            matter_id = min(self._matters_to_sync)
+            self._matters_to_sync.discard(matter_id)
+            case = self._case
+            assert case is not None
+            matter = next(m for m in case.legal_matters if m.id == matter_id)
             snapshot = MatterSnapshot(
-                case_id=self._case_id,
-                seq=self._case.version,
-                lawyer=self._case.lawyer,
-                matter=matter,
+                case_id=self._case_id, seq=case.version, lawyer=case.lawyer, matter=matter
             )
-            child_id = legal_matter_workflow_id(self._case_id, matter.id)
-            if matter.id in self._matters_started:
+            child_id = legal_matter_workflow_id(self._case_id, matter_id)
+            if matter_id in self._matters_started:
                 await workflow.get_external_workflow_handle(child_id).signal("sync", snapshot)
             else:
+                self._matters_started.add(matter_id)
                 await workflow.start_child_workflow(
                     LegalMatterWorkflow.run,
                     snapshot,
@@ -203,8 +205,6 @@ class CaseWorkflow:
                     # A matter outlives a run of its case (continue-as-new) by design.
                     parent_close_policy=ParentClosePolicy.ABANDON,
                 )
-                self._matters_started.add(matter.id)
-            self._matters_to_sync.discard(matter.id)
 
     @property
     def _unprojected(self) -> list[CaseEvent]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
@@ -27,6 +26,7 @@ from services.cases.steps import (
     StartAssessment,
     WithdrawCase,
 )
+from services.values import Moment
 from workflows.ids import case_workflow_id
 
 router = APIRouter(prefix="/cases", tags=["cases"], responses=PROBLEMS)
@@ -89,14 +89,14 @@ def get_case(
     case_id: CaseId,
     session: SessionDep,
     as_of: Annotated[
-        datetime | None, Query(description="Rebuild the case as it stood at this moment")
+        Moment | None, Query(description="Rebuild the case as it stood at this moment")
     ] = None,
 ) -> CaseFile:
     """One case as the read model holds it, or as it stood at ``as_of``."""
     if as_of is None:
         case = queries.get_case(session=session, case_id=str(case_id))
     else:
-        case = audit.case_as_of(session=session, case_id=str(case_id), as_of=_aware(as_of))
+        case = audit.case_as_of(session=session, case_id=str(case_id), as_of=as_of)
     if case is None:
         raise CaseNotFound(f"no case {case_id}" + (f" as of {as_of}" if as_of else ""))
     return case
@@ -126,10 +126,6 @@ def verify_timeline(case_id: CaseId, session: SessionDep) -> audit.Verification:
 def _require_case(session: SessionDep, case_id: CaseId) -> None:
     if queries.get_case(session=session, case_id=str(case_id)) is None:
         raise CaseNotFound(f"no case {case_id}")
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @router.get("/{case_id}/history")

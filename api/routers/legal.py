@@ -6,10 +6,14 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Path, status
+from fastapi.concurrency import run_in_threadpool
+from temporalio.service import RPCError, RPCStatusCode
 
-from api.deps import TemporalDep
+from api.deps import SessionDep, TemporalDep
 from api.problems import PROBLEMS
 from api.steps import StepDep
+from services.cases import queries
+from services.cases.errors import CaseNotFound, NotFound
 from services.cases.model import CaseFile
 from services.legal.model import (
     AcknowledgeMatter,
@@ -37,10 +41,23 @@ async def record_infringement(
 
 
 @router.get("/{matter_id}")
-async def get_matter(case_id: CaseId, matter_id: MatterId, temporal: TemporalDep) -> MatterSnapshot:
+async def get_matter(
+    case_id: CaseId, matter_id: MatterId, temporal: TemporalDep, session: SessionDep
+) -> MatterSnapshot:
     """The legal matter as its own workflow holds it."""
     handle = temporal.get_workflow_handle(legal_matter_workflow_id(str(case_id), matter_id))
-    return await handle.query("matter", result_type=MatterSnapshot)
+    try:
+        return await handle.query("matter", result_type=MatterSnapshot)
+    except RPCError as error:
+        if error.status is not RPCStatusCode.NOT_FOUND:
+            raise
+        if await run_in_threadpool(queries.get_case, session=session, case_id=str(case_id)) is None:
+            raise CaseNotFound(f"no case {case_id}") from None
+        raise NotFound(
+            f"case {case_id} has no legal matter {matter_id}",
+            code="unknown_matter",
+            field="matter_id",
+        ) from None
 
 
 @router.post("/{matter_id}/referrals")

@@ -15,6 +15,7 @@ from api.deps import SessionDep, SettingsDep
 from api.problems import PROBLEMS
 from services.cases.errors import InvalidInput
 from services.reports.summary import SummaryReport, report_rows, summary_report
+from services.values import Moment
 
 router = APIRouter(prefix="/reports", tags=["reports"], responses=PROBLEMS)
 
@@ -30,7 +31,7 @@ def get_summary(
     period_from: Annotated[date, Query(alias="from")],
     period_to: Annotated[date, Query(alias="to")],
     as_of: Annotated[
-        datetime | None, Query(description="Figures as they stood at this moment")
+        Moment | None, Query(description="Figures as they stood at this moment")
     ] = None,
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
 ) -> SummaryReport | Response:
@@ -44,7 +45,7 @@ def get_summary(
         session=session,
         period_from=period_from,
         period_to=period_to,
-        as_of=moment if moment.tzinfo else moment.replace(tzinfo=UTC),
+        as_of=moment,
         tz=ZoneInfo(settings.centre_timezone),
     )
     if format == "json":

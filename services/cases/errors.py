@@ -51,6 +51,10 @@ class IdempotencyKeyReused(DomainError):
     code = "idempotency_key_reused"
 
 
-class CaseNotFound(DomainError):
+class NotFound(DomainError):
     status = 404
+    code = "not_found"
+
+
+class CaseNotFound(NotFound):
     code = "case_not_found"

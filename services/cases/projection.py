@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -97,26 +98,8 @@ def _upsert_case_row(
         session.add(row)
     if row.version > case.version or (row.version == case.version and not overwrite):
         return
-    row.version = case.version
-    row.stage = case.stage.value
-    row.category = case.claimant.category.value
-    row.needs = [need.value for need in case.needs]
-    row.centre = case.centre
-    row.intake_by = case.intake_by
-    row.priority = case.priority
-    row.claimant_name = case.claimant.name
-    row.name_key = name_key(case.claimant.name)
-    row.national_id_hash = _hash(identity_key, case.claimant.national_id)
-    row.phone_hash = _hash(identity_key, case.claimant.phone)
-    row.birth_date = claimant_birth_date(case.claimant)
-    row.lawyer = case.lawyer
-    row.overdue = any(clock.breached and clock.satisfied_at is None for clock in case.clocks)
-    row.summary = case.summary
-    row.outcome = case.outcome.value if case.outcome else None
-    row.opened_at = case.opened_at
-    row.updated_at = case.updated_at
-    row.closed_at = case.closed_at
-    row.document = case.model_dump(mode="json")
+    for column, value in case_columns(case, identity_key).items():
+        setattr(row, column, value)
     stored_needs = set(
         session.scalars(select(CaseNeedRecord.need).where(CaseNeedRecord.case_id == case.id))
     )
@@ -139,6 +122,32 @@ def _upsert_case_row(
         for task in open_tasks(case)
     )
     session.flush()
+
+
+def case_columns(case: CaseFile, identity_key: bytes) -> dict[str, Any]:
+    """The cases row that ``case`` projects to (what a drift check compares against)."""
+    return {
+        "version": case.version,
+        "stage": case.stage.value,
+        "category": case.claimant.category.value,
+        "needs": [need.value for need in case.needs],
+        "centre": case.centre,
+        "intake_by": case.intake_by,
+        "priority": case.priority,
+        "claimant_name": case.claimant.name,
+        "name_key": name_key(case.claimant.name),
+        "national_id_hash": _hash(identity_key, case.claimant.national_id),
+        "phone_hash": _hash(identity_key, case.claimant.phone),
+        "birth_date": claimant_birth_date(case.claimant),
+        "lawyer": case.lawyer,
+        "overdue": any(clock.breached and clock.satisfied_at is None for clock in case.clocks),
+        "summary": case.summary,
+        "outcome": case.outcome.value if case.outcome else None,
+        "opened_at": case.opened_at,
+        "updated_at": case.updated_at,
+        "closed_at": case.closed_at,
+        "document": case.model_dump(mode="json"),
+    }
 
 
 def _record_escalations(session: Session, case: CaseFile) -> None:

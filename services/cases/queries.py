@@ -18,6 +18,7 @@ from services.cases.model import CaseFile, CaseOutcome, ClaimantCategory, Need, 
 from services.cases.names import name_key
 from services.cases.progress import TaskKind
 from services.cases.records import CaseNeedRecord, CaseRecord, CaseTaskRecord
+from services.values import Moment
 
 
 class CaseSummary(BaseModel):
@@ -57,10 +58,10 @@ class CaseFilter(BaseModel):
     lawyer: str | None = Field(default=None, max_length=100)
     intake_by: str | None = Field(default=None, max_length=100)
     centre: str | None = Field(default=None, max_length=100)
-    opened_from: datetime | None = None
-    opened_to: datetime | None = None
-    closed_from: datetime | None = None
-    closed_to: datetime | None = None
+    opened_from: Moment | None = None
+    opened_to: Moment | None = None
+    closed_from: Moment | None = None
+    closed_to: Moment | None = None
     text: str | None = Field(default=None, min_length=1, max_length=100)
 
 

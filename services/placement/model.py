@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal, Self
+from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from services.values import Frozen, Money, Reason, ShortText, StepBase
 
@@ -92,10 +92,13 @@ class RecordFollowUp(StepBase):
     kind: Literal["follow_up_recorded"] = "follow_up_recorded"
     day: FollowUpDay
     still_employed: bool
-    reason: Reason | None = Field(default=None, description="Required when no longer employed")
+    reason: Reason | None = Field(
+        default=None, description="Required when no longer employed", validate_default=True
+    )
 
-    @model_validator(mode="after")
-    def _reason_when_left(self) -> Self:
-        if not self.still_employed and not self.reason:
+    @field_validator("reason")
+    @classmethod
+    def _reason_when_left(cls, reason: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("still_employed") is False and not reason:
             raise ValueError("reason is required when the person has left the job")
-        return self
+        return reason

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Literal, Self
+from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from services.values import Frozen, LongText, Money, Reason, ShortText, StepBase
 
@@ -38,15 +38,16 @@ class Petition(Frozen):
 class SubmitPetition(StepBase):
     kind: Literal["petition_submitted"] = "petition_submitted"
     bureau: Bureau
-    bureau_name: ShortText | None = None
+    bureau_name: ShortText | None = Field(default=None, validate_default=True)
     request: LongText
     submitted_on: date
 
-    @model_validator(mode="after")
-    def _name_other_bureaus(self) -> Self:
-        if self.bureau is Bureau.OTHER and not self.bureau_name:
+    @field_validator("bureau_name")
+    @classmethod
+    def _name_other_bureaus(cls, name: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("bureau") is Bureau.OTHER and not name:
             raise ValueError("bureau_name is required when bureau is 'other'")
-        return self
+        return name
 
 
 class GrantPetition(StepBase):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal, Self
+from typing import Literal
 
-from pydantic import model_validator
+from pydantic import ValidationInfo, field_validator
 
 from services.values import Frozen, Reason, ShortText, StepBase
 
@@ -37,11 +37,13 @@ class EnrolTraining(StepBase):
     starts_on: date
     ends_on: date
 
-    @model_validator(mode="after")
-    def _ends_after_start(self) -> Self:
-        if self.ends_on < self.starts_on:
+    @field_validator("ends_on")
+    @classmethod
+    def _ends_after_start(cls, ends_on: date, info: ValidationInfo) -> date:
+        starts_on = info.data.get("starts_on")
+        if starts_on is not None and ends_on < starts_on:
             raise ValueError("ends_on is before starts_on")
-        return self
+        return ends_on
 
 
 class CompleteTraining(StepBase):

@@ -1,0 +1,50 @@
+"""What a case needs from outside to keep its deadlines: the calendar and policy, and a
+way to tell people."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import BaseModel
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio import activity
+
+from services.db import transaction
+from services.deadlines.calendar import load_calendar
+from services.deadlines.clocks import DeadlineRules
+from services.deadlines.policy import ClockPolicy
+from services.notify.outbox import Notification, enqueue
+
+YEARS_AHEAD = 3
+
+
+class RulesRequest(BaseModel):
+    at: datetime
+
+
+class DeadlineActivities:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        calendar_directory: Path,
+        utc_offset_minutes: int,
+        policy: ClockPolicy,
+    ) -> None:
+        self._session_factory = session_factory
+        self._calendar_directory = calendar_directory
+        self._utc_offset_minutes = utc_offset_minutes
+        self._policy = policy
+
+    @activity.defn(name="load_deadline_rules")
+    def load_deadline_rules(self, request: RulesRequest) -> DeadlineRules:
+        """The calendar years around ``at`` and the clock policy, as in force now."""
+        years = range(request.at.year - 1, request.at.year + YEARS_AHEAD)
+        calendar = load_calendar(self._calendar_directory, years, self._utc_offset_minutes)
+        return DeadlineRules(calendar=calendar, policy=self._policy)
+
+    @activity.defn(name="notify")
+    def notify(self, notifications: list[Notification]) -> int:
+        """Queue each notification once (idempotent on case and sequence number)."""
+        with transaction(self._session_factory) as session:
+            return sum(enqueue(session=session, notification=n) for n in notifications)
