@@ -3,24 +3,19 @@ way to tell people."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
-from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
 from services.db import transaction
 from services.deadlines.calendar import load_calendar
-from services.deadlines.clocks import DeadlineRules
+from services.deadlines.clocks import DeadlineRules, RulesRequest
 from services.deadlines.policy import ClockPolicy
-from services.notify.outbox import Notification, enqueue
+from services.notify.model import Notification
+from services.notify.outbox import enqueue
 
 YEARS_AHEAD = 3
-
-
-class RulesRequest(BaseModel):
-    at: datetime
 
 
 class DeadlineActivities:

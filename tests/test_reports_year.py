@@ -151,7 +151,7 @@ async def test_year_end_figures_trace_to_their_cases_and_as_of_mid_year(
             matter_id,
             LAWYER,
         )
-    await _until(workflow_env, on(2, 10))
+    await _until(workflow_env, on(2, 5))
     for department in Department:
         await take(wronged, AcknowledgeMatter(department=department), matter_id, LAWYER)
 

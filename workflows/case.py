@@ -19,12 +19,14 @@ with workflow.unsafe.imports_passed_through():
         StaleVersion,
         StepRejected,
     )
-    from services.cases.model import CaseFile, Stage
+    from services.cases.model import CaseFile
     from services.cases.progress import Task, open_tasks
     from services.cases.steps import SYSTEM_ACTOR, CaseEvent, CaseEventBatch
+    from services.deadlines.alarms import due_actions, next_action_at, notification_for
+    from services.deadlines.clocks import Clock, DeadlineRules, RulesRequest
+    from services.deadlines.triggers import clock_changes
     from services.legal.model import OPEN_MATTER
-    from services.placement.model import FollowUp, FollowUpDue, FollowUpStatus
-    from services.placement.rules import follow_up_due_at
+    from services.notify.model import Notification
     from workflows import search_attributes
     from workflows.case_contract import (
         APPLY_STEP,
@@ -44,10 +46,13 @@ PROJECTION_TIMEOUT = timedelta(seconds=30)
 PROJECTION_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30))
 # Well under the server's 10k-event warning, whatever the size of a batch.
 HISTORY_BOUND = 4_000
+RULES_TIMEOUT = timedelta(seconds=30)
 
 
 @workflow.defn(name=CASE_WORKFLOW)
 class CaseWorkflow:
+    NOTIFY_BATCH = 50
+
     @workflow.init
     def __init__(self, start: CaseStart) -> None:
         self._case_id = start.case_id
@@ -59,20 +64,31 @@ class CaseWorkflow:
         self._matters_to_sync = set(carried.matters_to_sync) if carried else set()
         self._indexed: list[tuple[str, object]] | None = None
         self._ledger = Ledger(carried.applied_keys if carried else [])
+        self._to_notify: list[Notification] = list(carried.to_notify) if carried else []
+        # Loaded at the start of every run: the calendar and policy in force.
+        self._rules: DeadlineRules | None = None
 
     @workflow.run
     async def run(self, start: CaseStart) -> None:
+        self._rules = await workflow.execute_activity(
+            "load_deadline_rules",
+            RulesRequest(at=workflow.now()),
+            result_type=DeadlineRules,
+            start_to_close_timeout=RULES_TIMEOUT,
+        )
         while True:
             with contextlib.suppress(TimeoutError):
-                await workflow.wait_condition(self._has_work, timeout=self._until_next_clock())
-            self._record_due_follow_ups()
+                await workflow.wait_condition(self._has_work, timeout=self._until_next_action())
+            self._take_due_actions()
             if self._unprojected:
                 await self._project()
+            elif self._to_notify:
+                await self._notify()
             elif self._matters_to_sync:
                 await self._sync_matters()
             elif self._history_is_long:
                 await workflow.wait_condition(workflow.all_handlers_finished)
-                if not self._unprojected and not self._matters_to_sync:
+                if not (self._unprojected or self._matters_to_sync or self._to_notify):
                     workflow.continue_as_new(
                         CaseStart(case_id=self._case_id, carried=self._carry())
                     )
@@ -81,7 +97,9 @@ class CaseWorkflow:
     async def apply_step(self, request: StepRequest) -> StepResult:
         seq = self._applied_seq(request)
         if seq is None:
-            seq = self._accept(request).seq
+            # Clocks start with the first step: wait for the run's calendar and policy.
+            await workflow.wait_condition(lambda: self._rules is not None)
+            seq = self._applied_seq(request) or self._accept(request).seq
         await workflow.wait_condition(lambda: self._projected_seq >= seq)
         assert self._case is not None
         return StepResult(case=self._case, seq=seq)
@@ -116,6 +134,10 @@ class CaseWorkflow:
     def history(self) -> list[CaseEvent]:
         return self._events
 
+    @workflow.query(name="deadlines")
+    def deadlines(self) -> list[Clock]:
+        return self._case.clocks if self._case else []
+
     @workflow.query(name="tasks")
     def tasks(self) -> list[Task]:
         return open_tasks(self._case) if self._case else []
@@ -132,43 +154,32 @@ class CaseWorkflow:
             step=request.step,
         )
         before = self._case
+        if self._rules is not None:
+            changes = clock_changes(before, event, self._rules)
+            event = event.model_copy(update={"clocks": changes})
         self._case = rules.evolve(self._case, event)
         self._events.append(event)
         self._ledger.remember(request.idempotency_key, request.fingerprint, event.seq)
         self._matters_to_sync |= _changed_matters(before, self._case)
+        notification = notification_for(event, self._case)
+        if notification is not None:
+            self._to_notify.append(notification)
         self._upsert_search_attributes()
         return event
 
     def _has_work(self) -> bool:
-        return bool(self._unprojected or self._matters_to_sync or self._history_is_long)
+        return bool(
+            self._unprojected or self._to_notify or self._matters_to_sync or self._history_is_long
+        )
 
-    def _until_next_clock(self) -> timedelta | None:
-        due = [follow_up_due_at(f) for _, f in self._scheduled_follow_ups()]
-        if not due:
-            return None
-        return max(min(due) - workflow.now(), timedelta(0))
+    def _until_next_action(self) -> timedelta | None:
+        at = next_action_at(self._case, self._rules)
+        return None if at is None else max(at - workflow.now(), timedelta(0))
 
-    def _scheduled_follow_ups(self) -> list[tuple[str, FollowUp]]:
-        if self._case is None or self._case.stage is Stage.CLOSED:
-            return []
-        return [
-            (referral.id, follow_up)
-            for referral in self._case.referrals
-            for follow_up in referral.follow_ups
-            if follow_up.status is FollowUpStatus.SCHEDULED
-        ]
-
-    def _record_due_follow_ups(self) -> None:
-        now = workflow.now()
-        for referral_id, follow_up in self._scheduled_follow_ups():
-            if follow_up_due_at(follow_up) <= now:
-                self._accept(
-                    StepRequest(
-                        step=FollowUpDue(day=follow_up.day),
-                        actor=SYSTEM_ACTOR,
-                        target=referral_id,
-                    )
-                )
+    def _take_due_actions(self) -> None:
+        """Record what fell due on its own: follow-ups, clock warnings and escalations."""
+        for step, target in due_actions(self._case, self._rules, workflow.now()):
+            self._accept(StepRequest(step=step, actor=SYSTEM_ACTOR, target=target))
 
     async def _project(self) -> None:
         assert self._case is not None
@@ -180,6 +191,17 @@ class CaseWorkflow:
             retry_policy=PROJECTION_RETRY,
         )
         self._projected_seq = max(self._projected_seq, batch[-1].seq)
+
+    async def _notify(self) -> None:
+        # Projected first: a notification never points at a step the timeline lacks.
+        batch = self._to_notify[: self.NOTIFY_BATCH]
+        await workflow.execute_activity(
+            "notify",
+            batch,
+            start_to_close_timeout=PROJECTION_TIMEOUT,
+            retry_policy=PROJECTION_RETRY,
+        )
+        del self._to_notify[: len(batch)]
 
     async def _sync_matters(self) -> None:
         # Steps keep arriving while a signal is in flight: take one matter at a time, and
@@ -226,6 +248,7 @@ class CaseWorkflow:
             matters_started=sorted(self._matters_started),
             matters_to_sync=sorted(self._matters_to_sync),
             applied_keys=self._ledger.carry(),
+            to_notify=self._to_notify,
         )
 
     def _upsert_search_attributes(self) -> None:

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.cases.model import Actor, CaseFile
 from services.cases.steps import CaseEvent, Step
 from services.legal.model import LegalMatter
+from services.notify.model import Notification
 from workflows.idempotency import AppliedKey
 
 CASE_WORKFLOW = "Case"
@@ -23,6 +24,7 @@ class CarriedCase(BaseModel):
     matters_started: list[str] = Field(default_factory=list)
     matters_to_sync: list[str] = Field(default_factory=list)
     applied_keys: list[AppliedKey] = Field(default_factory=list)
+    to_notify: list[Notification] = Field(default_factory=list)
 
 
 class CaseStart(BaseModel):

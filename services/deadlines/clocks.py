@@ -45,6 +45,12 @@ class Clock(Frozen):
         return LADDER_NAMES[self.level - 1] if self.level else None
 
 
+class RulesRequest(Frozen):
+    """Ask for the rules in force at ``at`` (the calendar years around it)."""
+
+    at: datetime
+
+
 class DeadlineRules(Frozen):
     """What the case workflow loads once per run: the calendar and policy in force."""
 

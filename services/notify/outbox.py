@@ -9,22 +9,9 @@ from sqlalchemy import Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from services.db import Base, UtcDateTime
-from services.values import Frozen, Role
+from services.notify.model import Notification
 
 log = structlog.stdlib.get_logger(__name__)
-
-
-class Notification(Frozen):
-    """A due-soon or breached clock, to tell someone; (case_id, seq) makes it unique."""
-
-    case_id: str
-    seq: int
-    clock_id: str
-    kind: str  # "due_soon" or "breached"
-    recipient: str
-    role: Role
-    message: str
-    at: datetime
 
 
 class OutboxRecord(Base):
