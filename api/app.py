@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from api.middleware import RequestContextMiddleware
 from api.problems import install_problem_handlers
-from api.routers import cases, health, legal, reports, tasks, tracks
+from api.routers import cases, deadlines, health, legal, reports, tasks, tracks
 from casework.settings import Settings
 from casework.temporal import connect
 from services.db import make_engine, make_session_factory
@@ -41,4 +41,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(legal.router)
     app.include_router(tasks.router)
     app.include_router(reports.router)
+    app.include_router(deadlines.router)
     return app

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, Select, select, text
 from services.cases.model import ClaimantCategory, Need, Stage
 from services.cases.queries import CaseFilter, _filtered
 from services.cases.records import CaseEventRecord, CaseRecord, CaseTaskRecord
+from services.deadlines.records import EscalationRecord
 
 T = datetime(2026, 1, 1, tzinfo=UTC)
 FILTERS = {
@@ -26,6 +27,7 @@ FILTERS = {
     "opened_between": (CaseFilter(opened_from=T, opened_to=T), "ix_cases_opened_at_id"),
     "closed_between": (CaseFilter(closed_from=T, closed_to=T), "ix_cases_closed_at"),
     "text": (CaseFilter(text="li wei"), "_trgm"),
+    "overdue": (CaseFilter(overdue=True), "ix_cases_overdue_opened_at"),
 }
 
 
@@ -64,8 +66,14 @@ def test_each_case_filter_is_answered_by_its_index(pg_engine: Engine, name: str)
             select(CaseTaskRecord).where(CaseTaskRecord.assignee == "staff-1"),
             "ix_case_task_assignee_since",
         ),
+        (
+            select(EscalationRecord)
+            .where(EscalationRecord.centre == "county-centre")
+            .order_by(EscalationRecord.due_at),
+            "ix_escalation_centre_due_at",
+        ),
     ],
-    ids=["report_period_scan", "tasks_of_a_person"],
+    ids=["report_period_scan", "tasks_of_a_person", "escalations_of_a_centre"],
 )
 def test_report_and_task_scans_use_their_indexes(
     pg_engine: Engine, query: Select, index: str

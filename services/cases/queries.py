@@ -63,6 +63,7 @@ class CaseFilter(BaseModel):
     closed_from: Moment | None = None
     closed_to: Moment | None = None
     text: str | None = Field(default=None, min_length=1, max_length=100)
+    overdue: bool | None = Field(default=None, description="Has a breached deadline not yet met")
 
 
 class InvalidCursor(InvalidInput):
@@ -147,6 +148,7 @@ def _filtered(query: Select[Any], where: CaseFilter) -> Select[Any]:
         CaseRecord.lawyer: where.lawyer,
         CaseRecord.intake_by: where.intake_by,
         CaseRecord.centre: where.centre,
+        CaseRecord.overdue: where.overdue,
     }
     for column, value in equal.items():
         if value is not None:

@@ -1,0 +1,75 @@
+"""Deadlines: a case's clocks, pausing and resuming them, and breaches across cases."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from api.deps import SessionDep
+from api.problems import PROBLEMS
+from api.steps import StepDep
+from services.cases import queries
+from services.cases.errors import CaseNotFound
+from services.cases.model import CaseFile
+from services.cases.steps import PauseClock, ResumeClock
+from services.deadlines import queries as deadline_queries
+from services.deadlines.policy import ClockKind
+from services.values import LongText, Reason
+
+router = APIRouter(tags=["deadlines"], responses=PROBLEMS)
+
+
+class ClockRef(BaseModel):
+    clock_id: Annotated[str, Field(min_length=1, max_length=80, examples=["eligibility@1"])]
+    note: LongText | None = None
+
+
+class PauseRequest(ClockRef):
+    reason: Reason
+
+
+@router.get("/cases/{case_id}/deadlines")
+def get_deadlines(case_id: uuid.UUID, session: SessionDep) -> deadline_queries.CaseDeadlines:
+    """The case's running clocks (soonest first) and every clock it has breached."""
+    case = queries.get_case(session=session, case_id=str(case_id))
+    if case is None:
+        raise CaseNotFound(f"no case {case_id}")
+    return deadline_queries.deadlines_of(case)
+
+
+@router.post("/cases/{case_id}/deadlines/pause")
+async def pause_clock(case_id: uuid.UUID, body: PauseRequest, writer: StepDep) -> CaseFile:
+    """Pause a clock with a reason (e.g. waiting on the claimant)."""
+    step = PauseClock(reason=body.reason, note=body.note)
+    return await writer.apply(case_id, step, target=body.clock_id)
+
+
+@router.post("/cases/{case_id}/deadlines/resume")
+async def resume_clock(case_id: uuid.UUID, body: ClockRef, writer: StepDep) -> CaseFile:
+    """Resume a paused clock: its due time moves by the time it was paused."""
+    return await writer.apply(case_id, ResumeClock(note=body.note), target=body.clock_id)
+
+
+@router.get("/escalations")
+def list_escalations(
+    session: SessionDep,
+    centre: Annotated[str | None, Query(max_length=100)] = None,
+    clock: ClockKind | None = None,
+    assignee: Annotated[str | None, Query(max_length=100)] = None,
+    include_met: bool = True,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[deadline_queries.Escalation]:
+    """Breached deadlines across cases, oldest first, with how late each is or was."""
+    return deadline_queries.list_escalations(
+        session=session,
+        now=datetime.now(UTC),
+        centre=centre,
+        kind=clock,
+        assignee=assignee,
+        include_met=include_met,
+        limit=limit,
+    )
