@@ -61,8 +61,7 @@ class DeadlineRules(Frozen):
 def later(rules: DeadlineRules, rule: ClockRule, start: datetime, amount: int) -> datetime:
     if rule.unit is Unit.WORKING_DAYS:
         return rules.calendar.add_working_days(start, amount)
-    step = timedelta(hours=amount) if rule.unit is Unit.HOURS else timedelta(days=amount)
-    return start + step
+    return start + timedelta(**{rule.unit.value: amount})
 
 
 def start_clock(

@@ -24,6 +24,8 @@ class ClockKind(StrEnum):
 
 
 class Unit(StrEnum):
+    SECONDS = "seconds"
+    MINUTES = "minutes"
     HOURS = "hours"
     DAYS = "days"
     WORKING_DAYS = "working_days"
