@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
@@ -64,6 +65,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(WorkflowUpdateFailedError, _step_failed)
     app.add_exception_handler(RPCError, _temporal_unavailable)
+    app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
 
@@ -119,6 +121,11 @@ async def _temporal_unavailable(_: Request, exc: Exception) -> JSONResponse:
         return problem_response(404, "case_not_found", "no such case")
     log.warning("temporal call failed", status=exc.status.name, error=exc.message)
     return problem_response(503, "engine_unavailable", "the case engine is unavailable; retry")
+
+
+async def _database_unavailable(_: Request, exc: Exception) -> JSONResponse:
+    log.warning("database unavailable", error=str(exc).splitlines()[0])
+    return problem_response(503, "database_unavailable", "the database is unavailable; retry")
 
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
