@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
 from services.cases.model import CaseFile
+from services.cases.progress import open_tasks
 from services.cases.projection import case_columns, record_case_events
-from services.cases.records import CaseEventRecord, CaseRecord
+from services.cases.records import CaseEventRecord, CaseNeedRecord, CaseRecord, CaseTaskRecord
 from services.cases.steps import CaseEvent
 from services.db import transaction
 from workflows.case_contract import CASE_WORKFLOW
@@ -69,6 +70,21 @@ def _differences(
     columns = sorted(name for name, value in expected.items() if getattr(row, name) != value)
     if columns:
         drifts.append(Drift(case_id=live.id, problem=f"differs in: {', '.join(columns)}"))
+    stored_needs = set(
+        session.scalars(select(CaseNeedRecord.need).where(CaseNeedRecord.case_id == live.id))
+    )
+    if stored_needs != {need.value for need in live.needs}:
+        drifts.append(Drift(case_id=live.id, problem="needs differ"))
+    stored_tasks = {
+        (task.kind, task.target, task.assignee, task.role, task.since)
+        for task in session.scalars(select(CaseTaskRecord).where(CaseTaskRecord.case_id == live.id))
+    }
+    live_tasks = {
+        (task.kind.value, task.target, task.assignee, task.role.value, task.since)
+        for task in open_tasks(live)
+    }
+    if stored_tasks != live_tasks:
+        drifts.append(Drift(case_id=live.id, problem="open tasks differ"))
     recorded = session.scalar(
         select(func.count()).select_from(CaseEventRecord).where(CaseEventRecord.case_id == live.id)
     )

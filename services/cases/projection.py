@@ -100,13 +100,17 @@ def _upsert_case_row(
         return
     for column, value in case_columns(case, identity_key).items():
         setattr(row, column, value)
+    wanted_needs = {need.value for need in case.needs}
     stored_needs = set(
         session.scalars(select(CaseNeedRecord.need).where(CaseNeedRecord.case_id == case.id))
     )
+    session.execute(
+        delete(CaseNeedRecord).where(
+            CaseNeedRecord.case_id == case.id, CaseNeedRecord.need.not_in(wanted_needs)
+        )
+    )
     session.add_all(
-        CaseNeedRecord(case_id=case.id, need=need.value)
-        for need in case.needs
-        if need.value not in stored_needs
+        CaseNeedRecord(case_id=case.id, need=need) for need in wanted_needs - stored_needs
     )
     _record_escalations(session, case)
     session.execute(delete(CaseTaskRecord).where(CaseTaskRecord.case_id == case.id))

@@ -44,6 +44,9 @@ class CasePage(BaseModel):
     next_cursor: str | None
 
 
+MIN_NAME_KEY = 3
+
+
 class SortKey(StrEnum):
     OPENED_AT = "opened_at"
     UPDATED_AT = "updated_at"
@@ -175,7 +178,8 @@ def _filtered(query: Select[Any], where: CaseFilter) -> Select[Any]:
             CaseRecord.claimant_name.ilike(pattern, escape="\\"),
             CaseRecord.summary.ilike(pattern, escape="\\"),
         ]
-        if key:
+        # A key of a letter or two (from "R7", say) would match nearly every name.
+        if len(key) >= MIN_NAME_KEY:
             text_matches.append(CaseRecord.name_key.like(f"%{key}%"))
         query = query.where(or_(*text_matches))
     return query
