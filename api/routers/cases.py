@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, status
 from fastapi.concurrency import run_in_threadpool
 
 from api.deps import SessionDep, SettingsDep, TemporalDep
+from api.intake import person_held
 from api.problems import PROBLEMS
 from api.steps import StepDep
 from services.cases import audit, duplicates, queries
@@ -49,17 +50,20 @@ async def open_case(
     near-identical name with the same birth date or phone), answers 409 with
     ``existing_case_ids`` unless ``confirm_new=true``."""
     case_id = writer.new_case_id()
-    if not confirm_new:
-        matches = await run_in_threadpool(
-            duplicates.find_open_cases_of,
-            session=session,
-            claimant=intake.claimant,
-            identity_key=settings.identity_hash_key.get_secret_value().encode(),
-        )
-        # A repeat of this very intake (same idempotency key) is not a duplicate of itself.
-        duplicates.refuse_duplicates([match for match in matches if match.case_id != case_id])
-    step = intake.model_copy(update={"centre": intake.centre or settings.centre_id})
-    result = await writer.open(case_id, step, settings.temporal_task_queue)
+    identity_key = settings.identity_hash_key.get_secret_value().encode()
+    queue = settings.temporal_task_queue
+    async with person_held(writer.temporal, queue, intake.claimant, identity_key):
+        if not confirm_new:
+            matches = await run_in_threadpool(
+                duplicates.find_open_cases_of,
+                session=session,
+                claimant=intake.claimant,
+                identity_key=identity_key,
+            )
+            # A repeat of this very intake (same idempotency key) is not its own duplicate.
+            duplicates.refuse_duplicates([m for m in matches if m.case_id != case_id])
+        step = intake.model_copy(update={"centre": intake.centre or settings.centre_id})
+        result = await writer.open(case_id, step, queue)
     return result.case
 
 

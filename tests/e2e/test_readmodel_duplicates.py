@@ -249,14 +249,6 @@ async def test_the_id_number_and_phone_are_compared_in_their_canonical_form(
     assert _refused(by_phone)["matches"] == [{"case_id": first, "reasons": ["name_and_phone"]}]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: api/routers/cases.py open_case checks the read model for the person's open "
-        "cases and only then starts the workflow, with nothing held in between: concurrent "
-        "intakes of one person all pass the check and each opens a case"
-    ),
-)
 async def test_concurrent_intakes_of_one_person_open_a_single_case(
     api: httpx.AsyncClient,
 ) -> None:
