@@ -7,13 +7,21 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install test-faults bench clean
+.PHONY: run test lint format install lock test-faults bench clean
 
 run: $(STAMP)
 	$(BIN)/casework dev
 
 test: $(STAMP) lint
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest --ignore=tests/faults $(PYTEST_ARGS)
+
+# Faults injected into real processes (worker killed, Temporal and the database down, ...).
+test-faults: $(STAMP)
+	$(BIN)/pytest tests/faults -m faults -s $(PYTEST_ARGS)
+
+# Not part of `make test`: throughput, latency and footprint against the bare SDK.
+bench: $(STAMP)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
