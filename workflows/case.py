@@ -16,7 +16,6 @@ with workflow.unsafe.imports_passed_through():
     from services.cases.errors import (
         DomainError,
         IdempotencyKeyReused,
-        StaleVersion,
         StepRejected,
     )
     from services.cases.model import CaseFile
@@ -25,7 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from services.deadlines.alarms import due_actions, next_action_at, notification_for
     from services.deadlines.clocks import Clock, DeadlineRules, RulesRequest
     from services.deadlines.triggers import clock_changes
-    from services.legal.model import OPEN_MATTER
+    from services.legal.rules import changed_matters
     from services.notify.model import Notification
     from workflows import search_attributes
     from workflows.case_contract import (
@@ -110,7 +109,7 @@ class CaseWorkflow:
             return
         try:
             if request.expected_version is not None and self._case is not None:
-                _require_version(self._case, request.expected_version)
+                rules.check_version(self._case, request.expected_version)
             rules.check(self._case, request.step, actor=request.actor, target=request.target)
         except StepRejected as rejected:
             raise _as_application_error(rejected) from None
@@ -160,7 +159,7 @@ class CaseWorkflow:
         self._case = rules.evolve(self._case, event)
         self._events.append(event)
         self._ledger.remember(request.idempotency_key, request.fingerprint, event.seq)
-        self._matters_to_sync |= _changed_matters(before, self._case)
+        self._matters_to_sync |= changed_matters(before, self._case)
         notification = notification_for(event, self._case)
         if notification is not None:
             self._to_notify.append(notification)
@@ -252,39 +251,13 @@ class CaseWorkflow:
         )
 
     def _upsert_search_attributes(self) -> None:
-        case = self._case
-        assert case is not None
-        pairs = search_attributes.pairs_of(
-            stage=case.stage.value,
-            category=case.claimant.category.value,
-            needs=[need.value for need in case.needs],
-            centre=case.centre,
-            lawyer=case.lawyer,
-        )
+        assert self._case is not None
+        pairs = search_attributes.pairs_for(self._case)
         # Only on change: every upsert is an event in the case's history.
         indexed = [(pair.key.name, pair.value) for pair in pairs]
         if indexed != self._indexed:
             workflow.upsert_search_attributes(pairs)
             self._indexed = indexed
-
-
-def _changed_matters(before: CaseFile | None, after: CaseFile) -> set[str]:
-    """Matters whose state the step changed; a new lawyer changes every open one."""
-    old = {matter.id: matter for matter in before.legal_matters} if before else {}
-    lawyer_changed = before is not None and before.lawyer != after.lawyer
-    return {
-        matter.id
-        for matter in after.legal_matters
-        if old.get(matter.id) != matter or (lawyer_changed and matter.status in OPEN_MATTER)
-    }
-
-
-def _require_version(case: CaseFile, expected: int) -> None:
-    if case.version != expected:
-        raise StaleVersion(
-            f"the case is at version {case.version}, not {expected}: reload it and retry",
-            field="If-Match",
-        )
 
 
 def _as_application_error(rejected: DomainError) -> ApplicationError:

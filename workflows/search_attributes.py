@@ -6,6 +6,8 @@ from typing import Any
 
 from temporalio.common import SearchAttributeKey, SearchAttributeUpdate, TypedSearchAttributes
 
+from services.cases.model import CaseFile
+
 CASE_STAGE = SearchAttributeKey.for_keyword("CaseStage")
 CASE_CATEGORY = SearchAttributeKey.for_keyword("CaseCategory")
 CASE_NEEDS = SearchAttributeKey.for_keyword_list("CaseNeeds")
@@ -24,18 +26,17 @@ def dev_server_flags() -> list[str]:
     return flags
 
 
-def pairs_of(
-    *, stage: str, category: str, needs: list[str], centre: str, lawyer: str | None
-) -> list[SearchAttributeUpdate[Any]]:
+def pairs_for(case: CaseFile) -> list[SearchAttributeUpdate[Any]]:
+    """What operators search cases by: never personal data."""
     pairs: list[SearchAttributeUpdate[Any]] = [
-        CASE_STAGE.value_set(stage),
-        CASE_CATEGORY.value_set(category),
-        CASE_NEEDS.value_set(needs),
-        CASE_CENTRE.value_set(centre),
+        CASE_STAGE.value_set(case.stage.value),
+        CASE_CATEGORY.value_set(case.claimant.category.value),
+        CASE_NEEDS.value_set([need.value for need in case.needs]),
+        CASE_CENTRE.value_set(case.centre),
     ]
-    if lawyer:
-        pairs.append(CASE_LAWYER.value_set(lawyer))
+    if case.lawyer:
+        pairs.append(CASE_LAWYER.value_set(case.lawyer))
     return pairs
 
 
-__all__ = ["ALL_KEYS", "TypedSearchAttributes", "dev_server_flags", "pairs_of"]
+__all__ = ["ALL_KEYS", "TypedSearchAttributes", "dev_server_flags", "pairs_for"]

@@ -7,7 +7,7 @@ module dispatches to them and holds the rules of the case as a whole.
 
 from __future__ import annotations
 
-from services.cases.errors import StepRejected
+from services.cases.errors import StaleVersion, StepRejected
 from services.cases.model import Actor, CaseFile, CaseOutcome, Eligibility, Need, Role, Stage
 from services.cases.progress import PENDING_FOLLOW_UP, open_items, track_outcomes
 from services.cases.rulekit import Rules, require_need, require_open, require_stage, stamp
@@ -53,6 +53,15 @@ def check(case: CaseFile | None, step: Step, *, actor: Actor, target: str | None
     checker, _ = _RULES[type(step)]
     checker(case, step, target)
     check_clock_step(case, step, target)
+
+
+def check_version(case: CaseFile, expected: int) -> None:
+    """For If-Match: refuse a step made against a version of the case that has passed."""
+    if case.version != expected:
+        raise StaleVersion(
+            f"the case is at version {case.version}, not {expected}: reload it and retry",
+            field="If-Match",
+        )
 
 
 def evolve(case: CaseFile | None, event: CaseEvent) -> CaseFile:

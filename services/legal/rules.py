@@ -84,6 +84,17 @@ def apply_matter_step(matter: LegalMatter, event: CaseEvent) -> LegalMatter:
     return matter.model_copy(update=changes)
 
 
+def changed_matters(before: CaseFile | None, after: CaseFile) -> set[str]:
+    """Matters whose state a step changed; a new lawyer changes every open one."""
+    old = {matter.id: matter for matter in before.legal_matters} if before else {}
+    lawyer_changed = before is not None and before.lawyer != after.lawyer
+    return {
+        matter.id
+        for matter in after.legal_matters
+        if old.get(matter.id) != matter or (lawyer_changed and matter.status in OPEN_MATTER)
+    }
+
+
 def check_record(case: CaseFile, step: RecordInfringement, target: str | None) -> None:
     # Any open stage: an infringement is handled at once, eligibility or not.
     require_open(case)
