@@ -18,7 +18,7 @@ with workflow.unsafe.imports_passed_through():
         IdempotencyKeyReused,
         StepRejected,
     )
-    from services.cases.model import CaseFile
+    from services.cases.model import CaseFile, Role
     from services.cases.progress import Task, open_tasks
     from services.cases.steps import SYSTEM_ACTOR, CaseEvent, CaseEventBatch
     from services.deadlines.alarms import due_actions, next_action_at, notification_for
@@ -57,6 +57,8 @@ class CaseWorkflow:
         self._case_id = start.case_id
         carried = start.carried
         self._case: CaseFile | None = carried.case if carried else None
+        # This run's events only: earlier ones are in the timeline, so a years-long case
+        # carries its state across continue-as-new, not its whole past.
         self._events: list[CaseEvent] = list(carried.events) if carried else []
         self._projected_seq = carried.projected_seq if carried else 0
         self._matters_started = set(carried.matters_started) if carried else set()
@@ -110,7 +112,13 @@ class CaseWorkflow:
         try:
             if request.expected_version is not None and self._case is not None:
                 rules.check_version(self._case, request.expected_version)
-            rules.check(self._case, request.step, actor=request.actor, target=request.target)
+            rules.check(
+                self._case,
+                request.step,
+                actor=request.actor,
+                target=request.target,
+                now=workflow.now(),
+            )
         except StepRejected as rejected:
             raise _as_application_error(rejected) from None
 
@@ -131,6 +139,7 @@ class CaseWorkflow:
 
     @workflow.query(name="history")
     def history(self) -> list[CaseEvent]:
+        """This run's steps; the whole history is the timeline (GET /cases/{id}/history)."""
         return self._events
 
     @workflow.query(name="deadlines")
@@ -142,11 +151,14 @@ class CaseWorkflow:
         return open_tasks(self._case) if self._case else []
 
     def _accept(self, request: StepRequest) -> CaseEvent:
+        if request.actor.role is not Role.SYSTEM:
+            # A timer due in the same task as this step fires first: a late step is late.
+            self._take_due_actions()
         # Checked again: another update may have changed the case since validation.
         self._validate_step(request)
         event = CaseEvent(
             case_id=self._case_id,
-            seq=len(self._events) + 1,
+            seq=(self._case.version if self._case else 0) + 1,
             at=workflow.now(),
             actor=request.actor,
             target=request.target,
@@ -229,7 +241,10 @@ class CaseWorkflow:
 
     @property
     def _unprojected(self) -> list[CaseEvent]:
-        return self._events[self._projected_seq :]
+        if not self._events:
+            return []
+        # Events are in seq order with no gaps, so the unprojected ones are a tail.
+        return self._events[max(self._projected_seq - self._events[0].seq + 1, 0) :]
 
     @property
     def _history_is_long(self) -> bool:
@@ -242,7 +257,7 @@ class CaseWorkflow:
         assert self._case is not None
         return CarriedCase(
             case=self._case,
-            events=self._events,
+            events=self._unprojected,
             projected_seq=self._projected_seq,
             matters_started=sorted(self._matters_started),
             matters_to_sync=sorted(self._matters_to_sync),

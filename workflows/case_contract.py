@@ -19,7 +19,7 @@ class CarriedCase(BaseModel):
     """State handed from one run to the next across continue-as-new."""
 
     case: CaseFile
-    events: list[CaseEvent]
+    events: list[CaseEvent] = Field(description="Only those not projected yet")
     projected_seq: int
     matters_started: list[str] = Field(default_factory=list)
     matters_to_sync: list[str] = Field(default_factory=list)

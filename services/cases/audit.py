@@ -70,6 +70,16 @@ def case_as_of(*, session: Session, case_id: str, as_of: datetime) -> CaseFile |
     return case
 
 
+def case_history(*, session: Session, case_id: str) -> list[CaseEvent]:
+    """Every recorded step of the case, in order."""
+    rows = session.scalars(
+        select(CaseEventRecord)
+        .where(CaseEventRecord.case_id == case_id)
+        .order_by(CaseEventRecord.seq)
+    )
+    return list(events_of(rows))
+
+
 def events_of(rows: Iterable[CaseEventRecord]) -> Iterable[CaseEvent]:
     for row in rows:
         yield CaseEvent(

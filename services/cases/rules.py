@@ -7,6 +7,8 @@ module dispatches to them and holds the rules of the case as a whole.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from services.cases.errors import StaleVersion, StepRejected
 from services.cases.model import Actor, CaseFile, CaseOutcome, Eligibility, Need, Role, Stage
 from services.cases.progress import PENDING_FOLLOW_UP, open_items, track_outcomes
@@ -38,8 +40,15 @@ from services.training import rules as training
 SYSTEM_ONLY = (FollowUpDue, ClockAlarm)
 
 
-def check(case: CaseFile | None, step: Step, *, actor: Actor, target: str | None = None) -> None:
-    """Raise StepRejected if ``step`` may not be taken on ``case`` now."""
+def check(
+    case: CaseFile | None,
+    step: Step,
+    *,
+    actor: Actor,
+    target: str | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Raise StepRejected if ``step`` may not be taken on ``case`` at ``now``."""
     if isinstance(step, SYSTEM_ONLY) and actor.role is not Role.SYSTEM:
         raise StepRejected(f"{step.kind} is recorded by the case itself", code="system_step")
     if isinstance(step, OpenCase):
@@ -52,7 +61,7 @@ def check(case: CaseFile | None, step: Step, *, actor: Actor, target: str | None
         raise StepRejected("the case has not been opened", code="case_not_open")
     checker, _ = _RULES[type(step)]
     checker(case, step, target)
-    check_clock_step(case, step, target)
+    check_clock_step(case, step, target, now)
 
 
 def check_version(case: CaseFile, expected: int) -> None:

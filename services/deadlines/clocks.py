@@ -87,12 +87,14 @@ def start_clock(
 
 
 def satisfy(clock: Clock, at: datetime, late_reason: str | None) -> Clock:
-    late = max(int((at - clock.due_at).total_seconds()), 0) if clock.breached else None
+    """Met at ``at``: late if after its due time, whether or not its alarm had sounded."""
+    is_late = clock.breached or at > clock.due_at
+    late = max(int((at - clock.due_at).total_seconds()), 0) if is_late else None
     return clock.model_copy(
         update={
             "satisfied_at": at,
             "late_by_seconds": late,
-            "late_reason": late_reason if clock.breached else None,
+            "late_reason": late_reason if is_late else None,
             "next_escalation_at": None,
         }
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from services.cases.errors import StepRejected
 from services.cases.model import CaseFile, Role
@@ -41,7 +42,9 @@ def satisfied_by(case: CaseFile, step: Step, target: str | None) -> list[Clock]:
     return [clock for clock in case.clocks if clock.satisfied_at is None and wanted(clock)]
 
 
-def check_clock_step(case: CaseFile, step: Step, target: str | None) -> None:
+def check_clock_step(
+    case: CaseFile, step: Step, target: str | None, now: datetime | None = None
+) -> None:
     """Pause/resume need a clock in the right state; a late step needs a reason."""
     if isinstance(step, PauseClock | ResumeClock | ClockAlarm):
         clock = next((c for c in case.clocks if c.id == target and c.satisfied_at is None), None)
@@ -52,7 +55,11 @@ def check_clock_step(case: CaseFile, step: Step, target: str | None) -> None:
         if isinstance(step, ResumeClock) and clock.paused_at is None:
             raise StepRejected("the clock is not paused", code="wrong_status")
         return
-    late = [c for c in satisfied_by(case, step, target) if c.breached and c.kind not in STALE]
+    late = [
+        clock
+        for clock in satisfied_by(case, step, target)
+        if clock.kind not in STALE and (clock.breached or (now is not None and now > clock.due_at))
+    ]
     if late and not step.late_reason:
         raise StepRejected(
             f"this step is late ({', '.join(c.id for c in late)}): say why in late_reason",

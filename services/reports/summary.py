@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.cases.records import CaseEventRecord, CaseRecord
+from services.deadlines.policy import ClockKind
 
 COUNTED_TYPES = (
     "placement_recorded",
@@ -82,6 +83,13 @@ class _Tally:
         }
 
 
+STALE_KINDS = (ClockKind.CASE_STALE.value, ClockKind.MATTER_STALE.value)
+COMPLIANCE_NAMES = tuple(
+    f"compliance.{kind.value}.{met}"
+    for kind in ClockKind
+    if kind.value not in STALE_KINDS
+    for met in ("on_time", "late")
+)
 FIGURE_NAMES = (
     "placements",
     "placements.veteran",
@@ -115,11 +123,12 @@ def summary_report(
             activity[(event.actor, event.role)].append(event.case_id)
         if event.type in COUNTED_TYPES:
             _count(tally, event, category)
+        _count_compliance(tally, event)
     return SummaryReport(
         period_from=period_from,
         period_to=period_to,
         as_of=as_of,
-        figures=tally.figures(FIGURE_NAMES),
+        figures=tally.figures(FIGURE_NAMES + COMPLIANCE_NAMES),
         time_to_act=_time_to_act(session, [event for event, _ in rows], as_of),
         activity=[
             Activity(actor=actor, role=role, steps=len(cases), case_ids=sorted(set(cases)))
@@ -147,6 +156,15 @@ def _count(tally: _Tally, event: CaseEventRecord, category: str) -> None:
         tally.add(f"retention.{payload['day']}.recorded", case_id)
         if payload["still_employed"]:
             tally.add(f"retention.{payload['day']}.employed", case_id)
+
+
+def _count_compliance(tally: _Tally, event: CaseEventRecord) -> None:
+    """A deadline met by this event counts as on time, or late if it had been breached."""
+    for clock in event.clocks or []:
+        if clock.get("satisfied_at") is None or clock.get("kind") in STALE_KINDS:
+            continue
+        met = "late" if clock.get("level", 0) > 0 else "on_time"
+        tally.add(f"compliance.{clock['kind']}.{met}", event.case_id)
 
 
 def _time_to_act(
