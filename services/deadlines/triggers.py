@@ -111,7 +111,19 @@ def clock_changes(case: CaseFile | None, event: CaseEvent, rules: DeadlineRules)
         settle(
             [c for c in open_clocks if c.target == target or (c.target or "").startswith(prefix)]
         )
-    elif kind == "follow_up_due":
+    elif kind == "follow_up_recorded" and not getattr(step, "still_employed", True):
+        # Nobody to follow up once the person has left: later follow-ups' clocks stop too.
+        prefix = f"{target}/"
+        settle(
+            [
+                c
+                for c in open_clocks
+                if c.kind is ClockKind.FOLLOW_UP
+                and (c.target or "").startswith(prefix)
+                and c.id not in changes
+            ]
+        )
+    if kind == "follow_up_due":
         start(ClockKind.FOLLOW_UP, f"{target}/{getattr(step, 'day', '')}", case.intake_by)
     elif kind in ("assessment_started", "lawyer_assigned"):
         _reassign(open_clocks, event, changes)

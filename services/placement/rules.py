@@ -120,7 +120,7 @@ def follow_up(case: CaseFile, event: CaseEvent) -> CaseFile:
             item = item.model_copy(
                 update={"status": status, "recorded_at": event.at, "reason": step.reason}
             )
-        elif left and item.status is FollowUpStatus.SCHEDULED:
+        elif left and item.status in (FollowUpStatus.SCHEDULED, FollowUpStatus.DUE):
             # Nobody to follow up once the person has left the job.
             item = item.model_copy(update={"status": FollowUpStatus.CANCELLED})
         follow_ups.append(item)
