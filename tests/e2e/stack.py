@@ -118,7 +118,7 @@ def wait_for_port(port: int, timeout: float = 60) -> None:
     raise TimeoutError(f"nothing listens on port {port}")
 
 
-def wait_until_ready(api_url: str, timeout: float = 60) -> None:
+def wait_until_ready(api_url: str, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:

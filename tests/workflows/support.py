@@ -11,7 +11,7 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import pytest
 from temporalio.api.enums.v1 import EventType
@@ -31,7 +31,7 @@ from services.cases.progress import Task, TaskKind
 from services.cases.steps import CaseEvent, DecideEligibility, OpenCase, StartAssessment, Step
 from services.placement.model import FollowUp, Referral
 from workflows.case import CaseWorkflow
-from workflows.case_contract import CaseStart, MatterSnapshot, StepRequest
+from workflows.case_contract import CaseStart, MatterSnapshot, StepRequest, StepResult
 from workflows.ids import case_workflow_id, legal_matter_workflow_id
 from workflows.legal_matter import LegalMatterWorkflow
 
@@ -103,14 +103,16 @@ def rejection(error: WorkflowUpdateFailedError) -> dict[str, Any]:
     assert cause.details, "rejection carries no details"
     details = cause.details[0]
     assert isinstance(details, dict)
-    assert set(details) == {"code", "field", "status"}
+    assert {"code", "field", "status"} <= set(details), details
     return details
 
 
 class CaseRun:
     """One case workflow and the steps a test takes on it."""
 
-    def __init__(self, scenario: Scenario, case_id: str, handle: WorkflowHandle[Any, Any]):
+    def __init__(
+        self, scenario: Scenario, case_id: str, handle: WorkflowHandle[CaseWorkflow, None]
+    ) -> None:
         self.scenario = scenario
         self.id = case_id
         self.handle = handle
@@ -124,7 +126,8 @@ class CaseRun:
             raise AssertionError(
                 f"{step.kind} got no answer in {STEP_LIMIT} s: {await self.stuck_on()}"
             ) from None
-        return result.case
+        # The SDK's overloads type an async update's result as its coroutine.
+        return cast(StepResult, result).case
 
     async def stuck_on(self) -> list[str]:
         """What the case workflow waits for: pending tasks and the last task failure."""

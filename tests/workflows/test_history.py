@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import WorkflowUpdateFailedError
 
-from services.cases.model import Need, Role
+from services.cases.model import Actor, CaseFile, Need, Role
 from services.cases.records import CaseEventRecord
 from services.cases.steps import (
     AddNeed,
@@ -20,6 +20,7 @@ from services.cases.steps import (
     DecideEligibility,
     ReopenCase,
     StartAssessment,
+    Step,
 )
 from services.legal.model import Channel, Department, RecordInfringement, ReferMatter
 from services.placement.model import FollowUpDue, RecordOffer, RecordPlacement, ReferToJob
@@ -47,8 +48,10 @@ async def test_each_accepted_step_appears_once_in_history_with_actor_role_and_ti
     scenario: Scenario, sqlite_session_factory: sessionmaker[Session]
 ) -> None:
     run = await scenario.open(intake(Need.LEGAL_AID), actor=STAFF)
-    taken = [(intake(Need.LEGAL_AID).kind, STAFF, None, await run.case())]
-    plan = [
+    taken: list[tuple[str, Actor, str | None, CaseFile]] = [
+        ("case_opened", STAFF, None, await run.case())
+    ]
+    plan: list[tuple[Step, Actor, str | None]] = [
         (StartAssessment(), ASSESSOR, None),
         (AssignLawyer(lawyer=LAWYER.id), SUPERVISOR, None),
         (RecordInfringement(infringement="fired for serving", infringer="Acme"), LAWYER, None),

@@ -59,6 +59,17 @@ def due_at(starts_on: date, day: int) -> datetime:
     return midnight_utc(starts_on + timedelta(days=day))
 
 
+def just_after(starts_on: date, day: int) -> datetime:
+    """A little after the follow-up fell due, at a time of day of its own.
+
+    Steps start day-based clocks (e.g. "case with no step" after 60 days, exactly the gap
+    between the 30- and 90-day follow-ups); a step sent at the very moment one of them
+    sounds trips the time-skipping test server ("invalid history builder state for
+    action"), so no two follow-ups are recorded at the same time of day.
+    """
+    return due_at(starts_on, day) + HOUR + timedelta(minutes=day)
+
+
 async def assert_only_due(run: CaseRun, referral_id: str, due: set[int]) -> None:
     """Exactly the follow-ups of ``due`` are due (task and status); none of the later ones."""
     case = await run.case()
@@ -152,7 +163,7 @@ async def test_placement_schedules_follow_ups_that_fall_due_one_at_a_time(
         await still_not_due(run, referral_id, day)
         await assert_only_due(run, referral_id, set())
 
-        await scenario.sleep_until(due + HOUR)
+        await scenario.sleep_until(just_after(starts_on, day))
         await wait_until_due(run, referral_id, day)
         await assert_only_due(run, referral_id, {day})
 
@@ -161,7 +172,7 @@ async def test_placement_schedules_follow_ups_that_fall_due_one_at_a_time(
         assert [e.step.day for e in marked][-1] == day  # type: ignore[union-attr]
         assert marked[-1].actor.role is Role.SYSTEM
         assert marked[-1].target == referral_id
-        assert due <= marked[-1].at <= due + HOUR
+        assert due <= marked[-1].at <= just_after(starts_on, day)
 
         recorded = await run.take(RecordFollowUp(day=day, still_employed=True), referral_id)
         follow_up = follow_up_of(recorded, referral_id, day)
@@ -184,7 +195,7 @@ async def test_placement_schedules_follow_ups_that_fall_due_one_at_a_time(
 async def test_follow_up_tasks_stay_open_until_recorded(scenario: Scenario) -> None:
     run, referral_id, starts_on = await placed(scenario)
 
-    await scenario.sleep_until(due_at(starts_on, 90) + HOUR)
+    await scenario.sleep_until(just_after(starts_on, 90))
     await wait_until_due(run, referral_id, 90)
 
     await assert_only_due(run, referral_id, {30, 90})
@@ -211,7 +222,7 @@ async def test_recording_a_follow_up_that_is_not_due_is_rejected(scenario: Scena
         RecordFollowUp(day=30, still_employed=True), "follow_up_not_due", referral_id, field="day"
     )
 
-    await scenario.sleep_until(due_at(starts_on, 30) + HOUR)
+    await scenario.sleep_until(just_after(starts_on, 30))
     await wait_until_due(run, referral_id, 30)
     await run.reject(RecordFollowUp(day=90, still_employed=True), "follow_up_not_due", referral_id)
     await run.take(RecordFollowUp(day=30, still_employed=True), referral_id)
@@ -239,7 +250,7 @@ async def test_leaving_the_job_needs_a_reason() -> None:
 
 async def test_left_follow_up_cancels_the_later_ones(scenario: Scenario) -> None:
     run, referral_id, starts_on = await placed(scenario)
-    await scenario.sleep_until(due_at(starts_on, 30) + HOUR)
+    await scenario.sleep_until(just_after(starts_on, 30))
     await wait_until_due(run, referral_id, 30)
 
     case = await run.take(
@@ -253,7 +264,7 @@ async def test_left_follow_up_cancels_the_later_ones(scenario: Scenario) -> None
     }
     assert follow_up_of(case, referral_id, 30).reason == "factory closed"
     assert await run.tasks() == []
-    await scenario.sleep_until(due_at(starts_on, 180) + HOUR)
+    await scenario.sleep_until(just_after(starts_on, 180))
     await stays(
         run.case,
         lambda c: follow_up_statuses(c, referral_id) == follow_up_statuses(case, referral_id),
@@ -266,7 +277,7 @@ async def test_left_follow_up_cancels_the_later_ones(scenario: Scenario) -> None
 
 async def test_left_follow_up_also_cancels_later_ones_already_due(scenario: Scenario) -> None:
     run, referral_id, starts_on = await placed(scenario)
-    await scenario.sleep_until(due_at(starts_on, 90) + HOUR)
+    await scenario.sleep_until(just_after(starts_on, 90))
     await wait_until_due(run, referral_id, 90)
 
     case = await run.take(
@@ -333,3 +344,24 @@ async def test_referral_needs_an_active_case_with_the_need(scenario: Scenario) -
 
     without_need = await scenario.open_active(Need.TRAINING)
     await without_need.reject(referral(), "need_missing", field="needs")
+
+
+async def test_recording_a_follow_up_after_its_clock_ran_out_needs_a_late_reason(
+    scenario: Scenario,
+) -> None:
+    run, referral_id, starts_on = await placed(scenario)
+    # Long after the 30-day follow-up fell due (its clock allows a few working days).
+    await scenario.sleep_until(just_after(starts_on, 30) + timedelta(days=20))
+    await wait_until_due(run, referral_id, 30)
+
+    await run.reject(
+        RecordFollowUp(day=30, still_employed=True),
+        "late_reason_required",
+        referral_id,
+        field="late_reason",
+    )
+    case = await run.take(
+        RecordFollowUp(day=30, still_employed=True, late_reason="employer was closed"),
+        referral_id,
+    )
+    assert follow_up_of(case, referral_id, 30).status is FollowUpStatus.EMPLOYED

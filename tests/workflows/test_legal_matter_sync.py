@@ -145,17 +145,15 @@ async def gated(
     gate = Gate()
     config = case_worker.config()
     task_queue = f"test-gated-{uuid.uuid4()}"
-    config.update(
-        task_queue=task_queue,
-        interceptors=[*config.get("interceptors", []), GateInterceptor(gate)],
-        workflow_runner=UnsandboxedWorkflowRunner(),
-        max_cached_workflows=0,
-        tuner=WorkerTuner.create_composite(
-            workflow_supplier=gate,
-            activity_supplier=FixedSizeSlotSupplier(4),
-            local_activity_supplier=FixedSizeSlotSupplier(2),
-            nexus_supplier=FixedSizeSlotSupplier(1),
-        ),
+    config["task_queue"] = task_queue
+    config["interceptors"] = [*config.get("interceptors", []), GateInterceptor(gate)]
+    config["workflow_runner"] = UnsandboxedWorkflowRunner()
+    config["max_cached_workflows"] = 0
+    config["tuner"] = WorkerTuner.create_composite(
+        workflow_supplier=gate,
+        activity_supplier=FixedSizeSlotSupplier(4),
+        local_activity_supplier=FixedSizeSlotSupplier(2),
+        nexus_supplier=FixedSizeSlotSupplier(1),
     )
     async with Worker(**config):
         scenario = Scenario(workflow_env, task_queue)
