@@ -5,8 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-import services.cases.records  # noqa: F401  (these register their tables on the metadata)
-import services.deadlines.records  # noqa: F401
+# Imported for their side effect: they register their tables on the metadata.
+import services.cases.records
+import services.deadlines.records
 import services.notify.outbox  # noqa: F401
 from services.db import Base, make_engine
 

@@ -228,9 +228,7 @@ async def test_year_end_figures_trace_to_their_cases_and_as_of_mid_year(
     assert figures["compliance.legal_referral.on_time"] == (1, [ids["wronged"]])
     assert figures["compliance.acknowledgement.on_time"] == (2, [ids["wronged"]])
     assert figures["compliance.follow_up.on_time"] == (3, [ids["veteran"]])
-    assert all(
-        figure.count == 0 for name, figure in full.figures.items() if name.endswith(".late")
-    )
+    assert all(figure.count == 0 for name, figure in full.figures.items() if name.endswith(".late"))
     referral_time = full.time_to_act["infringement_to_referral"]
     assert (referral_time.measured, referral_time.median_hours) == (1, 3.0)
     lawyer = next(entry for entry in full.activity if entry.actor == LAWYER.id)
