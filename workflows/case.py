@@ -3,8 +3,8 @@ runs what the case does on its own (follow-up clocks, one child per legal matter
 
 from __future__ import annotations
 
-import contextlib
-from datetime import timedelta
+import asyncio
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -68,6 +68,9 @@ class CaseWorkflow:
         self._to_notify: list[Notification] = list(carried.to_notify) if carried else []
         # Loaded at the start of every run: the calendar and policy in force.
         self._rules: DeadlineRules | None = None
+        # The alarm timers set and not yet fired, by due time.
+        self._alarms: dict[datetime, asyncio.Task[None]] = {}
+        self._alarm_rang = False
 
     @workflow.run
     async def run(self, start: CaseStart) -> None:
@@ -78,8 +81,9 @@ class CaseWorkflow:
             start_to_close_timeout=RULES_TIMEOUT,
         )
         while True:
-            with contextlib.suppress(TimeoutError):
-                await workflow.wait_condition(self._has_work, timeout=self._until_next_action())
+            self._set_alarm()
+            await workflow.wait_condition(lambda: self._alarm_rang or self._has_work())
+            self._alarm_rang = False
             self._take_due_actions()
             if self._unprojected:
                 await self._project()
@@ -183,9 +187,25 @@ class CaseWorkflow:
             self._unprojected or self._to_notify or self._matters_to_sync or self._history_is_long
         )
 
-    def _until_next_action(self) -> timedelta | None:
+    def _set_alarm(self) -> None:
+        """A timer for the next thing the case does on its own, unless an earlier one is set.
+
+        Timers are never cancelled: one that a step made pointless fires and finds nothing
+        due. A cancelled timer that fired meanwhile is harmless on a real server, but the
+        time-skipping test server strands the run (sdk-java#3088).
+        """
         at = next_action_at(self._case, self._rules)
-        return None if at is None else max(at - workflow.now(), timedelta(0))
+        if at is None or any(alarm <= at for alarm in self._alarms):
+            return
+        if at <= workflow.now():
+            self._alarm_rang = True
+            return
+        self._alarms[at] = asyncio.create_task(self._ring_at(at))
+
+    async def _ring_at(self, at: datetime) -> None:
+        await workflow.sleep(at - workflow.now(), summary="next clock or follow-up")
+        del self._alarms[at]
+        self._alarm_rang = True
 
     def _take_due_actions(self) -> None:
         """Record what fell due on its own: follow-ups, clock warnings and escalations."""
