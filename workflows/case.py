@@ -92,8 +92,11 @@ class CaseWorkflow:
             elif self._matters_to_sync:
                 await self._sync_matters()
             elif self._history_is_long:
-                await workflow.wait_condition(workflow.all_handlers_finished)
-                if not (self._unprojected or self._matters_to_sync or self._to_notify):
+                # A step's handler waits for its projection: wait for either, not for both.
+                await workflow.wait_condition(
+                    lambda: workflow.all_handlers_finished() or self._has_pending_work()
+                )
+                if workflow.all_handlers_finished() and not self._has_pending_work():
                     workflow.continue_as_new(
                         CaseStart(case_id=self._case_id, carried=self._carry())
                     )
@@ -183,9 +186,10 @@ class CaseWorkflow:
         return event
 
     def _has_work(self) -> bool:
-        return bool(
-            self._unprojected or self._to_notify or self._matters_to_sync or self._history_is_long
-        )
+        return self._has_pending_work() or self._history_is_long
+
+    def _has_pending_work(self) -> bool:
+        return bool(self._unprojected or self._to_notify or self._matters_to_sync)
 
     def _set_alarm(self) -> None:
         """A timer for the next thing the case does on its own, unless an earlier one is set.
