@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 from temporalio.client import Client
 
 from casework.settings import Settings
-from services.cases.model import Actor, Role
 
 
 def _temporal(request: Request) -> Client:
@@ -28,12 +27,6 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-def _current_user() -> Actor:
-    # Until sign-in exists every caller acts as intake staff of this deployment.
-    return Actor(id="staff", role=Role.STAFF)
-
-
 TemporalDep = Annotated[Client, Depends(_temporal)]
 SessionDep = Annotated[Session, Depends(_session)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
-CurrentUser = Annotated[Actor, Depends(_current_user)]

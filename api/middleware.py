@@ -8,6 +8,8 @@ import uuid
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.problems import problem_response
+
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -36,3 +38,55 @@ class RequestContextMiddleware:
 def _case_id_of(path: str) -> str | None:
     parts = path.strip("/").split("/")
     return parts[1] if len(parts) >= 2 and parts[0] == "cases" else None
+
+
+class BodySizeLimitMiddleware:
+    """Refuses a request body over ``max_bytes`` with 413 before any route reads it."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None:
+            if not declared.isdigit() or int(declared) > self.max_bytes:
+                await self._too_large(scope, receive, send)
+                return
+            await self.app(scope, receive, send)  # the server holds the client to its length
+            return
+        # Without a length (chunked), read the body here, up to the limit, and replay it.
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, _replay([message], receive), send)
+                return
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > self.max_bytes:
+                await self._too_large(scope, receive, send)
+                return
+            if not message.get("more_body", False):
+                break
+        body = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        await self.app(scope, _replay([body], receive), send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        detail = f"the request body is larger than {self.max_bytes} bytes"
+        response = problem_response(413, "body_too_large", detail)
+        response.headers["Connection"] = "close"
+        await response(scope, receive, send)
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    pending = list(messages)
+
+    async def replayed() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return replayed

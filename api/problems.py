@@ -10,12 +10,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from services.cases.errors import DomainError
+from services.users.errors import NotSignedIn, TooManyAttempts
 
 log = structlog.stdlib.get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -39,6 +41,11 @@ PROBLEMS: dict[int | str, dict[str, object]] = {
     code: {"model": Problem, "content": {"application/problem+json": {}}}
     for code in (404, 409, 422, 503)
 }
+# Any route may answer these: sign-in, roles, the body size limit, bursts of requests.
+COMMON_PROBLEMS: dict[int | str, dict[str, object]] = {
+    code: {"model": Problem, "content": {"application/problem+json": {}}}
+    for code in (401, 403, 404, 413, 422, 429, 503)
+}
 
 
 def problem_response(
@@ -47,6 +54,7 @@ def problem_response(
     detail: str,
     errors: list[FieldError] | None = None,
     extra: dict[str, object] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     body = Problem(
         type=f"/problems/{code.replace('_', '-')}",
@@ -57,7 +65,7 @@ def problem_response(
         errors=errors or [],
     )
     content = {**body.model_dump(), **(extra or {})}
-    return JSONResponse(content, status_code=status_code, media_type=PROBLEM_JSON)
+    return JSONResponse(content, status_code=status_code, media_type=PROBLEM_JSON, headers=headers)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -66,6 +74,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(WorkflowUpdateFailedError, _step_failed)
     app.add_exception_handler(RPCError, _temporal_unavailable)
     app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(PoolTimeout, _database_unavailable)  # every connection busy
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
 
@@ -95,7 +104,12 @@ async def _invalid_request(_: Request, exc: Exception) -> JSONResponse:
 async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     errors = [FieldError(field=exc.field, message=exc.message)] if exc.field else []
-    return problem_response(exc.status, exc.code, exc.message, errors, exc.extra)
+    headers: dict[str, str] | None = None
+    if isinstance(exc, NotSignedIn):
+        headers = {"WWW-Authenticate": "Bearer"}
+    elif isinstance(exc, TooManyAttempts):
+        headers = {"Retry-After": str(exc.retry_after)}
+    return problem_response(exc.status, exc.code, exc.message, errors, exc.extra, headers)
 
 
 async def _step_failed(_: Request, exc: Exception) -> JSONResponse:

@@ -14,11 +14,15 @@ from typing import Annotated, Any
 
 import rfc8785
 from fastapi import Depends, Header, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
 from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 
-from api.deps import CurrentUser, TemporalDep
-from services.cases.errors import InvalidInput
+from api.deps import SessionDep, TemporalDep
+from api.policy import CurrentUser
+from services.cases import queries
+from services.cases.errors import CaseNotFound, InvalidInput
 from services.cases.model import Actor, CaseFile
 from services.cases.steps import OpenCase, Step
 from workflows.case_contract import APPLY_STEP, CASE_WORKFLOW, CaseStart, StepRequest, StepResult
@@ -48,6 +52,15 @@ class StepContext:
     path: str
     idempotency_key: str | None
     expected_version: int | None
+    session: Session
+
+    def _release_database(self) -> None:
+        # What the request read (the caller, the case's owner, duplicates) is read by now:
+        # end that transaction before waiting, maybe for seconds, on the workflow, so that
+        # requests in flight hold no pooled connection (a burst of them would exhaust it).
+        # Not in the thread pool: a request holding a connection must not queue for a thread
+        # behind requests waiting for a connection.
+        self.session.rollback()
 
     def request_for(self, step: Step, target: str | None = None) -> StepRequest:
         return StepRequest(
@@ -74,16 +87,16 @@ class StepContext:
         """Apply ``step``; with ``created`` (a path under the case, e.g. "referrals/R"),
         point ``Location`` at the item the step made."""
         handle = self.temporal.get_workflow_handle(case_workflow_id(str(case_id)))
+        self._release_database()
         result = await handle.execute_update(
             APPLY_STEP,
             request := self.request_for(step, target),
             id=self.update_id(request),
             result_type=StepResult,
         )
-        self.response.headers["ETag"] = f'"{result.case.version}"'
         if created:
             self.response.headers["Location"] = f"/cases/{case_id}/{created}{result.seq}"
-        return result.case
+        return await self._recorded(str(case_id))
 
     def new_case_id(self) -> str:
         """A fresh id; with an idempotency key, the same id for every repeat of the intake."""
@@ -91,7 +104,7 @@ class StepContext:
             return str(uuid.uuid4())
         return str(uuid.uuid5(_INTAKE_KEYS, f"{self.user.id}\x00{self.idempotency_key}"))
 
-    async def open(self, case_id: str, intake: OpenCase, task_queue: str) -> StepResult:
+    async def open(self, case_id: str, intake: OpenCase, task_queue: str) -> CaseFile:
         """Start the case's workflow and record its intake as one operation."""
         start: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
             CASE_WORKFLOW,
@@ -106,16 +119,24 @@ class StepContext:
             ),
             task_queue=task_queue,
         )
-        result = await self.temporal.execute_update_with_start_workflow(
+        self._release_database()
+        await self.temporal.execute_update_with_start_workflow(
             APPLY_STEP,
             request := self.request_for(intake),
             start_workflow_operation=start,
             id=self.update_id(request),
             result_type=StepResult,
         )
-        self.response.headers["ETag"] = f'"{result.case.version}"'
         self.response.headers["Location"] = f"/cases/{case_id}"
-        return result
+        return await self._recorded(case_id)
+
+    async def _recorded(self, case_id: str) -> CaseFile:
+        """The case from the read model, which the step has reached when its update returns."""
+        case = await run_in_threadpool(queries.get_case, session=self.session, case_id=case_id)
+        if case is None:
+            raise CaseNotFound(f"no case {case_id}")
+        self.response.headers["ETag"] = f'"{case.version}"'
+        return case
 
     def update_id(self, request: StepRequest) -> str | None:
         # Temporal answers a repeated update id with the first outcome, also while the
@@ -131,6 +152,7 @@ def _step_context(
     response: Response,
     temporal: TemporalDep,
     user: CurrentUser,
+    session: SessionDep,
     idempotency_key: IdempotencyKey = None,
     if_match: IfMatch = None,
 ) -> StepContext:
@@ -141,6 +163,7 @@ def _step_context(
         path=request.url.path,
         idempotency_key=idempotency_key,
         expected_version=_version(if_match),
+        session=session,
     )
 
 

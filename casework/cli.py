@@ -6,8 +6,10 @@ import asyncio
 
 import typer
 
+from casework.keys_cli import keys_app, temporal_app
 from casework.logging import configure_logging
 from casework.settings import Settings, get_settings
+from casework.users_cli import app as users_app
 
 app = typer.Typer(help=__doc__, no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -16,6 +18,9 @@ projection_app = typer.Typer(help="The read model against the workflows.", no_ar
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(projection_app, name="projection")
+app.add_typer(users_app, name="users")
+app.add_typer(keys_app, name="keys")
+app.add_typer(temporal_app, name="temporal")
 
 
 def _start() -> Settings:
@@ -24,7 +29,17 @@ def _start() -> Settings:
     except Exception as error:  # pydantic's message names the bad setting
         raise SystemExit(f"invalid settings: {error}") from None
     configure_logging(log_format=settings.log_format, level=settings.log_level)
+    from casework.crypto import ensure_vault
+
+    ensure_vault(settings)
     return settings
+
+
+def _require_master_keys(settings: Settings) -> None:
+    # Production processes share one ring: a development ring made per machine would
+    # seal what the other processes cannot open.
+    if settings.master_keys is None:
+        raise SystemExit("invalid settings: MASTER_KEYS must be set (it seals personal data)")
 
 
 @app.command()
@@ -41,6 +56,11 @@ def api() -> None:
     from casework.processes import serve_api, stop_on_signals
 
     settings = _start()
+    if settings.auth_token_secret is None:
+        raise SystemExit(
+            "invalid settings: AUTH_TOKEN_SECRET must be set (it signs sign-in tokens)"
+        )
+    _require_master_keys(settings)
 
     async def main() -> None:
         await serve_api(settings, stop_on_signals())
@@ -54,6 +74,7 @@ def worker() -> None:
     from casework.processes import run_worker, stop_on_signals
 
     settings = _start()
+    _require_master_keys(settings)
 
     async def main() -> None:
         await run_worker(settings, stop_on_signals())

@@ -4,24 +4,63 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 from collections.abc import AsyncIterator
 
 import structlog
+from pydantic import SecretStr
 from temporalio.client import Client
 
 from casework.binaries import find_binary
 from casework.processes import run_worker, serve_api, stop_on_signals
 from casework.settings import Settings
+from services.db import make_engine, make_session_factory, transaction
 from services.migrate import upgrade_database
+from services.users import accounts
+from services.users.model import PEOPLE, User
 from workflows.search_attributes import dev_server_flags
 
 log = structlog.stdlib.get_logger(__name__)
 SERVER_START_TIMEOUT_S = 60
+DEMO_PASSWORD = "demo"  # noqa: S105 - the documented password of the local demo users
 
 
 async def run_dev(settings: Settings) -> None:
     upgrade_database(settings.database_url)
     log.info("database ready", url=_without_password(settings.database_url))
+    added = ensure_demo_users(settings)
+    log.info(
+        "demo users: sign in at POST /auth/token with password 'demo'",
+        users=[role.value for role in PEOPLE],
+        centre=settings.centre_id,
+        added=added,
+    )
+    if settings.auth_token_secret is None:
+        # Tokens of a laptop session need not outlive it.
+        secret = SecretStr(secrets.token_urlsafe(32))
+        settings = settings.model_copy(update={"auth_token_secret": secret})
+    await _run(settings)
+
+
+def ensure_demo_users(settings: Settings) -> list[str]:
+    """One user per role, named after it, at this centre; those already there are kept."""
+    engine = make_engine(settings.database_url)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            return [
+                role.value
+                for role in PEOPLE
+                if accounts.ensure_user(
+                    session=session,
+                    user=User(username=role.value, role=role, centre=settings.centre_id),
+                    password=DEMO_PASSWORD,
+                )
+            ]
+    finally:
+        engine.dispose()
+
+
+async def _run(settings: Settings) -> None:
     stop = stop_on_signals()
     async with _temporal_server(settings):
         api = asyncio.create_task(serve_api(settings, stop))

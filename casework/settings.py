@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.crypto.cipher import parse_key_ring
 from services.deadlines.calendar import DEFAULT_DIRECTORY as DEFAULT_CALENDARS
 from services.deadlines.policy import ClockPolicy, policy_with
 
@@ -42,6 +43,20 @@ class Settings(BaseSettings):
         default=SecretStr("casework-dev-identity-hash-key"),
         description="Key of the hashes that find a person's cases by ID number or phone",
     )
+    master_keys: SecretStr | None = Field(
+        default=None,
+        description="Master key ring, id:base64 of 32 bytes, comma-separated, current first; "
+        "unset: a development ring kept in master_key_file (made on first use)",
+    )
+    master_key_file: Path = Field(
+        default=VAR_DIR / "master.keys", description="Development master key ring file"
+    )
+    temporal_case_keys: bool = Field(
+        default=True,
+        description="Seal Temporal payloads with each case's own key, so destroying it "
+        "erases the case's workflow histories too; the case_key table then has to be kept "
+        "(backed up) with the master key. false: a subkey of the master ring only",
+    )
     calendar_dir: Path = Field(
         default=DEFAULT_CALENDARS, description="Folder of YYYY.json working-day calendars"
     )
@@ -50,6 +65,19 @@ class Settings(BaseSettings):
         description='Overrides of the deadline rules, JSON: {"eligibility": {"duration": 5}}',
     )
     centre_timezone: str = Field(default="Asia/Shanghai", description="Local time of the centre")
+    auth_token_secret: SecretStr | None = Field(
+        default=None,
+        min_length=32,
+        description="Key that signs sign-in tokens; required by `casework api`",
+    )
+    auth_token_minutes: int = Field(default=15, ge=1, le=24 * 60, description="Token lifetime")
+    auth_rate_limit: int = Field(
+        default=10, ge=1, description="Sign-in attempts per user and client in the window"
+    )
+    auth_rate_window_seconds: int = Field(default=300, ge=1, description="Its window")
+    max_body_bytes: int = Field(
+        default=256 * 1024, ge=1024, description="Largest request body the API accepts"
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -70,6 +98,13 @@ class Settings(BaseSettings):
     def _valid_policy(cls, overrides: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
         policy_with(overrides)  # raises, naming the clock and field, if it is not valid
         return overrides
+
+    @field_validator("master_keys")
+    @classmethod
+    def _valid_master_keys(cls, keys: SecretStr | None) -> SecretStr | None:
+        if keys is not None:
+            parse_key_ring(keys.get_secret_value())  # raises, naming the bad key
+        return keys
 
     @field_validator("calendar_dir")
     @classmethod

@@ -12,7 +12,6 @@ from temporalio import activity
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import (
     ActivityInboundInterceptor,
     ExecuteActivityInput,
@@ -22,6 +21,7 @@ from temporalio.worker import (
 
 from activities.deadlines import DeadlineActivities
 from activities.projection import ProjectionActivities
+from casework.crypto import data_converter, database_case_keys, ensure_vault
 from casework.settings import Settings
 from services.deadlines.calendar import DEFAULT_DIRECTORY as DEFAULT_CALENDARS
 from services.deadlines.policy import policy_with
@@ -39,7 +39,11 @@ async def connect(settings: Settings) -> Client:
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter(
+            ensure_vault(settings),
+            database_case_keys(settings),
+            seal_with_case_keys=settings.temporal_case_keys,
+        ),
     )
 
 

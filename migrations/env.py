@@ -8,7 +8,8 @@ from sqlalchemy import Connection
 # Imported for their side effect: they register their tables on the metadata.
 import services.cases.records
 import services.deadlines.records
-import services.notify.outbox  # noqa: F401
+import services.notify.outbox
+import services.users.records  # noqa: F401
 from services.db import Base, make_engine
 
 target_metadata = Base.metadata

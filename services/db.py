@@ -46,6 +46,9 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    # Errors name the statement but not its values: those may be personal data, and
+    # error messages end up in logs and in Temporal failures.
+    kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":

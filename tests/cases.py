@@ -36,10 +36,10 @@ async def open_case(
         id=case_workflow_id(case_id),
         task_queue=task_queue,
     )
-    result = await handle.execute_update(
+    await handle.execute_update(
         CaseWorkflow.apply_step, StepRequest(step=step or intake(), actor=actor)
     )
-    return handle, result.case
+    return handle, await current(handle)
 
 
 async def take(
@@ -48,7 +48,14 @@ async def take(
     target: str | None = None,
     actor: Actor = STAFF,
 ) -> CaseFile:
-    result = await handle.execute_update(
+    await handle.execute_update(
         CaseWorkflow.apply_step, StepRequest(step=step, actor=actor, target=target)
     )
-    return result.case
+    return await current(handle)
+
+
+async def current(handle: WorkflowHandle[CaseWorkflow, None]) -> CaseFile:
+    """The case as its workflow holds it (an update answers with the step's seq only)."""
+    case = await handle.query(CaseWorkflow.case)
+    assert case is not None
+    return case

@@ -13,17 +13,25 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from casework.binaries import find_binary
+from casework.codec import DatabaseCaseKeys
+from casework.crypto import data_converter
 from casework.temporal import build_worker, register_search_attributes
+from services.crypto.cipher import KeyRing
+from services.crypto.vault import Vault, install_vault
 from services.db import make_engine, make_session_factory
 from services.migrate import upgrade_database
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_IDENTITY_KEY = b"test-identity-key"
+# A fixed master key, so that what one test seals another can open; installed at import
+# so that every fixture and test (and the migrations) find it.
+TEST_MASTER_KEY_RING = "test1:" + "dGVzdC1tYXN0ZXIta2V5LTMyLWJ5dGVzLWxvbmchISE="
+TEST_VAULT = Vault(KeyRing(keys={"test1": b"test-master-key-32-bytes-long!!!"}, current="test1"))
+install_vault(TEST_VAULT)
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param(
@@ -84,13 +92,16 @@ def sqlite_session_factory(tmp_path_factory: pytest.TempPathFactory) -> sessionm
 
 
 @pytest.fixture
-async def workflow_env() -> AsyncIterator[WorkflowEnvironment]:
+async def workflow_env(
+    sqlite_session_factory: sessionmaker[Session],
+) -> AsyncIterator[WorkflowEnvironment]:
     """A time-skipping server per test: it starts in well under a second, and a test
     server whose time-skipping lock leaked (a known test-server bug around completed
     child workflows) cannot stall the tests after it."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=find_binary("temporal-test-server"),
-        data_converter=pydantic_data_converter,
+        # Case keys live in the read model the case worker projects into.
+        data_converter=data_converter(TEST_VAULT, DatabaseCaseKeys(sqlite_session_factory)),
     )
     await register_search_attributes(env.client, env.client.namespace)
     yield env

@@ -39,12 +39,19 @@ EXPECTED_COMMANDS = {
 }
 # Settings that only `casework dev` reads: the port of the embedded Temporal dev server's
 # UI and its database file. Production runs a real Temporal server instead.
-DEV_ONLY_SETTINGS = {"temporal_ui_port", "temporal_dev_db"}
+DEV_ONLY_SETTINGS = {"temporal_ui_port", "temporal_dev_db", "master_key_file"}
 # Settings whose defaults are right in production too: the working-day calendars shipped
 # in the image (a centre mounts its own folder to change them) and the default deadlines.
-PRODUCTION_DEFAULTS = {"calendar_dir"}
-# Settings that only the HTTP API reads: where uvicorn listens.
-API_ONLY_SETTINGS = {"api_host", "api_port"}
+PRODUCTION_DEFAULTS = {
+    "calendar_dir",
+    "temporal_case_keys",
+    "auth_token_minutes",
+    "auth_rate_limit",
+    "auth_rate_window_seconds",
+    "max_body_bytes",
+}
+# Settings that only the HTTP API reads: where uvicorn listens, and how it signs tokens.
+API_ONLY_SETTINGS = {"api_host", "api_port", "auth_token_secret"}
 
 # What an operator puts in .env; every value distinct, so a crossed wire shows.
 OPERATOR_ENV = {
@@ -54,6 +61,8 @@ OPERATOR_ENV = {
     "CENTRE_ID": "harbour-centre",
     "CENTRE_TIMEZONE": "Europe/Lisbon",
     "IDENTITY_HASH_KEY": "identity-hash-secret",
+    "MASTER_KEYS": "k1:bWFzdGVyLWtleS1vZi10aGlzLWRlcGxveW1lbnQhISE=",
+    "AUTH_TOKEN_SECRET": "token-signing-secret-of-this-deployment",
 }
 PASSWORD_VARIABLES = ("POSTGRES_PASSWORD", "CASEWORK_DB_PASSWORD", "TEMPORAL_DB_PASSWORD")
 ONE_SHOT_RESTART_POLICIES = {None, "no", "on-failure"}
@@ -492,9 +501,16 @@ def test_every_variable_compose_reads_is_documented_in_env_example() -> None:
 def test_env_example_sets_only_settings_that_compose_passes_through() -> None:
     # `casework dev` reads .env too: a setting compose derives (DATABASE_URL, API_HOST...)
     # set there would point a laptop's dev run at production's values.
+    compose_file = raw_compose()
+    # The API's own settings (e.g. its token key) are passed to the api service alone.
+    api_only = {
+        name: value
+        for name, value in compose_file["services"]["api"]["environment"].items()
+        if name != "<<"
+    }
     passed_through = {
         name
-        for name, value in raw_compose()["x-casework-env"].items()
+        for name, value in {**compose_file["x-casework-env"], **api_only}.items()
         if re.fullmatch(rf"\$\{{{name}(:?[-?].*)?\}}", str(value))
     }
     settings_names = {settings_variable(field) for field in Settings.model_fields}

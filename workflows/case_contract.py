@@ -53,10 +53,14 @@ class StepRequest(BaseModel):
 
 
 class StepResult(BaseModel):
-    """The case once the step is recorded (and projected), and the step's sequence number."""
+    """The step's sequence number and the case's version once it is recorded and projected.
 
-    case: CaseFile
+    Not the case itself: every update result stays in the case's history, and the read
+    model already holds the case when the update returns.
+    """
+
     seq: int
+    version: int
 
 
 class MatterSnapshot(BaseModel):

@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.intake import person_held
+from api.policy import SignedIn
 from api.problems import PROBLEMS
 from api.steps import StepDep
 from services.cases import audit, duplicates, queries
@@ -27,6 +28,9 @@ from services.cases.steps import (
     StartAssessment,
     WithdrawCase,
 )
+from services.users.access_log import record_read
+from services.users.errors import NotAllowed
+from services.users.policy import visible_cases
 from services.values import Moment
 from workflows.ids import case_workflow_id
 
@@ -40,6 +44,7 @@ async def open_case(
     session: SessionDep,
     settings: SettingsDep,
     writer: StepDep,
+    user: SignedIn,
     confirm_new: Annotated[
         bool, Query(description="Open it even if the person has open cases already")
     ] = False,
@@ -48,7 +53,10 @@ async def open_case(
 
     If the person seems to have an open case already (same ID number, or a same or
     near-identical name with the same birth date or phone), answers 409 with
-    ``existing_case_ids`` unless ``confirm_new=true``."""
+    ``existing_case_ids`` unless ``confirm_new=true``. The case belongs to the caller's
+    centre."""
+    if intake.centre not in (None, user.centre):
+        raise NotAllowed("staff open cases of their own centre", field="centre")
     case_id = writer.new_case_id()
     identity_key = settings.identity_hash_key.get_secret_value().encode()
     queue = settings.temporal_task_queue
@@ -62,14 +70,14 @@ async def open_case(
             )
             # A repeat of this very intake (same idempotency key) is not its own duplicate.
             duplicates.refuse_duplicates([m for m in matches if m.case_id != case_id])
-        step = intake.model_copy(update={"centre": intake.centre or settings.centre_id})
-        result = await writer.open(case_id, step, queue)
-    return result.case
+        step = intake.model_copy(update={"centre": user.centre})
+        return await writer.open(case_id, step, queue)
 
 
 @router.get("")
 def list_cases(
     session: SessionDep,
+    user: SignedIn,
     where: Annotated[queries.CaseFilter, Query()],
     sort: queries.SortKey = queries.SortKey.OPENED_AT,
     order: Annotated[str, Query(pattern="^(asc|desc)$")] = "desc",
@@ -77,12 +85,16 @@ def list_cases(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> queries.CasePage:
     """Cases matching every given filter, newest first by default; pass ``next_cursor``
-    back as ``cursor`` (with the same filters and sort) for the next page."""
+    back as ``cursor`` (with the same filters and sort) for the next page. Only cases
+    the caller may see: their centre's, or for a lawyer those assigned to them."""
+    visible = visible_cases(user, where)
+    if visible is None:
+        return queries.CasePage(items=[], next_cursor=None)
     return queries.list_cases(
         session=session,
         limit=limit,
         cursor=cursor,
-        where=where,
+        where=visible,
         sort=sort,
         descending=order == "desc",
     )
@@ -92,17 +104,20 @@ def list_cases(
 def get_case(
     case_id: CaseId,
     session: SessionDep,
+    user: SignedIn,
     as_of: Annotated[
         Moment | None, Query(description="Rebuild the case as it stood at this moment")
     ] = None,
 ) -> CaseFile:
-    """One case as the read model holds it, or as it stood at ``as_of``."""
+    """One case as the read model holds it, or as it stood at ``as_of``. The read is
+    recorded in the access log."""
     if as_of is None:
         case = queries.get_case(session=session, case_id=str(case_id))
     else:
         case = audit.case_as_of(session=session, case_id=str(case_id), as_of=as_of)
     if case is None:
         raise CaseNotFound(f"no case {case_id}" + (f" as of {as_of}" if as_of else ""))
+    _log_read(session, user, case, "case_as_of" if as_of else "case")
     return case
 
 
@@ -110,33 +125,45 @@ def get_case(
 def get_timeline(
     case_id: CaseId,
     session: SessionDep,
+    user: SignedIn,
     after_seq: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> audit.TimelinePage:
     """The case's append-only timeline, in order, with each event's hash chain."""
-    _require_case(session, case_id)
-    return audit.timeline_page(
+    page = audit.timeline_page(
         session=session, case_id=str(case_id), after_seq=after_seq, limit=limit
     )
+    _log_read(session, user, _current(session, case_id), "timeline")
+    return page
 
 
 @router.get("/{case_id}/timeline/verify")
 def verify_timeline(case_id: CaseId, session: SessionDep) -> audit.Verification:
     """Check the timeline's hash chain; names the first event that does not hold."""
-    _require_case(session, case_id)
     return audit.verify_case(session=session, case_id=str(case_id))
 
 
-def _require_case(session: SessionDep, case_id: CaseId) -> None:
-    if queries.get_case(session=session, case_id=str(case_id)) is None:
+def _current(session: SessionDep, case_id: CaseId) -> CaseFile:
+    case = queries.get_case(session=session, case_id=str(case_id))
+    if case is None:
         raise CaseNotFound(f"no case {case_id}")
+    return case
+
+
+def _log_read(session: SessionDep, user: SignedIn, case: CaseFile, action: str) -> None:
+    """Record a read of the case's personal data (the fields the case holds) for its
+    centre's supervisors."""
+    record_read(session=session, user=user, case=case, action=action)
+    session.commit()
 
 
 @router.get("/{case_id}/history")
-def get_history(case_id: CaseId, session: SessionDep) -> list[CaseEvent]:
-    """Every accepted step of the case, in order, with who did it, in which role, when."""
-    _require_case(session, case_id)
-    return audit.case_history(session=session, case_id=str(case_id))
+def get_history(case_id: CaseId, session: SessionDep, user: SignedIn) -> list[CaseEvent]:
+    """Every accepted step of the case, in order, with who did it, in which role, when
+    (recorded in the access log: the intake holds the claimant's personal data)."""
+    history = audit.case_history(session=session, case_id=str(case_id))
+    _log_read(session, user, _current(session, case_id), "history")
+    return history
 
 
 @router.get("/{case_id}/tasks")

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from api.deps import SessionDep
+from api.policy import SignedIn
 from api.problems import PROBLEMS
 from api.steps import StepDep
 from services.cases import queries
@@ -57,17 +58,21 @@ async def resume_clock(case_id: uuid.UUID, body: ClockRef, writer: StepDep) -> C
 @router.get("/escalations")
 def list_escalations(
     session: SessionDep,
+    user: SignedIn,
     centre: Annotated[str | None, Query(max_length=100)] = None,
     clock: ClockKind | None = None,
     assignee: Annotated[str | None, Query(max_length=100)] = None,
     include_met: bool = True,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[deadline_queries.Escalation]:
-    """Breached deadlines across cases, oldest first, with how late each is or was."""
+    """Breached deadlines across the cases of the caller's centre, oldest first, with how
+    late each is or was."""
+    if centre not in (None, user.centre):
+        return []
     return deadline_queries.list_escalations(
         session=session,
         now=datetime.now(UTC),
-        centre=centre,
+        centre=user.centre,
         kind=clock,
         assignee=assignee,
         include_met=include_met,

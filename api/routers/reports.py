@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from api.deps import SessionDep, SettingsDep
+from api.policy import SignedIn
 from api.problems import PROBLEMS
 from services.cases.errors import InvalidInput
 from services.reports.summary import SummaryReport, report_rows, summary_report
@@ -28,6 +29,7 @@ router = APIRouter(prefix="/reports", tags=["reports"], responses=PROBLEMS)
 def get_summary(
     session: SessionDep,
     settings: SettingsDep,
+    user: SignedIn,
     period_from: Annotated[date, Query(alias="from")],
     period_to: Annotated[date, Query(alias="to")],
     as_of: Annotated[
@@ -37,7 +39,8 @@ def get_summary(
 ) -> SummaryReport | Response:
     """Placements by category, start-ups funded, relief granted, legal referrals and
     resolutions, training, retention, time to act and per-person activity for the period
-    (dates inclusive, in the centre's time zone); every figure lists its case ids."""
+    (dates inclusive, in the centre's time zone), for the caller's centre; every figure
+    lists its case ids."""
     if period_to < period_from:
         raise InvalidInput("'to' is before 'from'", field="to", code="invalid_period")
     moment = datetime.now(UTC) if as_of is None else as_of
@@ -47,6 +50,7 @@ def get_summary(
         period_to=period_to,
         as_of=moment,
         tz=ZoneInfo(settings.centre_timezone),
+        centre=user.centre,
     )
     if format == "json":
         return report

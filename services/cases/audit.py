@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from services.cases import rules
 from services.cases.model import Actor, CaseFile, Role
-from services.cases.projection import canonical_row
+from services.cases.projection import canonical_row, readable_payload
 from services.cases.records import CaseEventRecord, CaseRecord
 from services.cases.steps import CaseEvent, Step
 from services.cases.timeline import GENESIS_HASH, chain_hash
@@ -52,9 +52,15 @@ def timeline_page(*, session: Session, case_id: str, after_seq: int, limit: int)
         .order_by(CaseEventRecord.seq)
         .limit(limit + 1)
     ).all()
-    items = [TimelineEntry.model_validate(row, from_attributes=True) for row in rows[:limit]]
+    items = [_entry(session, row) for row in rows[:limit]]
     more = len(rows) > limit
     return TimelinePage(items=items, next_after_seq=items[-1].seq if more else None)
+
+
+def _entry(session: Session, row: CaseEventRecord) -> TimelineEntry:
+    entry = TimelineEntry.model_validate(row, from_attributes=True)
+    payload = readable_payload(session, row.case_id, row.payload)
+    return entry if payload is row.payload else entry.model_copy(update={"payload": payload})
 
 
 def case_as_of(*, session: Session, case_id: str, as_of: datetime) -> CaseFile | None:
@@ -65,7 +71,7 @@ def case_as_of(*, session: Session, case_id: str, as_of: datetime) -> CaseFile |
         .order_by(CaseEventRecord.seq)
     )
     case: CaseFile | None = None
-    for event in events_of(rows):
+    for event in events_of(rows, session=session):
         case = rules.evolve(case, event)
     return case
 
@@ -77,10 +83,11 @@ def case_history(*, session: Session, case_id: str) -> list[CaseEvent]:
         .where(CaseEventRecord.case_id == case_id)
         .order_by(CaseEventRecord.seq)
     )
-    return list(events_of(rows))
+    return list(events_of(rows, session=session))
 
 
-def events_of(rows: Iterable[CaseEventRecord]) -> Iterable[CaseEvent]:
+def events_of(rows: Iterable[CaseEventRecord], *, session: Session) -> Iterable[CaseEvent]:
+    """Recorded events as steps again, their personal fields opened (or marked erased)."""
     for row in rows:
         yield CaseEvent(
             case_id=row.case_id,
@@ -88,7 +95,7 @@ def events_of(rows: Iterable[CaseEventRecord]) -> Iterable[CaseEvent]:
             at=row.at,
             actor=Actor(id=row.actor, role=Role(row.role)),
             target=row.target,
-            step=_STEP.validate_python(row.payload),
+            step=_STEP.validate_python(readable_payload(session, row.case_id, row.payload)),
             clocks=row.clocks or [],
         )
 

@@ -82,6 +82,10 @@ class Claimant(Frozen):
     address: LongText | None = None
     household: list[HouseholdMember] = Field(default_factory=list, max_length=30)
     situation: LongText | None = None
+    erased: list[str] = Field(
+        default_factory=list,
+        description="Personal fields erased with the case's key (set on reads; ignored on input)",
+    )
 
 
 class Eligibility(Frozen):

@@ -15,6 +15,9 @@ from services.cases.progress import open_tasks
 from services.cases.records import CaseEventRecord, CaseNeedRecord, CaseRecord, CaseTaskRecord
 from services.cases.steps import CaseEvent
 from services.cases.timeline import GENESIS_HASH, canonical_event, chain_hash
+from services.crypto.case_keys import case_ring
+from services.crypto.cipher import KeyRing
+from services.crypto.personal import has_sealed_fields, open_claimant, seal_claimant
 from services.deadlines.records import EscalationRecord
 
 
@@ -36,7 +39,8 @@ def record_case_events(
     snapshot never overwrites a newer one, so retries and replays change nothing.
     ``overwrite`` rewrites the case row even at the same version (repairing drift).
     """
-    _upsert_case_row(session, case, identity_key, overwrite)
+    ring = case_ring(session=session, case_id=case.id, create=True)
+    _upsert_case_row(session, case, identity_key, overwrite, ring)
     last = session.execute(
         select(CaseEventRecord.seq, CaseEventRecord.hash)
         .where(CaseEventRecord.case_id == case.id)
@@ -50,7 +54,7 @@ def record_case_events(
             continue
         if event.seq != last_seq + 1:
             raise TimelineGap(f"case {case.id}: expected seq {last_seq + 1}, got {event.seq}")
-        row = _event_row(event, prev_hash)
+        row = _event_row(event, prev_hash, ring)
         session.add(row)
         last_seq, prev_hash = event.seq, row.hash
         added += 1
@@ -58,7 +62,7 @@ def record_case_events(
     return added
 
 
-def _event_row(event: CaseEvent, prev_hash: str) -> CaseEventRecord:
+def _event_row(event: CaseEvent, prev_hash: str, ring: KeyRing | None) -> CaseEventRecord:
     row = CaseEventRecord(
         case_id=event.case_id,
         seq=event.seq,
@@ -67,12 +71,60 @@ def _event_row(event: CaseEvent, prev_hash: str) -> CaseEventRecord:
         role=event.actor.role.value,
         target=event.target,
         at=event.at,
-        payload=event.step.model_dump(mode="json"),
+        payload=sealed_payload(event.step.model_dump(mode="json"), ring, event.case_id),
         clocks=[clock.model_dump(mode="json") for clock in event.clocks] or None,
         prev_hash=prev_hash,
     )
+    # The chain covers the stored, sealed form: it still verifies once the key is gone.
     row.hash = chain_hash(prev_hash, canonical_row(row))
     return row
+
+
+EVENT_PLACE = "case_event.payload"
+CASE_PLACE = "cases.document"
+
+
+def sealed_payload(payload: dict[str, Any], ring: KeyRing | None, case_id: str) -> dict[str, Any]:
+    if not isinstance(payload.get("claimant"), dict):
+        return payload
+    claimant = seal_claimant(payload["claimant"], ring=ring, place=EVENT_PLACE, case_id=case_id)
+    return {**payload, "claimant": claimant}
+
+
+def opened_payload(payload: dict[str, Any], ring: KeyRing | None, case_id: str) -> dict[str, Any]:
+    if not isinstance(payload.get("claimant"), dict):
+        return payload
+    claimant = open_claimant(payload["claimant"], ring=ring, place=EVENT_PLACE, case_id=case_id)
+    return {**payload, "claimant": claimant}
+
+
+def readable_document(session: Session, document: dict[str, Any]) -> dict[str, Any]:
+    """The stored case document with its personal fields opened (or marked erased)."""
+    if not has_sealed_fields(document["claimant"]):
+        return document
+    return opened_document(document, case_ring(session=session, case_id=document["id"]))
+
+
+def readable_payload(session: Session, case_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """A stored event payload with its personal fields opened (or marked erased)."""
+    claimant = payload.get("claimant")
+    if not isinstance(claimant, dict) or not has_sealed_fields(claimant):
+        return payload
+    return opened_payload(payload, case_ring(session=session, case_id=case_id), case_id)
+
+
+def sealed_document(document: dict[str, Any], ring: KeyRing | None) -> dict[str, Any]:
+    claimant = seal_claimant(
+        document["claimant"], ring=ring, place=CASE_PLACE, case_id=document["id"]
+    )
+    return {**document, "claimant": claimant}
+
+
+def opened_document(document: dict[str, Any], ring: KeyRing | None) -> dict[str, Any]:
+    claimant = open_claimant(
+        document["claimant"], ring=ring, place=CASE_PLACE, case_id=document["id"]
+    )
+    return {**document, "claimant": claimant}
 
 
 def canonical_row(row: CaseEventRecord) -> bytes:
@@ -90,7 +142,7 @@ def canonical_row(row: CaseEventRecord) -> bytes:
 
 
 def _upsert_case_row(
-    session: Session, case: CaseFile, identity_key: bytes, overwrite: bool
+    session: Session, case: CaseFile, identity_key: bytes, overwrite: bool, ring: KeyRing | None
 ) -> None:
     row = session.get(CaseRecord, case.id, with_for_update=True)
     if row is None:
@@ -98,7 +150,9 @@ def _upsert_case_row(
         session.add(row)
     if row.version > case.version or (row.version == case.version and not overwrite):
         return
-    for column, value in case_columns(case, identity_key).items():
+    columns = case_columns(case, identity_key)
+    columns["document"] = sealed_document(columns["document"], ring)
+    for column, value in columns.items():
         setattr(row, column, value)
     wanted_needs = {need.value for need in case.needs}
     stored_needs = set(
@@ -129,7 +183,8 @@ def _upsert_case_row(
 
 
 def case_columns(case: CaseFile, identity_key: bytes) -> dict[str, Any]:
-    """The cases row that ``case`` projects to (what a drift check compares against)."""
+    """The cases row that ``case`` projects to (what a drift check compares against),
+    with the document still readable: it is sealed on the way into the row."""
     return {
         "version": case.version,
         "stage": case.stage.value,

@@ -11,12 +11,13 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy import Select, and_, exists, or_, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute, Session, defer
 
 from services.cases.errors import InvalidInput
 from services.cases.model import CaseFile, CaseOutcome, ClaimantCategory, Need, Role, Stage
 from services.cases.names import name_key
 from services.cases.progress import TaskKind
+from services.cases.projection import readable_document
 from services.cases.records import CaseNeedRecord, CaseRecord, CaseTaskRecord
 from services.values import Moment
 
@@ -84,7 +85,9 @@ class Task(BaseModel):
 
 def get_case(*, session: Session, case_id: str) -> CaseFile | None:
     document = session.scalar(select(CaseRecord.document).where(CaseRecord.id == case_id))
-    return CaseFile.model_validate(document) if document is not None else None
+    if document is None:
+        return None
+    return CaseFile.model_validate(readable_document(session, document))
 
 
 def list_cases(
@@ -99,7 +102,10 @@ def list_cases(
     """A page of cases; the cursor is opaque to callers and stable under concurrent writes."""
     column: InstrumentedAttribute[datetime] = getattr(CaseRecord, sort.value)
     order = (column.desc(), CaseRecord.id.desc()) if descending else (column, CaseRecord.id)
-    query = _filtered(select(CaseRecord), where or CaseFilter()).order_by(*order)
+    # A summary never needs the case document: a few kilobytes of JSON per row that
+    # would be fetched and decoded for nothing.
+    rows_only = select(CaseRecord).options(defer(CaseRecord.document, raiseload=True))
+    query = _filtered(rows_only, where or CaseFilter()).order_by(*order)
     if cursor:
         value, case_id = _decode_cursor(cursor)
         before = column < value if descending else column > value
@@ -121,9 +127,18 @@ def list_tasks(
     role: Role | None = None,
     kind: TaskKind | None = None,
     limit: int = 100,
+    centre: str | None = None,
+    lawyer: str | None = None,
 ) -> list[Task]:
-    """Work waiting on a person (or a role), oldest first."""
+    """Work waiting on a person (or a role), oldest first; with ``centre`` or ``lawyer``
+    only on cases of that centre or assigned to that lawyer."""
     query = select(CaseTaskRecord)
+    if centre is not None or lawyer is not None:
+        query = query.join(CaseRecord, CaseRecord.id == CaseTaskRecord.case_id)
+    if centre is not None:
+        query = query.where(CaseRecord.centre == centre)
+    if lawyer is not None:
+        query = query.where(CaseRecord.lawyer == lawyer)
     if assignee is not None:
         query = query.where(CaseTaskRecord.assignee == assignee)
     if role is not None:

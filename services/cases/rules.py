@@ -91,7 +91,8 @@ def _open(event: CaseEvent, step: OpenCase) -> CaseFile:
         id=event.case_id,
         version=event.seq,
         stage=Stage.INTAKE,
-        claimant=step.claimant,
+        # Only reads mark fields erased (with the case's key): never a caller.
+        claimant=step.claimant.model_copy(update={"erased": []}),
         needs=step.needs,
         centre=step.centre or "",
         intake_by=event.actor.id,

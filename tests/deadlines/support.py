@@ -20,6 +20,7 @@ from temporalio.testing import WorkflowEnvironment
 from services.cases.model import Actor, CaseFile, Claimant, ClaimantCategory, Need, Role
 from services.cases.steps import CaseEvent, OpenCase, Step
 from services.deadlines.clocks import Clock
+from tests.cases import current
 from workflows.case import CaseWorkflow
 from workflows.case_contract import CaseStart, StepRequest
 from workflows.ids import case_workflow_id, legal_matter_workflow_id
@@ -235,10 +236,10 @@ class CaseWorld:
     async def take(
         self, handle: Handle, step: Step, target: str | None = None, actor: Actor = STAFF
     ) -> CaseFile:
-        result = await handle.execute_update(
+        await handle.execute_update(
             CaseWorkflow.apply_step, StepRequest(step=step, actor=actor, target=target)
         )
-        return result.case
+        return await current(handle)
 
     async def history(self, handle: Handle) -> list[CaseEvent]:
         return await handle.query(CaseWorkflow.history)

@@ -65,7 +65,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShortClockStack]
 
 @pytest.fixture
 def api(stack: ShortClockStack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack.api_url, timeout=30) as client:
+    with httpx.Client(base_url=stack.api_url, timeout=30, headers=stack.headers()) as client:
         yield client
 
 
@@ -136,6 +136,7 @@ def _assert_recorded_once(
     satisfied_at: str | None = None,
 ) -> None:
     """One breach alarm in the history, one escalation, one notification."""
+    api.headers.update(stack.headers("staff", centre))  # staff see their centre's cases
     clock_id = clock["id"]
     history = _poll(
         lambda: _ok(api.get(f"/cases/{case_id}/history")),
@@ -186,8 +187,9 @@ class Outage:
     referral_response: httpx.Response
 
 
-def _refer(stack: ShortClockStack, case_id: str, **extra: str) -> httpx.Response:
-    with httpx.Client(base_url=stack.api_url, timeout=120) as client:
+def _refer(stack: ShortClockStack, case_id: str, centre: str, **extra: str) -> httpx.Response:
+    headers = stack.headers("staff", centre)
+    with httpx.Client(base_url=stack.api_url, timeout=120, headers=headers) as client:
         return client.post(
             f"/cases/{case_id}/legal-matters/M2/referrals",
             json={"department": "labour", "channel": "phone", **extra},
@@ -200,17 +202,19 @@ def worker_outage(stack: ShortClockStack) -> Outage:
         cases = []
         for name in ("quiet", "referred"):
             centre = f"outage-{name}-{uuid.uuid4().hex[:8]}"
+            api.headers.update(stack.headers("staff", centre))
             cases.append((*_record_infringement(api, centre), centre))
         stack.stop("worker", signal.SIGKILL)
         _wait_past(max(datetime.fromisoformat(clock["due_at"]) for _, clock, _ in cases))
         for case_id, clock, centre in cases:
             # Nobody recorded the breach meanwhile: the read model has the clock on time.
+            api.headers.update(stack.headers("staff", centre))
             stored = _ok(api.get(f"/cases/{case_id}"))["clocks"]
             assert [c["level"] for c in stored if c["id"] == clock["id"]] == [0]
             assert _ok(api.get("/escalations", params={"centre": centre})) == []
         with ThreadPoolExecutor(max_workers=1) as pool:
             # Sent late, with no worker to take it: it waits for the next worker.
-            referral = pool.submit(_refer, stack, cases[1][0])
+            referral = pool.submit(_refer, stack, cases[1][0], cases[1][2])
             time.sleep(0.5)
             stack.start_worker()
             response = referral.result(timeout=120)
@@ -236,10 +240,11 @@ def test_a_step_sent_after_the_due_time_while_the_worker_is_down_is_judged_late(
     refused = worker_outage.referral_response
     assert refused.status_code == 409, refused.text
     assert refused.json()["code"] == "late_reason_required"
+    api.headers.update(stack.headers("staff", centre))
     history = _ok(api.get(f"/cases/{case_id}/history"))
     assert [e for e in history if e["step"]["kind"] == "matter_referred"] == []
 
-    referred = _ok(_refer(stack, case_id, late_reason="the worker was down"))
+    referred = _ok(_refer(stack, case_id, centre, late_reason="the worker was down"))
     (met,) = [c for c in referred["clocks"] if c["id"] == clock["id"]]
     due, satisfied = (datetime.fromisoformat(met[k]) for k in ("due_at", "satisfied_at"))
     assert met["late_by_seconds"] == int((satisfied - due).total_seconds())
@@ -251,6 +256,7 @@ def test_a_clock_due_while_the_temporal_server_is_down_breaches_exactly_once_aft
     stack: ShortClockStack, api: httpx.Client
 ) -> None:
     centre = f"restart-server-{uuid.uuid4().hex[:8]}"
+    api.headers.update(stack.headers("staff", centre))
     case_id, clock = _record_infringement(api, centre)
 
     stack.stop("temporal")

@@ -5,8 +5,11 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
+from casework.codec import DatabaseCaseKeys
+from casework.crypto import data_converter
+from services.db import make_engine, make_session_factory
+from tests.conftest import TEST_VAULT
 from tests.e2e.stack import Stack
 
 
@@ -25,10 +28,20 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 @pytest.fixture
 async def api(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as client:
+    """A client signed in as staff of the stack's centre."""
+    async with httpx.AsyncClient(
+        base_url=stack.api_url, timeout=30, headers=stack.headers("staff")
+    ) as client:
         yield client
 
 
 @pytest.fixture(scope="session")
 async def temporal(stack: Stack) -> Client:
-    return await Client.connect(stack.temporal_address, data_converter=pydantic_data_converter)
+    return await Client.connect(
+        stack.temporal_address, data_converter=data_converter(TEST_VAULT, stack_case_keys(stack))
+    )
+
+
+def stack_case_keys(stack: Stack) -> DatabaseCaseKeys:
+    """The case keys the stack's processes keep, for clients of the tests themselves."""
+    return DatabaseCaseKeys(make_session_factory(make_engine(stack.database_url)))

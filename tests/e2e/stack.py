@@ -14,9 +14,22 @@ from pathlib import Path
 import httpx
 
 from casework.binaries import find_binary
+from services.db import make_engine, make_session_factory, transaction
+from services.users import accounts
+from services.users.model import User
+from services.values import Role
+from tests.conftest import TEST_MASTER_KEY_RING
 from workflows.search_attributes import dev_server_flags
 
 BIN = Path(sys.executable).parent
+CENTRE = "county-centre"
+TOKEN_SECRET = "e2e-token-secret-0123456789abcdefghijklmnop"
+PASSWORD = "e2e-password"
+
+
+def user_name(role: str, centre: str = CENTRE) -> str:
+    """The user of ``role`` at ``centre`` that :meth:`Stack.headers` signs in."""
+    return role if centre == CENTRE else f"{role}@{centre}"
 
 
 def free_port() -> int:
@@ -35,6 +48,7 @@ class Stack:
     ui_port: int = field(default_factory=free_port)
     api_port: int = field(default_factory=free_port)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    tokens: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def temporal_address(self) -> str:
@@ -55,8 +69,36 @@ class Stack:
             "TEMPORAL_UI_PORT": str(self.ui_port),
             "TEMPORAL_DEV_DB": str(self.workdir / "temporal.db"),
             "API_PORT": str(self.api_port),
+            "CENTRE_ID": CENTRE,
+            "AUTH_TOKEN_SECRET": TOKEN_SECRET,
+            # Long enough for a whole session; expiry itself is tested in-process.
+            "AUTH_TOKEN_MINUTES": "600",
             "LOG_FORMAT": "json",
+            "MASTER_KEYS": TEST_MASTER_KEY_RING,
         }
+
+    def headers(self, role: str = "staff", centre: str = CENTRE) -> dict[str, str]:
+        """``Authorization`` of a user of ``role`` at ``centre``, added on first use."""
+        return {"Authorization": f"Bearer {self.token(role, centre)}"}
+
+    def token(self, role: str = "staff", centre: str = CENTRE) -> str:
+        if (role, centre) not in self.tokens:
+            username = user_name(role, centre)
+            engine = make_engine(self.database_url)
+            try:
+                with transaction(make_session_factory(engine)) as session:
+                    user = User(username=username, role=Role(role), centre=centre)
+                    accounts.ensure_user(session=session, user=user, password=PASSWORD)
+            finally:
+                engine.dispose()
+            response = httpx.post(
+                f"{self.api_url}/auth/token",
+                data={"username": username, "password": PASSWORD},
+                timeout=30,
+            )
+            response.raise_for_status()
+            self.tokens[role, centre] = response.json()["access_token"]
+        return self.tokens[role, centre]
 
     def start(self, name: str, *command: str) -> subprocess.Popen[bytes]:
         log = (self.workdir / f"{name}.log").open("ab")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
+from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ import pytest
 from temporalio.client import Client
 
 from services.cases.identity import birth_date_of, normalize_national_id
+from tests.e2e.stack import Stack
 
 pytestmark = pytest.mark.e2e
 
@@ -42,8 +44,19 @@ def phone() -> str:
     return f"139{random.randrange(10**8):08d}"
 
 
-def _centre() -> str:
+@pytest.fixture
+def centre() -> str:
+    """A centre of the test's own, so that the cases of other tests stay out of its lists."""
     return f"centre-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+async def api(stack: Stack, centre: str) -> AsyncIterator[httpx.AsyncClient]:
+    """Signed in as staff of the test's centre: staff see their centre's cases only."""
+    async with httpx.AsyncClient(
+        base_url=stack.api_url, timeout=30, headers=stack.headers("staff", centre)
+    ) as client:
+        yield client
 
 
 def _intake(centre: str, **claimant: Any) -> dict[str, Any]:
@@ -86,9 +99,9 @@ async def _workflows_at(temporal: Client, centre: str, expected: int) -> int:
 
 
 async def test_a_second_intake_with_the_same_national_id_is_refused_and_starts_nothing(
-    api: httpx.AsyncClient, temporal: Client
+    api: httpx.AsyncClient, temporal: Client, centre: str
 ) -> None:
-    centre, number = _centre(), national_id()
+    number = national_id()
     first = await _open(api, centre, name="李伟", national_id=number)
 
     response = await api.post(
@@ -104,9 +117,9 @@ async def test_a_second_intake_with_the_same_national_id_is_refused_and_starts_n
 
 
 async def test_confirm_new_opens_another_case_for_the_same_national_id(
-    api: httpx.AsyncClient, temporal: Client
+    api: httpx.AsyncClient, temporal: Client, centre: str
 ) -> None:
-    centre, number = _centre(), national_id()
+    number = national_id()
     first = await _open(api, centre, name="李伟", national_id=number)
 
     confirmed = await api.post(
@@ -127,9 +140,9 @@ async def test_confirm_new_opens_another_case_for_the_same_national_id(
 
 @pytest.mark.parametrize("spelling", ["Li Wei", "LI  wei", "Li Wie", "李伟"])
 async def test_a_near_identical_name_in_pinyin_with_the_same_phone_is_flagged(
-    api: httpx.AsyncClient, spelling: str
+    api: httpx.AsyncClient, spelling: str, centre: str
 ) -> None:
-    centre, number = _centre(), phone()
+    number = phone()
     first = await _open(api, centre, name="李伟", phone=number)
 
     response = await api.post("/cases", json=_intake(centre, name=spelling, phone=number))
@@ -142,9 +155,9 @@ async def test_a_near_identical_name_in_pinyin_with_the_same_phone_is_flagged(
 
 @pytest.mark.parametrize("spelling", ["Li Wei", "Li Wie"])
 async def test_a_near_identical_name_in_pinyin_with_the_same_birth_date_is_flagged(
-    api: httpx.AsyncClient, spelling: str
+    api: httpx.AsyncClient, spelling: str, centre: str
 ) -> None:
-    centre, born = _centre(), birth_date()
+    born = birth_date()
     first = await _open(api, centre, name="李伟", birth_date=born.isoformat())
 
     response = await api.post(
@@ -157,9 +170,9 @@ async def test_a_near_identical_name_in_pinyin_with_the_same_birth_date_is_flagg
 
 
 async def test_the_birth_date_inside_an_id_number_counts_as_the_birth_date(
-    api: httpx.AsyncClient,
+    api: httpx.AsyncClient, centre: str
 ) -> None:
-    centre, number = _centre(), national_id()
+    number = national_id()
     first = await _open(api, centre, name="李伟", national_id=number)
 
     response = await api.post(
@@ -173,9 +186,9 @@ async def test_the_birth_date_inside_an_id_number_counts_as_the_birth_date(
 
 
 async def test_a_different_person_with_the_same_phone_is_not_flagged(
-    api: httpx.AsyncClient,
+    api: httpx.AsyncClient, centre: str
 ) -> None:
-    centre, number = _centre(), phone()
+    number = phone()
     first = await _open(api, centre, name="李伟", phone=number)
 
     second = await api.post("/cases", json=_intake(centre, name="王芳", phone=number))
@@ -185,9 +198,9 @@ async def test_a_different_person_with_the_same_phone_is_not_flagged(
 
 
 async def test_the_same_name_with_other_birth_date_and_phone_is_not_flagged(
-    api: httpx.AsyncClient,
+    api: httpx.AsyncClient, centre: str
 ) -> None:
-    centre, born = _centre(), birth_date()
+    born = birth_date()
     await _open(api, centre, name="李伟", birth_date=born.isoformat(), phone=phone())
 
     other = born + timedelta(days=1)
@@ -198,8 +211,10 @@ async def test_the_same_name_with_other_birth_date_and_phone_is_not_flagged(
     assert second.status_code == 201, second.text
 
 
-async def test_closed_cases_are_not_reported_as_duplicates(api: httpx.AsyncClient) -> None:
-    centre, number = _centre(), national_id()
+async def test_closed_cases_are_not_reported_as_duplicates(
+    api: httpx.AsyncClient, centre: str
+) -> None:
+    number = national_id()
     first = await _open(api, centre, name="李伟", national_id=number)
     closed = await api.post(f"/cases/{first}/close", json={"reason": "moved to another county"})
     assert closed.status_code == 200, closed.text
@@ -214,8 +229,10 @@ async def test_closed_cases_are_not_reported_as_duplicates(api: httpx.AsyncClien
     assert third.status_code == 201, third.text
 
 
-async def test_only_the_open_cases_of_the_person_are_reported(api: httpx.AsyncClient) -> None:
-    centre, number = _centre(), national_id()
+async def test_only_the_open_cases_of_the_person_are_reported(
+    api: httpx.AsyncClient, centre: str
+) -> None:
+    number = national_id()
     first = await _open(api, centre, name="李伟", national_id=number)
     confirmed = await api.post(
         "/cases",
@@ -232,9 +249,9 @@ async def test_only_the_open_cases_of_the_person_are_reported(api: httpx.AsyncCl
 
 
 async def test_the_id_number_and_phone_are_compared_in_their_canonical_form(
-    api: httpx.AsyncClient,
+    api: httpx.AsyncClient, centre: str
 ) -> None:
-    centre, number, mobile = _centre(), national_id(), phone()
+    number, mobile = national_id(), phone()
     while not number.endswith("X"):
         number = national_id()
     first = await _open(api, centre, name="李伟", national_id=number, phone=mobile)
@@ -250,9 +267,9 @@ async def test_the_id_number_and_phone_are_compared_in_their_canonical_form(
 
 
 async def test_concurrent_intakes_of_one_person_open_a_single_case(
-    api: httpx.AsyncClient,
+    api: httpx.AsyncClient, centre: str
 ) -> None:
-    centre, number = _centre(), national_id()
+    number = national_id()
     body = _intake(centre, name="李伟", national_id=number)
 
     responses = await asyncio.gather(*(api.post("/cases", json=body) for _ in range(5)))

@@ -19,12 +19,15 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 from temporalio.api.enums.v1 import PendingActivityState
 from temporalio.client import Client
 
+from services.cases.audit import verify_case
+from services.cases.projection import readable_document, readable_payload
 from services.cases.records import CaseEventRecord, CaseNeedRecord, CaseRecord, CaseTaskRecord
+from services.crypto.records import CaseKeyRecord
 from services.db import make_engine, make_session_factory
 from tests.e2e.stack import BIN, Stack
 from workflows.ids import case_workflow_id
@@ -155,7 +158,9 @@ async def test_steps_in_flight_when_the_worker_is_killed_are_projected_exactly_o
     own_stack: Stack,
 ) -> None:
     marker = uuid.uuid4().hex[:10]
-    with httpx.Client(base_url=own_stack.api_url, timeout=60) as client:
+    with httpx.Client(
+        base_url=own_stack.api_url, timeout=60, headers=own_stack.headers()
+    ) as client:
         case_ids = [_open_active_case(client, f"{marker}-{n}") for n in range(CASES)]
     temporal = await Client.connect(own_stack.temporal_address)
 
@@ -169,7 +174,9 @@ async def test_steps_in_flight_when_the_worker_is_killed_are_projected_exactly_o
             if len(answered) >= KILL_AFTER:
                 streaming.set()
 
-    async with httpx.AsyncClient(base_url=own_stack.api_url, timeout=60) as api:
+    async with httpx.AsyncClient(
+        base_url=own_stack.api_url, timeout=60, headers=own_stack.headers()
+    ) as api:
         lanes = [
             asyncio.create_task(lane(api, case_id, lane_no))
             for case_id in case_ids
@@ -239,7 +246,9 @@ def scenario(own_stack: Stack) -> dict[str, str]:
     lawyer, a matter referred to a department), ``closed`` and ``active`` (a job referral,
     an identified claimant)."""
     marker = uuid.uuid4().hex[:10]
-    with httpx.Client(base_url=own_stack.api_url, timeout=60) as client:
+    with httpx.Client(
+        base_url=own_stack.api_url, timeout=60, headers=own_stack.headers()
+    ) as client:
         legal = _ok(
             client.post(
                 "/cases",
@@ -255,7 +264,13 @@ def scenario(own_stack: Stack) -> dict[str, str]:
                 },
             )
         )["id"]
-        _ok(client.post(f"/cases/{legal}/lawyer", json={"lawyer": f"lawyer-{marker}"}))
+        _ok(
+            client.post(
+                f"/cases/{legal}/lawyer",
+                json={"lawyer": f"lawyer-{marker}"},
+                headers=own_stack.headers("supervisor"),
+            )
+        )
         matter = client.post(
             f"/cases/{legal}/legal-matters",
             json={"infringement": "pension withheld", "infringer": "Former employer"},
@@ -286,8 +301,10 @@ def _read_model(database_url: str) -> dict[str, dict[str, Any]]:
         with make_session_factory(engine)() as session:
             model: dict[str, dict[str, Any]] = {}
             for row in session.scalars(select(CaseRecord)):
+                # Sealed fields compare by what they hold: each write seals with a new nonce.
                 model[row.id] = {
-                    "row": {c.key: getattr(row, c.key) for c in CaseRecord.__table__.columns},
+                    "row": {c.key: getattr(row, c.key) for c in CaseRecord.__table__.columns}
+                    | {"document": readable_document(session, row.document)},
                     "needs": set(
                         session.scalars(
                             select(CaseNeedRecord.need).where(CaseNeedRecord.case_id == row.id)
@@ -300,17 +317,35 @@ def _read_model(database_url: str) -> dict[str, dict[str, Any]]:
                         )
                     ),
                     "timeline": [
-                        {c.key: getattr(event, c.key) for c in CaseEventRecord.__table__.columns}
+                        {
+                            c.key: getattr(event, c.key)
+                            for c in CaseEventRecord.__table__.columns
+                            if c.key not in ("hash", "prev_hash")  # over the sealed form
+                        }
+                        | {"payload": readable_payload(session, row.id, event.payload)}
                         for event in session.scalars(
                             select(CaseEventRecord)
                             .where(CaseEventRecord.case_id == row.id)
                             .order_by(CaseEventRecord.seq)
                         )
                     ],
+                    "chain_holds": verify_case(session=session, case_id=row.id).ok,
                 }
             return model
     finally:
         engine.dispose()
+
+
+def _copy_case_keys(source_url: str, target_url: str) -> None:
+    source, target = make_engine(source_url), make_engine(target_url)
+    try:
+        with source.connect() as connection:
+            keys = [dict(row._mapping) for row in connection.execute(select(CaseKeyRecord))]
+        with target.begin() as connection:
+            connection.execute(insert(CaseKeyRecord), keys)
+    finally:
+        source.dispose()
+        target.dispose()
 
 
 def _in_parallel(*calls: Callable[[], T]) -> list[T]:
@@ -338,6 +373,9 @@ def test_rebuild_into_an_empty_database_reproduces_the_live_read_model(
     assert check_code == 0, check_output
     assert check_output.strip().splitlines()[-1] == "0 difference(s)"
     assert upgrade_code == 0, upgrade_output
+    # The case keys are key material, kept (and backed up) apart from what is rebuilt:
+    # without them the cases' Temporal payloads, sealed with those keys, do not open.
+    _copy_case_keys(own_stack.database_url, rebuilt_url)
 
     code, output = casework(own_stack, "projection", "rebuild", database_url=rebuilt_url)
 
@@ -366,7 +404,9 @@ def test_check_names_each_case_whose_row_drifted_and_rebuild_repairs_them(
         "UPDATE cases SET stage = 'closed' WHERE id = :id",
         id=edited_column,
     )
-    with httpx.Client(base_url=own_stack.api_url, timeout=60) as client:
+    with httpx.Client(
+        base_url=own_stack.api_url, timeout=60, headers=own_stack.headers()
+    ) as client:
         assert _ok(client.get(f"/cases/{edited_document}"))["stage"] == "closed"
         closed = _ok(client.get("/cases", params={"stage": "closed", "limit": 100}))
         assert edited_column in {item["id"] for item in closed["items"]}

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.stack import Stack
+from tests.e2e.stack import CENTRE, Stack, user_name
 
 pytestmark = pytest.mark.e2e
 GENESIS = "0" * 64
@@ -83,7 +83,9 @@ async def centre(stack: Stack) -> AsyncIterator[Centre]:
     reference = str(uuid.uuid4().int)
     name = f"centre-{marker[:12]}"
     lawyer = f"lawyer-{marker[:12]}"
-    async with httpx.AsyncClient(base_url=stack.api_url, timeout=60) as api:
+    async with httpx.AsyncClient(
+        base_url=stack.api_url, timeout=60, headers=stack.headers("staff", name)
+    ) as api:
         cases: dict[str, dict[str, Any]] = {}
         legal = await _open(
             api,
@@ -93,7 +95,11 @@ async def centre(stack: Stack) -> AsyncIterator[Centre]:
             summary=f"wages withheld by a subcontractor, ref {reference}",
         )
         cases["legal"] = _ok(
-            await api.post(f"/cases/{legal['id']}/lawyer", json={"lawyer": lawyer})
+            await api.post(
+                f"/cases/{legal['id']}/lawyer",
+                json={"lawyer": lawyer},
+                headers=stack.headers("supervisor", name),
+            )
         )
         active = await _open(
             api,
@@ -122,6 +128,17 @@ async def centre(stack: Stack) -> AsyncIterator[Centre]:
             await api.post(f"/cases/{withdrawn['id']}/withdraw", json={"reason": "moved away"})
         )
         yield Centre(name=name, reference=reference, lawyer=lawyer, cases=cases)
+
+
+@pytest.fixture
+async def api(stack: Stack, request: pytest.FixtureRequest) -> AsyncIterator[httpx.AsyncClient]:
+    """Signed in as staff of the test's own centre if it has one (``centre``), else of the
+    stack's: staff see the cases of their centre only."""
+    name = request.getfixturevalue("centre").name if "centre" in request.fixturenames else CENTRE
+    async with httpx.AsyncClient(
+        base_url=stack.api_url, timeout=30, headers=stack.headers("staff", name)
+    ) as client:
+        yield client
 
 
 # ---------------------------------------------------------------- filters
@@ -153,6 +170,8 @@ FILTERS = [
 async def test_list_filters_by_stage_category_need_and_intake_staff_within_a_centre(
     api: httpx.AsyncClient, centre: Centre, criteria: dict[str, str], expected: set[str]
 ) -> None:
+    if criteria.get("intake_by") == "staff":  # the staff user who opened them
+        criteria = {**criteria, "intake_by": user_name("staff", centre.name)}
     listed = await _listed(api, centre=centre.name, **criteria)
 
     assert len(listed) == len(set(listed)), "a case was listed twice"
@@ -165,7 +184,7 @@ async def test_list_filters_by_assigned_lawyer(api: httpx.AsyncClient, centre: C
     assert listed == [centre.cases["legal"]["id"]]
     page = _ok(await api.get("/cases", params={"lawyer": centre.lawyer, "limit": 1}))
     assert page["items"][0]["lawyer"] == centre.lawyer
-    assert page["items"][0]["intake_by"] == "staff"
+    assert page["items"][0]["intake_by"] == user_name("staff", centre.name)
     assert page["items"][0]["centre"] == centre.name
 
 
@@ -222,8 +241,11 @@ async def test_text_search_alone_finds_a_case_by_a_unique_summary_reference(
     assert await _listed(api, text=centre.reference) == [centre.cases["legal"]["id"]]
 
 
-async def test_list_sorts_by_last_change_ascending_when_asked(api: httpx.AsyncClient) -> None:
+async def test_list_sorts_by_last_change_ascending_when_asked(
+    api: httpx.AsyncClient, stack: Stack
+) -> None:
     name = f"centre-{uuid.uuid4().hex[:12]}"
+    api.headers.update(stack.headers("staff", name))
     first, second, third = [(await _open(api, name))["id"] for _ in range(3)]
     _ok(await api.post(f"/cases/{first}/needs", json={"need": "training"}))
 
@@ -239,9 +261,10 @@ async def test_list_sorts_by_last_change_ascending_when_asked(api: httpx.AsyncCl
 
 
 async def test_cursor_pages_of_a_filtered_list_have_no_gaps_or_repeats_while_cases_open(
-    api: httpx.AsyncClient,
+    api: httpx.AsyncClient, stack: Stack
 ) -> None:
     name = f"centre-{uuid.uuid4().hex[:12]}"
+    api.headers.update(stack.headers("staff", name))
     opened = [(await _open(api, name, needs=["training"]))["id"] for _ in range(6)]
     await _open(api, name, needs=["fee_relief"])  # same centre, filtered out by need
 
@@ -267,9 +290,10 @@ async def test_cursor_pages_of_a_filtered_list_have_no_gaps_or_repeats_while_cas
 
 
 async def test_a_last_page_shorter_than_the_limit_ends_the_listing(
-    api: httpx.AsyncClient,
+    api: httpx.AsyncClient, stack: Stack
 ) -> None:
     name = f"centre-{uuid.uuid4().hex[:12]}"
+    api.headers.update(stack.headers("staff", name))
     opened = [(await _open(api, name))["id"] for _ in range(3)]
 
     first = await api.get("/cases", params={"centre": name, "limit": 2})
@@ -355,7 +379,7 @@ async def _tasks(api: httpx.AsyncClient, **params: str) -> list[dict[str, Any]]:
 async def test_tasks_of_intake_staff_list_eligibility_decisions_until_decided(
     api: httpx.AsyncClient,
 ) -> None:
-    case = await _open(api, f"centre-{uuid.uuid4().hex[:12]}")
+    case = await _open(api, CENTRE)
 
     waiting = [t for t in await _tasks(api, assignee="staff") if t["case_id"] == case["id"]]
     assert waiting == [
@@ -375,15 +399,19 @@ async def test_tasks_of_intake_staff_list_eligibility_decisions_until_decided(
 
 
 async def test_tasks_of_the_assigned_lawyer_follow_a_legal_matter_until_it_is_done(
-    api: httpx.AsyncClient,
+    api: httpx.AsyncClient, stack: Stack
 ) -> None:
     lawyer = f"lawyer-{uuid.uuid4().hex[:12]}"
-    case = await _open(api, f"centre-{uuid.uuid4().hex[:12]}", needs=["legal_aid"])
+    case = await _open(api, CENTRE, needs=["legal_aid"])
     case_id = case["id"]
     supervisors = await _tasks(api, role="supervisor", kind="assign_lawyer")
     assert case_id in {t["case_id"] for t in supervisors}
 
-    _ok(await api.post(f"/cases/{case_id}/lawyer", json={"lawyer": lawyer}))
+    _ok(
+        await api.post(
+            f"/cases/{case_id}/lawyer", json={"lawyer": lawyer}, headers=stack.headers("supervisor")
+        )
+    )
     assert case_id not in {
         t["case_id"] for t in await _tasks(api, role="supervisor", kind="assign_lawyer")
     }
@@ -435,7 +463,7 @@ async def test_tasks_of_the_assigned_lawyer_follow_a_legal_matter_until_it_is_do
 
 async def _case_with_steps(api: httpx.AsyncClient) -> tuple[str, list[dict[str, Any]]]:
     """A case taken through five steps a moment apart; its id and its history."""
-    case_id = (await _open(api, f"centre-{uuid.uuid4().hex[:12]}", summary="timeline"))["id"]
+    case_id = (await _open(api, CENTRE, summary="timeline"))["id"]
     steps = [
         ("assessment/start", {}),
         ("assessment", {"accepted": True}),

@@ -33,7 +33,8 @@ from workflows.ids import legal_matter_workflow_id
 pytestmark = pytest.mark.e2e
 
 T = TypeVar("T")
-STAFF = ("staff", "staff")  # (actor id, role): every API caller acts as staff until sign-in
+STAFF = ("staff", "staff")  # (actor id, role) of the signed-in users of the stack's centre
+SUPERVISOR = ("supervisor", "supervisor")
 SYSTEM = ("system", "system")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
@@ -110,11 +111,18 @@ class Journey:
         assert accepted["stage"] == "active"
 
     async def step(
-        self, path: str, body: dict[str, Any], kind: str, target: str | None = None
+        self,
+        path: str,
+        body: dict[str, Any],
+        kind: str,
+        target: str | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        actor: tuple[str, str] = STAFF,
     ) -> dict[str, Any]:
-        response = await self.api.post(f"/cases/{self.case_id}/{path}", json=body)
+        response = await self.api.post(f"/cases/{self.case_id}/{path}", json=body, headers=headers)
         assert response.status_code == 200, f"{path}: {response.text}"
-        self._expect(kind, target, day=body.get("day"))
+        self._expect(kind, target, actor, day=body.get("day"))
         case: dict[str, Any] = response.json()
         return case
 
@@ -231,7 +239,7 @@ async def placed_veteran(api: httpx.AsyncClient, marker: str, today: date) -> Jo
 
 
 async def placed_family_member_whose_rights_were_restored(
-    api: httpx.AsyncClient, marker: str, today: date, lawyer: str
+    api: httpx.AsyncClient, marker: str, today: date, lawyer: str, supervisor: dict[str, str]
 ) -> Journey:
     journey = Journey(api)
     claimant = {
@@ -243,7 +251,9 @@ async def placed_family_member_whose_rights_were_restored(
         "situation": "Spouse serving; dismissed without pay when she asked for leave.",
     }
     await journey.open(claimant, ["legal_aid", "job_referral"], "military spouse: unpaid wages")
-    await journey.step("lawyer", {"lawyer": lawyer}, "lawyer_assigned")
+    await journey.step(
+        "lawyer", {"lawyer": lawyer}, "lawyer_assigned", headers=supervisor, actor=SUPERVISOR
+    )
     # The lawyer's steps alternate with the staff's job-referral steps: each staff step is
     # answered only once the case has handed the lawyer's last step to the matter workflow
     # (the xfail test below shows what back-to-back legal steps lose).
@@ -378,13 +388,15 @@ async def year(stack: Stack) -> AsyncIterator[Year]:
     marker = uuid.uuid4().hex
     today = datetime.now(UTC).date()  # follow-ups fall due at 00:00 UTC of their day
     lawyer = f"lawyer-{marker}"
-    async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as api:
+    async with httpx.AsyncClient(
+        base_url=stack.api_url, timeout=30, headers=stack.headers("staff")
+    ) as api:
         yield Year(
             marker=marker,
             today=today,
             veteran=await placed_veteran(api, marker, today),
             family=await placed_family_member_whose_rights_were_restored(
-                api, marker, today, lawyer
+                api, marker, today, lawyer, stack.headers("supervisor")
             ),
             founder=await funded_founder(api, marker, today),
             lawyer=lawyer,
@@ -618,7 +630,7 @@ async def test_the_case_list_finds_the_year_s_cases_closed_with_their_outcomes(
 
 
 async def test_back_to_back_legal_steps_reach_every_matter_workflow(
-    api: httpx.AsyncClient,
+    api: httpx.AsyncClient, stack: Stack
 ) -> None:
     marker = uuid.uuid4().hex
     body = {
@@ -626,7 +638,9 @@ async def test_back_to_back_legal_steps_reach_every_matter_workflow(
         "needs": ["legal_aid"],
     }
     case_id = (await api.post("/cases", json=body)).json()["id"]
-    assert (await api.post(f"/cases/{case_id}/lawyer", json={"lawyer": marker})).is_success
+    assign = {"lawyer": marker}
+    supervisor = stack.headers("supervisor")
+    assert (await api.post(f"/cases/{case_id}/lawyer", json=assign, headers=supervisor)).is_success
     matters = []
     for number in range(4):
         recorded = await api.post(

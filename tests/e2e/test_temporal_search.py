@@ -93,7 +93,7 @@ def assert_no_pii(listing: Listing, secrets: list[str]) -> None:
 
 
 @pytest.fixture
-async def lawyers_case(api: httpx.AsyncClient) -> dict[str, Any]:
+async def lawyers_case(api: httpx.AsyncClient, stack: Stack) -> dict[str, Any]:
     """An active military-family case with a lawyer and one recorded infringement."""
     marker = uuid.uuid4().hex
     person = {
@@ -108,12 +108,14 @@ async def lawyers_case(api: httpx.AsyncClient) -> dict[str, Any]:
     assert created.status_code == 201, created.text
     case_id = created.json()["id"]
     lawyer = f"lawyer-{marker}"
-    for path, step in (
-        ("assessment/start", {}),
-        ("assessment", {"accepted": True}),
-        ("lawyer", {"lawyer": lawyer}),
+    for path, step, role in (
+        ("assessment/start", {}, "staff"),
+        ("assessment", {"accepted": True}, "staff"),
+        ("lawyer", {"lawyer": lawyer}, "supervisor"),
     ):
-        response = await api.post(f"/cases/{case_id}/{path}", json=step)
+        response = await api.post(
+            f"/cases/{case_id}/{path}", json=step, headers=stack.headers(role)
+        )
         assert response.status_code == 200, response.text
     recorded = await api.post(
         f"/cases/{case_id}/legal-matters",
@@ -172,7 +174,9 @@ async def test_a_reassigned_case_is_found_under_the_new_lawyer_only(
     old, new = lawyers_case["lawyer"], f"lawyer-{uuid.uuid4().hex}"
     await listed(stack, f'CaseLawyer="{old}"', lambda ids: ids == expected)
 
-    response = await api.post(f"/cases/{case_id}/lawyer", json={"lawyer": new})
+    response = await api.post(
+        f"/cases/{case_id}/lawyer", json={"lawyer": new}, headers=stack.headers("supervisor")
+    )
 
     assert response.status_code == 200, response.text
     await listed(stack, f'CaseLawyer="{new}"', lambda ids: ids == expected)

@@ -56,6 +56,8 @@ from services.cases.steps import (
     Step,
     WithdrawCase,
 )
+from services.crypto.cipher import KeyRing
+from services.crypto.vault import Vault, install_vault
 from services.db import make_engine, make_session_factory
 from services.legal.model import (
     AcknowledgeMatter,
@@ -83,6 +85,7 @@ from services.startup.model import (
     RefuseStartupAid,
 )
 from services.training.model import CompleteTraining, DropTraining, EnrolTraining
+from tests.cases import current
 from tests.replay import recorded
 from workflows.case import CaseWorkflow
 from workflows.case_contract import (
@@ -127,7 +130,8 @@ class Case:
         )
         self.first_run_id = started.first_execution_run_id
         step = OpenCase(claimant=_claimant(self.scenario), needs=list(needs), centre="test-centre")
-        return (await self.step(step)).case
+        await self.step(step)
+        return await current(self.handle)
 
     async def step(self, step: Step, target: str | None = None, actor: Actor = STAFF) -> StepResult:
         return await self.handle.execute_update(
@@ -454,6 +458,10 @@ def _worker(
 
 
 async def record() -> Entries:
+    # Recorded in the clear (no payload codec), so that a change shows in a diff; the
+    # projection still seals personal data in the read model, with a made-up master key.
+    ring = KeyRing(keys={"rec1": b"replay-recorder-master-key-32-b!"}, current="rec1")
+    install_vault(Vault(ring))
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'casework.db'}"
         upgrade_database(url)

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 from temporalio.worker import Replayer, Worker
 from temporalio.workflow import NondeterminismError
 
@@ -48,8 +49,8 @@ SCENARIOS = {
 SIZE_BUDGET = 200_000  # bytes per set
 
 
-def _replayer(*workflows: type) -> Replayer:
-    return Replayer(workflows=list(workflows), data_converter=pydantic_data_converter)
+def _replayer(*workflows: type, converter: DataConverter = pydantic_data_converter) -> Replayer:
+    return Replayer(workflows=list(workflows), data_converter=converter)
 
 
 async def _replay(workflow: type, entry: Recorded) -> None:
@@ -144,7 +145,13 @@ async def test_a_patched_change_applies_to_new_runs(case_worker: Worker) -> None
     )
     assert timer < projection  # the new branch: it paused before projecting
 
-    patched = await _replayer(PatchedPause, LegalMatterWorkflow).replay_workflow(history)
+    # A fresh history is sealed by the codec: replay it with the client's own converter.
+    sealed = client.data_converter
+    patched = await _replayer(PatchedPause, LegalMatterWorkflow, converter=sealed).replay_workflow(
+        history
+    )
     assert patched.replay_failure is None
     with pytest.raises(NondeterminismError):
-        await _replayer(CaseWorkflow, LegalMatterWorkflow).replay_workflow(history)
+        await _replayer(CaseWorkflow, LegalMatterWorkflow, converter=sealed).replay_workflow(
+            history
+        )

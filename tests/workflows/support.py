@@ -11,7 +11,7 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import pytest
 from temporalio.api.enums.v1 import EventType
@@ -30,8 +30,9 @@ from services.cases.model import Actor, CaseFile, Claimant, ClaimantCategory, Ne
 from services.cases.progress import Task, TaskKind
 from services.cases.steps import CaseEvent, DecideEligibility, OpenCase, StartAssessment, Step
 from services.placement.model import FollowUp, Referral
+from tests.cases import current
 from workflows.case import CaseWorkflow
-from workflows.case_contract import CaseStart, MatterSnapshot, StepRequest, StepResult
+from workflows.case_contract import CaseStart, MatterSnapshot, StepRequest
 from workflows.ids import case_workflow_id, legal_matter_workflow_id
 from workflows.legal_matter import LegalMatterWorkflow
 
@@ -121,13 +122,12 @@ class CaseRun:
         request = StepRequest(step=step, actor=actor, target=target)
         try:
             async with asyncio.timeout(STEP_LIMIT):
-                result = await self.handle.execute_update(CaseWorkflow.apply_step, request)
+                await self.handle.execute_update(CaseWorkflow.apply_step, request)
         except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
             raise AssertionError(
                 f"{step.kind} got no answer in {STEP_LIMIT} s: {await self.stuck_on()}"
             ) from None
-        # The SDK's overloads type an async update's result as its coroutine.
-        return cast(StepResult, result).case
+        return await current(self.handle)
 
     async def stuck_on(self) -> list[str]:
         """What the case workflow waits for: pending tasks and the last task failure."""

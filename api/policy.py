@@ -1,0 +1,184 @@
+"""Who may call which route: the one place authorisation is decided, deny by default.
+
+Every route of the app passes through :func:`authorise` (an app-wide dependency). A route
+missing from :data:`POLICY` is refused to everyone, and the test suite fails on it. A
+rule names the roles that may call the route; with ``case=True`` the case in the path
+must also be one the caller may see (``services.users.policy``), else it answers 404 as
+if the case did not exist.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from starlette.routing import BaseRoute
+
+from api.deps import SessionDep, SettingsDep
+from services.cases.errors import CaseNotFound
+from services.cases.model import Actor
+from services.users import accounts, tokens
+from services.users.errors import NotAllowed, NotSignedIn
+from services.users.model import User
+from services.users.policy import may_see_case, owner_of_case
+from services.values import Role
+
+STAFF, LAWYER, SUPERVISOR, ADMIN = Role.STAFF, Role.LAWYER, Role.SUPERVISOR, Role.ADMIN
+READERS = frozenset({STAFF, LAWYER, SUPERVISOR})
+
+
+@dataclass(frozen=True)
+class Rule:
+    roles: frozenset[Role] = frozenset()
+    case: bool = False
+    public: bool = False
+
+
+def _roles(*roles: Role, case: bool = False) -> Rule:
+    return Rule(roles=frozenset(roles), case=case)
+
+
+PUBLIC = Rule(public=True)
+SIGNED_IN = _roles(STAFF, LAWYER, SUPERVISOR, ADMIN)
+READ_CASE = Rule(roles=READERS, case=True)
+STAFF_STEP = _roles(STAFF, case=True)
+LEGAL_STEP = _roles(STAFF, LAWYER, case=True)
+_C = "/cases/{case_id}"
+
+POLICY: dict[tuple[str, str], Rule] = {
+    ("GET", "/health"): PUBLIC,
+    ("GET", "/ready"): PUBLIC,
+    ("POST", "/auth/token"): PUBLIC,
+    ("GET", "/auth/me"): SIGNED_IN,
+    # Accounts: admin, within their own centre (checked by the routes).
+    ("GET", "/users"): _roles(ADMIN),
+    ("POST", "/users"): _roles(ADMIN),
+    ("POST", "/users/{username}/disable"): _roles(ADMIN),
+    ("POST", "/users/{username}/password"): _roles(ADMIN),
+    # Lists: every reader, narrowed by the routes to what they may see.
+    ("GET", "/cases"): Rule(roles=READERS),
+    ("GET", "/tasks"): Rule(roles=READERS),
+    ("GET", "/escalations"): _roles(STAFF, SUPERVISOR),
+    ("GET", "/reports/summary"): _roles(SUPERVISOR),
+    ("GET", "/access-log"): _roles(SUPERVISOR),
+    # One case: reads.
+    ("GET", _C): READ_CASE,
+    ("GET", f"{_C}/timeline"): READ_CASE,
+    ("GET", f"{_C}/timeline/verify"): READ_CASE,
+    ("GET", f"{_C}/history"): READ_CASE,
+    ("GET", f"{_C}/tasks"): READ_CASE,
+    ("GET", f"{_C}/deadlines"): READ_CASE,
+    ("GET", f"{_C}/legal-matters/{{matter_id}}"): READ_CASE,
+    ("GET", f"{_C}/access-log"): _roles(SUPERVISOR, case=True),
+    # One case: steps. Staff work the case; lawyers only its legal matters; supervisors
+    # only (re)assign its lawyer.
+    ("POST", "/cases"): _roles(STAFF),
+    ("POST", f"{_C}/assessment/start"): STAFF_STEP,
+    ("POST", f"{_C}/assessment"): STAFF_STEP,
+    ("POST", f"{_C}/needs"): STAFF_STEP,
+    ("POST", f"{_C}/lawyer"): _roles(SUPERVISOR, case=True),
+    ("POST", f"{_C}/close"): STAFF_STEP,
+    ("POST", f"{_C}/withdraw"): STAFF_STEP,
+    ("POST", f"{_C}/reopen"): STAFF_STEP,
+    ("POST", f"{_C}/deadlines/pause"): STAFF_STEP,
+    ("POST", f"{_C}/deadlines/resume"): STAFF_STEP,
+    ("POST", f"{_C}/training"): STAFF_STEP,
+    ("POST", f"{_C}/training/{{enrolment_id}}/completion"): STAFF_STEP,
+    ("POST", f"{_C}/training/{{enrolment_id}}/drop"): STAFF_STEP,
+    ("POST", f"{_C}/referrals"): STAFF_STEP,
+    ("POST", f"{_C}/referrals/{{referral_id}}/interview"): STAFF_STEP,
+    ("POST", f"{_C}/referrals/{{referral_id}}/offer"): STAFF_STEP,
+    ("POST", f"{_C}/referrals/{{referral_id}}/placement"): STAFF_STEP,
+    ("POST", f"{_C}/referrals/{{referral_id}}/not-placed"): STAFF_STEP,
+    ("POST", f"{_C}/referrals/{{referral_id}}/follow-ups"): STAFF_STEP,
+    ("POST", f"{_C}/startup-aid"): STAFF_STEP,
+    ("POST", f"{_C}/startup-aid/{{application_id}}/approval"): STAFF_STEP,
+    ("POST", f"{_C}/startup-aid/{{application_id}}/refusal"): STAFF_STEP,
+    ("POST", f"{_C}/startup-aid/{{application_id}}/disbursement"): STAFF_STEP,
+    ("POST", f"{_C}/fee-relief"): STAFF_STEP,
+    ("POST", f"{_C}/fee-relief/{{petition_id}}/grant"): STAFF_STEP,
+    ("POST", f"{_C}/fee-relief/{{petition_id}}/refusal"): STAFF_STEP,
+    ("POST", f"{_C}/legal-matters"): LEGAL_STEP,
+    ("POST", f"{_C}/legal-matters/{{matter_id}}/referrals"): LEGAL_STEP,
+    ("POST", f"{_C}/legal-matters/{{matter_id}}/acknowledgements"): LEGAL_STEP,
+    ("POST", f"{_C}/legal-matters/{{matter_id}}/resolution"): LEGAL_STEP,
+    ("POST", f"{_C}/legal-matters/{{matter_id}}/closure"): LEGAL_STEP,
+}
+
+bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+
+
+def rule_for(method: str, route: BaseRoute | None) -> Rule | None:
+    path = getattr(route, "path", None)
+    return POLICY.get((method, path)) if isinstance(path, str) else None
+
+
+def authorise(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(bearer)],
+) -> User | None:
+    """The signed-in caller if the route's rule lets them through; raises otherwise."""
+    rule = rule_for(request.method, request.scope.get("route"))
+    if rule is None:
+        raise NotAllowed("no policy allows this route")
+    if rule.public:
+        return None
+    user = _user_of(token, session, settings)
+    if user.role not in rule.roles:
+        raise NotAllowed(f"the {user.role} role may not do this")
+    if rule.case:
+        raw = request.path_params.get("case_id")
+        if raw is None:  # a rule about a case on a route without one: refuse, not skip
+            raise NotAllowed("no policy allows this route")
+        case_id = _canonical_uuid(str(raw))
+        if case_id is None:
+            return user  # no case has such an id; the route's validation names the field
+        owner = owner_of_case(session=session, case_id=case_id)
+        if owner is None or not may_see_case(user, centre=owner[0], lawyer=owner[1]):
+            raise CaseNotFound(f"no case {case_id}")
+    return user
+
+
+def _canonical_uuid(text: str) -> str | None:
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        return None
+
+
+def _user_of(token: str | None, session: SessionDep, settings: SettingsDep) -> User:
+    secret = settings.auth_token_secret
+    claims = (
+        tokens.read_token(token, secret=secret.get_secret_value().encode())
+        if (token and secret)
+        else None
+    )
+    if claims is None:
+        raise NotSignedIn("sign in: a valid bearer token is required")
+    username, version = claims
+    user = accounts.get_user(session=session, username=username)
+    if user is None or user.disabled or user.token_version != version:
+        raise NotSignedIn("sign in: a valid bearer token is required")
+    return user
+
+
+def _signed_in(user: Annotated[User | None, Depends(authorise)]) -> User:
+    if user is None:  # only a public route gets here without a user, and it asks for none
+        raise NotSignedIn("sign in: a valid bearer token is required")
+    return user
+
+
+SignedIn = Annotated[User, Depends(_signed_in)]
+
+
+def _actor(user: SignedIn) -> Actor:
+    return Actor(id=user.username, role=user.role)
+
+
+CurrentUser = Annotated[Actor, Depends(_actor)]
+"""The actor recorded on a step: always the signed-in caller, never the request body."""

@@ -1,0 +1,30 @@
+"""Who read which case's personal data: the access log, for supervisors."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import SessionDep
+from api.policy import SignedIn
+from api.problems import PROBLEMS
+from services.users.access_log import AccessEntry, reads_of
+
+router = APIRouter(tags=["access log"], responses=PROBLEMS)
+Limit = Annotated[int, Query(ge=1, le=500)]
+
+
+@router.get("/access-log")
+def centre_access_log(user: SignedIn, session: SessionDep, limit: Limit = 100) -> list[AccessEntry]:
+    """Reads of personal data of the centre's cases, newest first."""
+    return reads_of(session=session, centre=user.centre, limit=limit)
+
+
+@router.get("/cases/{case_id}/access-log")
+def case_access_log(
+    case_id: uuid.UUID, user: SignedIn, session: SessionDep, limit: Limit = 100
+) -> list[AccessEntry]:
+    """Reads of this case's personal data: who, in which role, when, which fields."""
+    return reads_of(session=session, centre=user.centre, case_id=str(case_id), limit=limit)

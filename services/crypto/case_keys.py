@@ -1,0 +1,94 @@
+"""Per-case data keys: created on first use, unwrapped on each read, destroyed for good."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from services.crypto.cipher import DecryptionError, KeyRing, new_key
+from services.crypto.records import CaseKeyRecord
+from services.crypto.vault import current_vault
+
+CASE_KEY_ID = "case1"
+
+
+def case_ring(*, session: Session, case_id: str, create: bool = False) -> KeyRing | None:
+    """The case's data key as a ring, or None once it is destroyed (or never made)."""
+    row = session.get(CaseKeyRecord, case_id)
+    if row is None and create:
+        row = _new_case_key(session, case_id)
+    if row is None or row.wrapped_key is None:
+        return None
+    wrapping = current_vault().case_keys
+    try:
+        key = wrapping.open(base64.b64decode(row.wrapped_key), _wrap_ad(case_id))
+    except DecryptionError:
+        return None
+    return KeyRing(keys={CASE_KEY_ID: key}, current=CASE_KEY_ID)
+
+
+def destroy_case_key(*, session: Session, case_id: str, at: datetime | None = None) -> bool:
+    """Erase the case's key; returns False if there was none left to destroy."""
+    row = session.get(CaseKeyRecord, case_id, with_for_update=True)
+    if row is None:
+        # A tombstone, so that a later projection of the case does not make a new key.
+        row = CaseKeyRecord(case_id=case_id, created_at=at or datetime.now(UTC))
+        session.add(row)
+    elif row.wrapped_key is None:
+        return False
+    if session.get_bind().dialect.name == "sqlite":
+        # Overwrite freed pages with zeros rather than leave the old bytes in the file.
+        session.execute(text("PRAGMA secure_delete = ON"))
+    row.wrapped_key = None
+    row.master_key_id = None
+    row.destroyed_at = at or datetime.now(UTC)
+    session.flush()
+    return True
+
+
+def key_destroyed_at(*, session: Session, case_id: str) -> datetime | None:
+    return session.scalar(
+        select(CaseKeyRecord.destroyed_at).where(CaseKeyRecord.case_id == case_id)
+    )
+
+
+def rewrap_case_keys(*, session: Session) -> int:
+    """Wrap every live case key with the current master key (after a rotation)."""
+    wrapping = current_vault().case_keys
+    rows = session.scalars(
+        select(CaseKeyRecord).where(
+            CaseKeyRecord.wrapped_key.is_not(None),
+            CaseKeyRecord.master_key_id != wrapping.current,
+        )
+    ).all()
+    for row in rows:
+        assert row.wrapped_key is not None
+        key = wrapping.open(base64.b64decode(row.wrapped_key), _wrap_ad(row.case_id))
+        row.wrapped_key = _wrap(wrapping, row.case_id, key)
+        row.master_key_id = wrapping.current
+    session.flush()
+    return len(rows)
+
+
+def _new_case_key(session: Session, case_id: str) -> CaseKeyRecord:
+    wrapping = current_vault().case_keys
+    row = CaseKeyRecord(
+        case_id=case_id,
+        master_key_id=wrapping.current,
+        wrapped_key=_wrap(wrapping, case_id, new_key()),
+        created_at=datetime.now(UTC),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _wrap(wrapping: KeyRing, case_id: str, key: bytes) -> str:
+    return base64.b64encode(wrapping.seal(key, _wrap_ad(case_id))).decode()
+
+
+def _wrap_ad(case_id: str) -> bytes:
+    return f"case_key.wrapped_key/{case_id}".encode()

@@ -1,0 +1,34 @@
+"""Accounts as the rest of the code sees them (never with their password hash)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, StringConstraints
+
+from services.values import Frozen, Role
+
+Username = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9._@-]{1,100}$")
+]
+Centre = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Password = Annotated[str, Field(min_length=1, max_length=200)]
+PEOPLE = (Role.STAFF, Role.LAWYER, Role.SUPERVISOR, Role.ADMIN)
+
+
+def _a_person(role: Role) -> Role:
+    if role not in PEOPLE:
+        raise ValueError(f"a user's role is one of {', '.join(PEOPLE)}")
+    return role
+
+
+PersonRole = Annotated[Role, AfterValidator(_a_person)]
+"""A role a person can hold (``system`` is the engine's own)."""
+
+
+class User(Frozen):
+    username: Username
+    role: PersonRole
+    centre: Centre
+    disabled: bool = False
+    token_version: int = Field(default=0, exclude=True)

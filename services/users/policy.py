@@ -1,0 +1,50 @@
+"""Who may see which case: the object-level half of authorisation.
+
+Staff and supervisors see the cases of their centre; a lawyer sees the cases of their
+centre assigned to them; admin manages accounts and sees no case.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.cases.queries import CaseFilter
+from services.cases.records import CaseRecord
+from services.users.model import User
+from services.values import Role
+
+
+def may_see_case(user: User, *, centre: str, lawyer: str | None) -> bool:
+    if user.disabled or centre != user.centre:
+        return False
+    if user.role in (Role.STAFF, Role.SUPERVISOR):
+        return True
+    return user.role is Role.LAWYER and lawyer == user.username
+
+
+def visible_cases(user: User, where: CaseFilter) -> CaseFilter | None:
+    """``where`` narrowed to what ``user`` may see; None if that is nothing at all."""
+    if user.role not in (Role.STAFF, Role.SUPERVISOR, Role.LAWYER):
+        return None
+    if where.centre not in (None, user.centre):
+        return None
+    scoped = where.model_copy(update={"centre": user.centre})
+    if user.role is Role.LAWYER:
+        if where.lawyer not in (None, user.username):
+            return None
+        scoped = scoped.model_copy(update={"lawyer": user.username})
+    return scoped
+
+
+def lawyer_scope(user: User) -> str | None:
+    """The lawyer whose cases alone a list may show to ``user`` (None: the whole centre)."""
+    return user.username if user.role is Role.LAWYER else None
+
+
+def owner_of_case(*, session: Session, case_id: str) -> tuple[str, str | None] | None:
+    """(centre, lawyer) of the case, without reading its personal data; None if unknown."""
+    row = session.execute(
+        select(CaseRecord.centre, CaseRecord.lawyer).where(CaseRecord.id == case_id)
+    ).first()
+    return (row.centre, row.lawyer) if row is not None else None

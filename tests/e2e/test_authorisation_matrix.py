@@ -1,0 +1,352 @@
+"""Authorisation matrix: every route, role and case (own centre / other centre, assigned to
+the lawyer or not), against the real stack.
+
+The expectations are the table below, written independently of ``api/policy.py``. A
+route the table does not name fails the suite, so a new route cannot ship without a
+decision on who may call it.
+
+A call is *denied* when it answers 401, 403, or 404 ``case_not_found``; anything else
+(including 409 or 422: the request reached the route's own checks) means it was let
+through. Step bodies carry an unknown field, so an allowed step is refused by validation
+and changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.e2e.routes import api_routes
+from tests.e2e.stack import Stack
+
+pytestmark = pytest.mark.e2e
+
+ROLES = ("staff", "lawyer", "supervisor", "admin")
+SITUATIONS = ("own_unassigned", "own_assigned", "other_assigned", "other_unassigned")
+# Which cases each role sees: staff and supervisors their centre's, a lawyer their
+# centre's cases assigned to them, admin none.
+SEES = {
+    "staff": {"own_unassigned", "own_assigned"},
+    "supervisor": {"own_unassigned", "own_assigned"},
+    "lawyer": {"own_assigned"},
+    "admin": set(),
+}
+EVERYONE = "public"
+READERS = "staff lawyer supervisor"
+C = "/cases/{case_id}"
+# Who may call each route (the roles, or "public"); for routes under a case, only on the
+# cases the role sees.
+EXPECTED: dict[tuple[str, str], str] = {
+    ("GET", "/health"): EVERYONE,
+    ("GET", "/ready"): EVERYONE,
+    ("POST", "/auth/token"): EVERYONE,
+    ("GET", "/auth/me"): "staff lawyer supervisor admin",
+    ("GET", "/users"): "admin",
+    ("POST", "/users"): "admin",
+    ("POST", "/users/{username}/disable"): "admin",
+    ("POST", "/users/{username}/password"): "admin",
+    ("GET", "/cases"): READERS,
+    ("GET", "/tasks"): READERS,
+    ("GET", "/escalations"): "staff supervisor",
+    ("GET", "/reports/summary"): "supervisor",
+    ("GET", "/access-log"): "supervisor",
+    ("POST", "/cases"): "staff",
+    ("GET", C): READERS,
+    ("GET", f"{C}/timeline"): READERS,
+    ("GET", f"{C}/timeline/verify"): READERS,
+    ("GET", f"{C}/history"): READERS,
+    ("GET", f"{C}/tasks"): READERS,
+    ("GET", f"{C}/deadlines"): READERS,
+    ("GET", f"{C}/legal-matters/{{matter_id}}"): READERS,
+    ("GET", f"{C}/access-log"): "supervisor",
+    ("POST", f"{C}/assessment/start"): "staff",
+    ("POST", f"{C}/assessment"): "staff",
+    ("POST", f"{C}/needs"): "staff",
+    ("POST", f"{C}/lawyer"): "supervisor",
+    ("POST", f"{C}/close"): "staff",
+    ("POST", f"{C}/withdraw"): "staff",
+    ("POST", f"{C}/reopen"): "staff",
+    ("POST", f"{C}/deadlines/pause"): "staff",
+    ("POST", f"{C}/deadlines/resume"): "staff",
+    ("POST", f"{C}/training"): "staff",
+    ("POST", f"{C}/training/{{enrolment_id}}/completion"): "staff",
+    ("POST", f"{C}/training/{{enrolment_id}}/drop"): "staff",
+    ("POST", f"{C}/referrals"): "staff",
+    ("POST", f"{C}/referrals/{{referral_id}}/interview"): "staff",
+    ("POST", f"{C}/referrals/{{referral_id}}/offer"): "staff",
+    ("POST", f"{C}/referrals/{{referral_id}}/placement"): "staff",
+    ("POST", f"{C}/referrals/{{referral_id}}/not-placed"): "staff",
+    ("POST", f"{C}/referrals/{{referral_id}}/follow-ups"): "staff",
+    ("POST", f"{C}/startup-aid"): "staff",
+    ("POST", f"{C}/startup-aid/{{application_id}}/approval"): "staff",
+    ("POST", f"{C}/startup-aid/{{application_id}}/refusal"): "staff",
+    ("POST", f"{C}/startup-aid/{{application_id}}/disbursement"): "staff",
+    ("POST", f"{C}/fee-relief"): "staff",
+    ("POST", f"{C}/fee-relief/{{petition_id}}/grant"): "staff",
+    ("POST", f"{C}/fee-relief/{{petition_id}}/refusal"): "staff",
+    ("POST", f"{C}/legal-matters"): "staff lawyer",
+    ("POST", f"{C}/legal-matters/{{matter_id}}/referrals"): "staff lawyer",
+    ("POST", f"{C}/legal-matters/{{matter_id}}/acknowledgements"): "staff lawyer",
+    ("POST", f"{C}/legal-matters/{{matter_id}}/resolution"): "staff lawyer",
+    ("POST", f"{C}/legal-matters/{{matter_id}}/closure"): "staff lawyer",
+}
+OTHER_PARAMS = {
+    "{enrolment_id}": "T1",
+    "{referral_id}": "R1",
+    "{application_id}": "S1",
+    "{petition_id}": "P1",
+    "{matter_id}": "M1",
+    "{username}": "nobody-here",
+}
+QUERIES = {"/reports/summary": {"from": "2026-01-01", "to": "2026-12-31"}}
+# Refused by validation wherever a body is read (every body model forbids extra fields).
+INERT_BODY = {"matrix_probe": True}
+
+
+@dataclass
+class World:
+    centre: str
+    other: str
+    cases: dict[str, str]  # situation -> case id
+    headers: dict[str, dict[str, str]]  # role -> Authorization at ``centre``
+
+    def lawyer(self) -> str:
+        return f"lawyer@{self.centre}"
+
+
+def _centre() -> str:
+    return f"centre-{uuid.uuid4().hex[:12]}"
+
+
+async def _open(api: httpx.AsyncClient, headers: dict[str, str]) -> str:
+    body = {
+        "claimant": {"name": "Matrix Case", "category": "veteran", "phone": "13900000000"},
+        "needs": ["legal_aid"],
+    }
+    response = await api.post("/cases", json=body, params={"confirm_new": "true"}, headers=headers)
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+@pytest.fixture(scope="module")
+async def world(stack: Stack) -> AsyncIterator[World]:
+    centre, other = _centre(), _centre()
+    headers = {role: stack.headers(role, centre) for role in ROLES}
+    lawyer = f"lawyer@{centre}"
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=60) as api:
+        cases = {}
+        for situation, at in (
+            ("own_unassigned", centre),
+            ("own_assigned", centre),
+            ("other_assigned", other),
+            ("other_unassigned", other),
+        ):
+            case_id = await _open(api, stack.headers("staff", at))
+            if situation.endswith("_assigned"):
+                # The other centre's case names this centre's lawyer: an assignment alone,
+                # across centres, shows nothing.
+                assigned = await api.post(
+                    f"/cases/{case_id}/lawyer",
+                    json={"lawyer": lawyer},
+                    headers=stack.headers("supervisor", at),
+                )
+                assert assigned.status_code == 200, assigned.text
+            cases[situation] = case_id
+        yield World(centre=centre, other=other, cases=cases, headers=headers)
+
+
+def _allowed_by_table(route: tuple[str, str], role: str | None, situation: str | None) -> bool:
+    who = EXPECTED[route]
+    if who == EVERYONE:
+        return True
+    if role is None or role not in who.split():
+        return False
+    return situation is None or situation in SEES[role]
+
+
+def _url(path: str, case_id: str | None) -> str:
+    for name, value in OTHER_PARAMS.items():
+        path = path.replace(name, value)
+    return path.replace("{case_id}", case_id) if case_id else path
+
+
+def _denied(response: httpx.Response) -> bool:
+    if response.status_code in (401, 403):
+        return True
+    return response.status_code == 404 and response.json().get("code") == "case_not_found"
+
+
+def test_every_route_has_an_expectation_in_the_matrix() -> None:
+    routes = api_routes()
+
+    assert routes - set(EXPECTED) == set(), "routes without a row in EXPECTED"
+    assert set(EXPECTED) - routes == set(), "rows in EXPECTED for routes that do not exist"
+
+
+async def test_every_route_role_and_case_is_allowed_or_denied_as_the_table_says(
+    stack: Stack, world: World
+) -> None:
+    calls: list[tuple[tuple[str, str], str | None, str | None]] = []
+    for route in sorted(EXPECTED):
+        situations: tuple[str | None, ...] = SITUATIONS if "{case_id}" in route[1] else (None,)
+        for role in (*ROLES, None):
+            calls += [(route, role, situation) for situation in situations]
+    unexpected_allows: list[str] = []
+    unexpected_denials: list[str] = []
+    server_errors: list[str] = []
+    limit = asyncio.Semaphore(8)
+
+    async def probe(
+        api: httpx.AsyncClient, route: tuple[str, str], role: str | None, situation: str | None
+    ) -> None:
+        method, path = route
+        url = _url(path, world.cases[situation] if situation else None)
+        headers = world.headers[role] if role else {}
+        async with limit:
+            response = await api.request(
+                method,
+                url,
+                headers=headers,
+                params=QUERIES.get(path),
+                json=INERT_BODY if method == "POST" and path != "/auth/token" else None,
+            )
+        label = (
+            f"{role or 'anonymous'} {method} {path} [{situation or '-'}] → {response.status_code}"
+        )
+        if response.status_code >= 500:
+            server_errors.append(f"{label}: {response.text[:200]}")
+        expected = _allowed_by_table(route, role, situation)
+        if expected and _denied(response):
+            unexpected_denials.append(label)
+        elif not expected and not _denied(response):
+            unexpected_allows.append(label)
+
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=60) as api:
+        await asyncio.gather(*(probe(api, *call) for call in calls))
+
+    assert len(calls) > 800
+    assert server_errors == []
+    assert unexpected_allows == []
+    assert unexpected_denials == []
+
+
+async def test_a_case_out_of_reach_answers_exactly_like_a_case_that_does_not_exist(
+    stack: Stack, world: World
+) -> None:
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as api:
+        hidden = world.cases["other_assigned"]
+        missing = str(uuid.uuid4())
+        answers = [
+            await api.get(f"/cases/{case_id}", headers=world.headers["lawyer"])
+            for case_id in (hidden, missing)
+        ]
+
+    bodies: list[dict[str, Any]] = [
+        {**r.json(), "detail": r.json()["detail"].replace(case_id, "ID")}
+        for r, case_id in zip(answers, (hidden, missing), strict=True)
+    ]
+    assert [r.status_code for r in answers] == [404, 404]
+    assert bodies[0] == bodies[1]
+
+
+async def _list_ids(api: httpx.AsyncClient, path: str, headers: dict[str, str]) -> set[str]:
+    response = await api.get(path, headers=headers, params={"limit": 100})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    items = body["items"] if isinstance(body, dict) else body
+    return {item.get("case_id") or item["id"] for item in items}
+
+
+async def test_lists_show_only_the_cases_the_caller_may_see(stack: Stack, world: World) -> None:
+    every = set(world.cases.values())
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as api:
+        seen = {
+            role: await _list_ids(api, "/cases", world.headers[role]) & every
+            for role in ("staff", "lawyer", "supervisor")
+        }
+        tasks = {
+            role: await _list_ids(api, "/tasks", world.headers[role]) & every
+            for role in ("staff", "lawyer", "supervisor")
+        }
+        asked_for_other = await api.get(
+            "/cases", params={"centre": world.other}, headers=world.headers["supervisor"]
+        )
+
+    cases = world.cases
+    own = {cases["own_unassigned"], cases["own_assigned"]}
+    assert seen == {"staff": own, "lawyer": {cases["own_assigned"]}, "supervisor": own}
+    # Legal-aid cases wait on someone at once (a lawyer to assign, a decision to take).
+    assert tasks["staff"] == own
+    assert tasks["supervisor"] == own
+    assert tasks["lawyer"] <= {cases["own_assigned"]}
+    assert asked_for_other.json()["items"] == []
+
+
+async def test_the_actor_of_a_step_is_the_signed_in_user(stack: Stack, world: World) -> None:
+    case_id = world.cases["own_assigned"]
+    lawyer = world.headers["lawyer"]
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as api:
+        forged = await api.post(
+            f"/cases/{case_id}/legal-matters",
+            json={
+                "infringement": "dismissed",
+                "infringer": "Mill",
+                "actor": {"id": "someone-else", "role": "supervisor"},
+            },
+            headers=lawyer,
+        )
+        recorded = await api.post(
+            f"/cases/{case_id}/legal-matters",
+            json={"infringement": "dismissed for reserve duty", "infringer": "Mill"},
+            headers=lawyer,
+        )
+        history = await api.get(f"/cases/{case_id}/history", headers=lawyer)
+
+    assert forged.status_code == 422, forged.text
+    assert recorded.status_code == 201, recorded.text
+    last = history.json()[-1]
+    assert (last["step"]["kind"], last["actor"]) == (
+        "infringement_recorded",
+        {"id": world.lawyer(), "role": "lawyer"},
+    )
+
+
+async def test_reads_of_personal_data_are_in_the_access_log_for_the_centres_supervisors(
+    stack: Stack, world: World
+) -> None:
+    case_id = world.cases["own_unassigned"]
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as api:
+        read = await api.get(f"/cases/{case_id}", headers=world.headers["staff"])
+        await api.get(f"/cases/{case_id}/timeline", headers=world.headers["staff"])
+        log = await api.get(f"/cases/{case_id}/access-log", headers=world.headers["supervisor"])
+        centre_log = await api.get("/access-log", headers=world.headers["supervisor"])
+        elsewhere = await api.get(
+            f"/cases/{case_id}/access-log", headers=stack.headers("supervisor", world.other)
+        )
+
+    assert read.status_code == 200
+    entries = [(e["username"], e["role"], e["action"]) for e in log.json()]
+    staff = f"staff@{world.centre}"
+    assert entries[:2] == [(staff, "staff", "timeline"), (staff, "staff", "case")]
+    assert log.json()[0]["fields"] == ["claimant.name", "claimant.phone"]
+    assert {e["case_id"] for e in centre_log.json()} <= set(world.cases.values())
+    assert elsewhere.status_code == 404
+
+
+async def test_staff_open_cases_of_their_own_centre_only(stack: Stack, world: World) -> None:
+    body = {"claimant": {"name": "Elsewhere", "category": "veteran"}, "needs": ["training"]}
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as api:
+        elsewhere = await api.post(
+            "/cases", json={**body, "centre": world.other}, headers=world.headers["staff"]
+        )
+        defaulted = await api.post("/cases", json=body, headers=world.headers["staff"])
+
+    assert elsewhere.status_code == 403, elsewhere.text
+    assert defaulted.status_code == 201, defaulted.text
+    assert defaulted.json()["centre"] == world.centre
