@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
-from services.cases.projection import record_case_events
+from services.cases.projection import fold_case_events
 from services.cases.steps import CaseEventBatch
 from services.db import transaction
 
@@ -19,13 +19,13 @@ class ProjectionActivities:
     def project_case_events(self, batch: CaseEventBatch) -> int:
         """One transaction; safe to repeat (idempotent on case and sequence number)."""
         with transaction(self._session_factory) as session:
-            added = record_case_events(
+            added = fold_case_events(
                 session=session,
-                case=batch.case,
+                case_id=batch.case_id,
                 events=batch.events,
                 identity_key=self._identity_key,
             )
         activity.logger.info(
-            "case events projected", extra={"added": added, "version": batch.case.version}
+            "case events projected", extra={"added": added, "up_to": batch.events[-1].seq}
         )
         return added

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.cases import queries, rules
 from services.cases.model import CaseFile, CaseOutcome
-from services.cases.projection import TimelineGap, record_case_events
+from services.cases.projection import TimelineGap, fold_case_events, record_case_events
 from services.cases.records import CaseEventRecord
-from services.cases.steps import CaseEvent, CloseCase, Step
+from services.cases.steps import CaseEvent, CloseCase, DecideEligibility, StartAssessment, Step
 from services.cases.timeline import GENESIS_HASH, canonical_event, chain_hash
 from services.db import transaction
 from tests.cases import STAFF, intake
@@ -53,6 +53,31 @@ def test_projecting_twice_records_each_event_once(session_factory: sessionmaker[
     with session_factory() as session:
         assert [row.seq for row in _stored_events(session, case_id)] == [1, 2]
         assert queries.get_case(session=session, case_id=case_id) == case
+
+
+def test_events_folded_in_batches_give_the_workflows_case_and_a_retry_changes_nothing(
+    session_factory: sessionmaker[Session],
+) -> None:
+    case_id = str(uuid.uuid4())
+    steps = [
+        intake(),
+        StartAssessment(),
+        DecideEligibility(accepted=True),
+        CloseCase(reason="done"),
+    ]
+    case, events = _events(case_id, *steps)
+
+    for batch in (events[:1], events[1:3], events[1:3], events[2:]):
+        with transaction(session_factory) as session:
+            fold_case_events(session=session, case_id=case_id, events=batch, identity_key=KEY)
+
+    with session_factory() as session:
+        assert queries.get_case(session=session, case_id=case_id) == case
+        assert [row.seq for row in _stored_events(session, case_id)] == [1, 2, 3, 4]
+    with transaction(session_factory) as session, pytest.raises(TimelineGap):
+        fold_case_events(
+            session=session, case_id=str(uuid.uuid4()), events=events[1:], identity_key=KEY
+        )
 
 
 def test_an_older_snapshot_never_overwrites_a_newer_one(

@@ -221,7 +221,7 @@ class CaseWorkflow:
         batch = self._unprojected
         await workflow.execute_activity(
             "project_case_events",
-            CaseEventBatch(case=self._case, events=batch),
+            CaseEventBatch(case_id=self._case_id, events=batch),
             start_to_close_timeout=PROJECTION_TIMEOUT,
             retry_policy=PROJECTION_RETRY,
         )

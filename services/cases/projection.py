@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from services.cases import rules
 from services.cases.identity import claimant_birth_date
 from services.cases.model import CaseFile
 from services.cases.names import identifier_hash, name_key
@@ -23,6 +24,33 @@ from services.deadlines.records import EscalationRecord
 
 class TimelineGap(Exception):
     """Events arrived with a hole in the sequence: projecting them would lose a step."""
+
+
+def fold_case_events(
+    *,
+    session: Session,
+    case_id: str,
+    events: Sequence[CaseEvent],
+    identity_key: bytes,
+) -> int:
+    """Project ``events`` onto the case as the read model holds it; return how many were
+    new. Applying the case's own rules to its own events yields the workflow's case."""
+    document = session.scalar(
+        select(CaseRecord.document).where(CaseRecord.id == case_id).with_for_update()
+    )
+    case = (
+        None if document is None else CaseFile.model_validate(readable_document(session, document))
+    )
+    for event in sorted(events, key=lambda e: e.seq):
+        version = case.version if case else 0
+        if event.seq <= version:
+            continue
+        if event.seq != version + 1:
+            raise TimelineGap(f"case {case_id}: expected seq {version + 1}, got {event.seq}")
+        case = rules.evolve(case, event)
+    if case is None:
+        raise TimelineGap(f"case {case_id}: no case to project onto and no opening event")
+    return record_case_events(session=session, case=case, events=events, identity_key=identity_key)
 
 
 def record_case_events(

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from services.cases.model import Actor, CaseFile, CaseOutcome, Claimant, Need, Role
+from services.cases.model import Actor, CaseOutcome, Claimant, Need, Role
 from services.deadlines.clocks import Clock
 from services.legal.model import (
     AcknowledgeMatter,
@@ -168,9 +168,13 @@ class CaseEvent(Frozen):
 
 
 class CaseEventBatch(Frozen):
-    """What the workflow hands to the projection: new events and the case after them."""
+    """What the workflow hands to the projection: its new events, not the case.
 
-    case: CaseFile
+    The projection folds them onto the case the read model holds; a batch that carried
+    the case would add the whole case to the case's history at every step.
+    """
+
+    case_id: str
     events: list[CaseEvent]
 
 
