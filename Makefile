@@ -19,7 +19,9 @@ test: $(STAMP) lint
 test-faults: $(STAMP)
 	$(BIN)/pytest tests/faults -m faults -s $(PYTEST_ARGS)
 
-# Not part of `make test`: throughput, latency and footprint against the bare SDK.
+# Not part of `make test`: throughput, latency and footprint against the bare SDK
+# (docs/performance.md). BENCH_ARGS=--quick for a smoke run (1k/10k cases, a few
+# minutes); BENCH_DATABASE_URL=postgresql+psycopg://... (an empty database) adds PostgreSQL.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 

@@ -123,6 +123,17 @@ def authorise(
     token: Annotated[str | None, Depends(bearer)],
 ) -> User | None:
     """The signed-in caller if the route's rule lets them through; raises otherwise."""
+    try:
+        return _authorise(request, session, settings, token)
+    finally:
+        # End the read now: a request then holds no pooled connection while it waits
+        # for a worker thread or for Temporal (a burst would exhaust the pool).
+        session.rollback()
+
+
+def _authorise(
+    request: Request, session: SessionDep, settings: SettingsDep, token: str | None
+) -> User | None:
     rule = rule_for(request.method, request.scope.get("route"))
     if rule is None:
         raise NotAllowed("no policy allows this route")
