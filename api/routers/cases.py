@@ -67,6 +67,7 @@ async def open_case(
                 session=session,
                 claimant=intake.claimant,
                 identity_key=identity_key,
+                centre=user.centre,
             )
             # A repeat of this very intake (same idempotency key) is not its own duplicate.
             duplicates.refuse_duplicates([m for m in matches if m.case_id != case_id])

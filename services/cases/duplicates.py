@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pydantic import BaseModel
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, true
 from sqlalchemy.orm import Session
 
 from services.cases.errors import DomainError
@@ -26,10 +26,11 @@ class PossibleDuplicate(DomainError):
 
 
 def find_open_cases_of(
-    *, session: Session, claimant: Claimant, identity_key: bytes
+    *, session: Session, claimant: Claimant, identity_key: bytes, centre: str | None = None
 ) -> list[DuplicateMatch]:
     """Open cases of the same person: same ID number, or a same or near-identical name (in
-    pinyin) with the same birth date or phone."""
+    pinyin) with the same birth date or phone; with ``centre``, only that centre's (a
+    desk must not learn of cases it may not see)."""
     id_hash = identifier_hash(identity_key, claimant.national_id) if claimant.national_id else None
     phone_hash = identifier_hash(identity_key, claimant.phone) if claimant.phone else None
     birth_date = claimant_birth_date(claimant)
@@ -52,7 +53,11 @@ def find_open_cases_of(
             CaseRecord.phone_hash,
             CaseRecord.birth_date,
         )
-        .where(CaseRecord.stage != Stage.CLOSED.value, or_(*keys))
+        .where(
+            CaseRecord.stage != Stage.CLOSED.value,
+            or_(*keys),
+            CaseRecord.centre == centre if centre is not None else true(),
+        )
         .order_by(CaseRecord.opened_at)
         .limit(MAX_CANDIDATES)
     ).all()

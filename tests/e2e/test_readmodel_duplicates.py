@@ -281,3 +281,19 @@ async def test_concurrent_intakes_of_one_person_open_a_single_case(
         if response.status_code == 409:
             assert _refused(response)["existing_case_ids"] == [created]
     assert await _case_ids_at(api, centre) == [created]
+
+
+async def test_an_open_case_at_another_centre_is_neither_revealed_nor_a_duplicate(
+    stack: Stack, api: httpx.AsyncClient, centre: str
+) -> None:
+    number = national_id()
+    elsewhere = f"centre-{uuid.uuid4().hex[:12]}"
+    async with httpx.AsyncClient(
+        base_url=stack.api_url, timeout=30, headers=stack.headers("staff", elsewhere)
+    ) as other_desk:
+        theirs = await _open(other_desk, elsewhere, name="李伟", national_id=number)
+
+    ours = await _open(api, centre, name="李伟", national_id=number)
+
+    assert ours != theirs
+    assert (await api.get(f"/cases/{theirs}")).status_code == 404
