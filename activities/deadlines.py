@@ -9,13 +9,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
 from services.db import transaction
-from services.deadlines.calendar import load_calendar
-from services.deadlines.clocks import DeadlineRules, RulesRequest
+from services.deadlines.clocks import DeadlineRules, RulesRequest, rules_in_force
 from services.deadlines.policy import ClockPolicy
 from services.notify.model import Notification
 from services.notify.outbox import enqueue
-
-YEARS_AHEAD = 3
 
 
 class DeadlineActivities:
@@ -34,9 +31,9 @@ class DeadlineActivities:
     @activity.defn(name="load_deadline_rules")
     def load_deadline_rules(self, request: RulesRequest) -> DeadlineRules:
         """The calendar years around ``at`` and the clock policy, as in force now."""
-        years = range(request.at.year - 1, request.at.year + YEARS_AHEAD)
-        calendar = load_calendar(self._calendar_directory, years, self._utc_offset_minutes)
-        return DeadlineRules(calendar=calendar, policy=self._policy)
+        return rules_in_force(
+            request.at, self._calendar_directory, self._utc_offset_minutes, self._policy
+        )
 
     @activity.defn(name="notify")
     def notify(self, notifications: list[Notification]) -> int:

@@ -25,6 +25,7 @@ from services.cases import queries
 from services.cases.errors import CaseNotFound, InvalidInput
 from services.cases.model import Actor, CaseFile
 from services.cases.steps import OpenCase, Step
+from services.deadlines.clocks import DeadlineRules
 from workflows.case_contract import APPLY_STEP, CASE_WORKFLOW, CaseStart, StepRequest, StepResult
 from workflows.ids import case_workflow_id
 
@@ -104,11 +105,13 @@ class StepContext:
             return str(uuid.uuid4())
         return str(uuid.uuid5(_INTAKE_KEYS, f"{self.user.id}\x00{self.idempotency_key}"))
 
-    async def open(self, case_id: str, intake: OpenCase, task_queue: str) -> CaseFile:
+    async def open(
+        self, case_id: str, intake: OpenCase, task_queue: str, rules: DeadlineRules
+    ) -> CaseFile:
         """Start the case's workflow and record its intake as one operation."""
         start: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
             CASE_WORKFLOW,
-            CaseStart(case_id=case_id),
+            CaseStart(case_id=case_id, rules=rules),
             id=case_workflow_id(case_id),
             # A repeat of a keyed intake reaches the case it made; otherwise a second
             # start for one case id fails rather than making two workflows.

@@ -66,20 +66,21 @@ class CaseWorkflow:
         self._indexed: list[tuple[str, object]] | None = None
         self._ledger = Ledger(carried.applied_keys if carried else [])
         self._to_notify: list[Notification] = list(carried.to_notify) if carried else []
-        # Loaded at the start of every run: the calendar and policy in force.
-        self._rules: DeadlineRules | None = None
+        # The calendar and policy in force: given by the starter, or loaded by the run.
+        self._rules: DeadlineRules | None = start.rules
         # The alarm timers set and not yet fired, by due time.
         self._alarms: dict[datetime, asyncio.Task[None]] = {}
         self._alarm_rang = False
 
     @workflow.run
     async def run(self, start: CaseStart) -> None:
-        self._rules = await workflow.execute_activity(
-            "load_deadline_rules",
-            RulesRequest(at=workflow.now()),
-            result_type=DeadlineRules,
-            start_to_close_timeout=RULES_TIMEOUT,
-        )
+        if self._rules is None:
+            self._rules = await workflow.execute_activity(
+                "load_deadline_rules",
+                RulesRequest(at=workflow.now()),
+                result_type=DeadlineRules,
+                start_to_close_timeout=RULES_TIMEOUT,
+            )
         while True:
             self._set_alarm()
             await workflow.wait_condition(lambda: self._alarm_rang or self._has_work())

@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.cases.model import Actor, CaseFile
 from services.cases.steps import CaseEvent, Step
+from services.deadlines.clocks import DeadlineRules
 from services.legal.model import LegalMatter
 from services.notify.model import Notification
 from workflows.idempotency import AppliedKey
@@ -32,6 +33,9 @@ class CaseStart(BaseModel):
 
     case_id: str
     carried: CarriedCase | None = None
+    # The calendar and policy in force, when the starter has them (the API does): the
+    # run then needs no activity to load them before its first step.
+    rules: DeadlineRules | None = None
 
 
 class StepRequest(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
@@ -28,6 +29,7 @@ from services.cases.steps import (
     StartAssessment,
     WithdrawCase,
 )
+from services.deadlines.clocks import rules_in_force
 from services.users.access_log import record_read
 from services.users.errors import NotAllowed
 from services.users.policy import visible_cases
@@ -72,7 +74,14 @@ async def open_case(
             # A repeat of this very intake (same idempotency key) is not its own duplicate.
             duplicates.refuse_duplicates([m for m in matches if m.case_id != case_id])
         step = intake.model_copy(update={"centre": user.centre})
-        return await writer.open(case_id, step, queue)
+        rules = await run_in_threadpool(
+            rules_in_force,
+            datetime.now(UTC),
+            settings.calendar_dir,
+            settings.utc_offset_minutes(),
+            settings.policy(),
+        )
+        return await writer.open(case_id, step, queue, rules)
 
 
 @router.get("")

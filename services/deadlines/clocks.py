@@ -9,8 +9,9 @@ replaying the timeline never needs the calendar again.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from services.deadlines.calendar import WorkingCalendar
+from services.deadlines.calendar import WorkingCalendar, load_calendar
 from services.deadlines.policy import LADDER_NAMES, ClockKind, ClockPolicy, ClockRule, Unit
 from services.values import Frozen, Role
 
@@ -56,6 +57,18 @@ class DeadlineRules(Frozen):
 
     calendar: WorkingCalendar
     policy: ClockPolicy
+
+
+YEARS_AHEAD = 3
+
+
+def rules_in_force(
+    at: datetime, calendar_directory: Path, utc_offset_minutes: int, policy: ClockPolicy
+) -> DeadlineRules:
+    """The calendar years around ``at`` and the clock policy, as in force now."""
+    years = range(at.year - 1, at.year + YEARS_AHEAD)
+    calendar = load_calendar(calendar_directory, years, utc_offset_minutes)
+    return DeadlineRules(calendar=calendar, policy=policy)
 
 
 def later(rules: DeadlineRules, rule: ClockRule, start: datetime, amount: int) -> datetime:
