@@ -15,7 +15,7 @@ from api.policy import SignedIn
 from api.problems import PROBLEMS
 from api.steps import StepDep
 from services.cases import audit, duplicates, queries
-from services.cases.errors import CaseNotFound
+from services.cases.errors import CaseNotFound, InvalidInput
 from services.cases.model import CaseFile
 from services.cases.progress import Task
 from services.cases.steps import (
@@ -30,10 +30,11 @@ from services.cases.steps import (
     WithdrawCase,
 )
 from services.deadlines.clocks import rules_in_force
+from services.users import accounts
 from services.users.access_log import record_read
 from services.users.errors import NotAllowed
 from services.users.policy import visible_cases
-from services.values import Moment
+from services.values import Moment, Role
 from workflows.ids import case_workflow_id
 
 router = APIRouter(prefix="/cases", tags=["cases"], responses=PROBLEMS)
@@ -202,8 +203,15 @@ async def add_need(case_id: CaseId, body: AddNeed, writer: StepDep) -> CaseFile:
 
 
 @router.post("/{case_id}/lawyer")
-async def assign_lawyer(case_id: CaseId, body: AssignLawyer, writer: StepDep) -> CaseFile:
-    """Assign (or reassign) the case's lawyer."""
+async def assign_lawyer(
+    case_id: CaseId, body: AssignLawyer, writer: StepDep, session: SessionDep, user: SignedIn
+) -> CaseFile:
+    """Assign (or reassign) the case's lawyer: an active lawyer of the case's centre."""
+    lawyer = await run_in_threadpool(accounts.get_user, session=session, username=body.lawyer)
+    if lawyer is None or lawyer.disabled or lawyer.role is not Role.LAWYER:
+        raise InvalidInput(f"{body.lawyer} is not an active lawyer's user name", field="lawyer")
+    if lawyer.centre != user.centre:
+        raise InvalidInput(f"{body.lawyer} is a lawyer of another centre", field="lawyer")
     return await writer.apply(case_id, body)
 
 

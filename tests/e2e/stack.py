@@ -81,16 +81,24 @@ class Stack:
         """``Authorization`` of a user of ``role`` at ``centre``, added on first use."""
         return {"Authorization": f"Bearer {self.token(role, centre)}"}
 
+    def add_user(self, username: str, role: str, centre: str = CENTRE) -> str:
+        """A user of ``role`` at ``centre`` (added unless one of that name exists)."""
+        engine = make_engine(self.database_url)
+        try:
+            with transaction(make_session_factory(engine)) as session:
+                user = User(username=username, role=Role(role), centre=centre)
+                accounts.ensure_user(session=session, user=user, password=PASSWORD)
+        finally:
+            engine.dispose()
+        return username
+
+    def lawyer(self, username: str, centre: str = CENTRE) -> str:
+        """A lawyer a supervisor of ``centre`` may assign to its cases."""
+        return self.add_user(username, "lawyer", centre)
+
     def token(self, role: str = "staff", centre: str = CENTRE) -> str:
         if (role, centre) not in self.tokens:
-            username = user_name(role, centre)
-            engine = make_engine(self.database_url)
-            try:
-                with transaction(make_session_factory(engine)) as session:
-                    user = User(username=username, role=Role(role), centre=centre)
-                    accounts.ensure_user(session=session, user=user, password=PASSWORD)
-            finally:
-                engine.dispose()
+            username = self.add_user(user_name(role, centre), role, centre)
             response = httpx.post(
                 f"{self.api_url}/auth/token",
                 data={"username": username, "password": PASSWORD},

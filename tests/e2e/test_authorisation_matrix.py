@@ -138,7 +138,6 @@ async def _open(api: httpx.AsyncClient, headers: dict[str, str]) -> str:
 async def world(stack: Stack) -> AsyncIterator[World]:
     centre, other = _centre(), _centre()
     headers = {role: stack.headers(role, centre) for role in ROLES}
-    lawyer = f"lawyer@{centre}"
     async with httpx.AsyncClient(base_url=stack.api_url, timeout=60) as api:
         cases = {}
         for situation, at in (
@@ -149,11 +148,10 @@ async def world(stack: Stack) -> AsyncIterator[World]:
         ):
             case_id = await _open(api, stack.headers("staff", at))
             if situation.endswith("_assigned"):
-                # The other centre's case names this centre's lawyer: an assignment alone,
-                # across centres, shows nothing.
+                # Each centre's case gets a lawyer of that centre.
                 assigned = await api.post(
                     f"/cases/{case_id}/lawyer",
-                    json={"lawyer": lawyer},
+                    json={"lawyer": stack.lawyer(f"lawyer@{at}", at)},
                     headers=stack.headers("supervisor", at),
                 )
                 assert assigned.status_code == 200, assigned.text
@@ -350,3 +348,29 @@ async def test_staff_open_cases_of_their_own_centre_only(stack: Stack, world: Wo
     assert elsewhere.status_code == 403, elsewhere.text
     assert defaulted.status_code == 201, defaulted.text
     assert defaulted.json()["centre"] == world.centre
+
+
+async def test_a_supervisor_assigns_only_an_active_lawyer_of_the_centre(
+    stack: Stack, world: World
+) -> None:
+    case_id = world.cases["own_unassigned"]
+    supervisor = stack.headers("supervisor", world.centre)
+    disabled = stack.lawyer(f"gone@{world.centre}", world.centre)
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=60) as api:
+        disable = await api.post(
+            f"/users/{disabled}/disable", headers=stack.headers("admin", world.centre)
+        )
+        assert disable.status_code == 200, disable.text
+        for name in (
+            stack.lawyer(f"lawyer@{world.other}", world.other),
+            f"staff@{world.centre}",
+            disabled,
+            f"nobody-{uuid.uuid4().hex}",
+        ):
+            refused = await api.post(
+                f"/cases/{case_id}/lawyer", json={"lawyer": name}, headers=supervisor
+            )
+            assert refused.status_code == 422, (name, refused.text)
+            assert refused.json()["errors"][0]["field"] == "lawyer"
+        case = await api.get(f"/cases/{case_id}", headers=supervisor)
+    assert case.json()["lawyer"] is None

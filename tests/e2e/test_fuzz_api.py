@@ -67,7 +67,7 @@ def cases(stack: Stack) -> dict[str, list[str]]:
         case_id = opened.json()["id"]
         assigned = httpx.post(
             f"{stack.api_url}/cases/{case_id}/lawyer",
-            json={"lawyer": f"lawyer@{centre}"},
+            json={"lawyer": stack.lawyer(f"lawyer@{centre}", centre)},
             headers=stack.headers("supervisor", centre),
             timeout=60,
         )

@@ -267,7 +267,7 @@ def scenario(own_stack: Stack) -> dict[str, str]:
         _ok(
             client.post(
                 f"/cases/{legal}/lawyer",
-                json={"lawyer": f"lawyer-{marker}"},
+                json={"lawyer": own_stack.lawyer(f"lawyer-{marker}")},
                 headers=own_stack.headers("supervisor"),
             )
         )

@@ -82,7 +82,7 @@ async def centre(stack: Stack) -> AsyncIterator[Centre]:
     marker = uuid.uuid4().hex
     reference = str(uuid.uuid4().int)
     name = f"centre-{marker[:12]}"
-    lawyer = f"lawyer-{marker[:12]}"
+    lawyer = stack.lawyer(f"lawyer-{marker[:12]}", name)
     async with httpx.AsyncClient(
         base_url=stack.api_url, timeout=60, headers=stack.headers("staff", name)
     ) as api:
@@ -401,7 +401,7 @@ async def test_tasks_of_intake_staff_list_eligibility_decisions_until_decided(
 async def test_tasks_of_the_assigned_lawyer_follow_a_legal_matter_until_it_is_done(
     api: httpx.AsyncClient, stack: Stack
 ) -> None:
-    lawyer = f"lawyer-{uuid.uuid4().hex[:12]}"
+    lawyer = stack.lawyer(f"lawyer-{uuid.uuid4().hex[:12]}")
     case = await _open(api, CENTRE, needs=["legal_aid"])
     case_id = case["id"]
     supervisors = await _tasks(api, role="supervisor", kind="assign_lawyer")

@@ -387,7 +387,7 @@ async def funded_founder(api: httpx.AsyncClient, marker: str, today: date) -> Jo
 async def year(stack: Stack) -> AsyncIterator[Year]:
     marker = uuid.uuid4().hex
     today = datetime.now(UTC).date()  # follow-ups fall due at 00:00 UTC of their day
-    lawyer = f"lawyer-{marker}"
+    lawyer = stack.lawyer(f"lawyer-{marker}")
     async with httpx.AsyncClient(
         base_url=stack.api_url, timeout=30, headers=stack.headers("staff")
     ) as api:
@@ -638,7 +638,7 @@ async def test_back_to_back_legal_steps_reach_every_matter_workflow(
         "needs": ["legal_aid"],
     }
     case_id = (await api.post("/cases", json=body)).json()["id"]
-    assign = {"lawyer": marker}
+    assign = {"lawyer": stack.lawyer(marker)}
     supervisor = stack.headers("supervisor")
     assert (await api.post(f"/cases/{case_id}/lawyer", json=assign, headers=supervisor)).is_success
     matters = []

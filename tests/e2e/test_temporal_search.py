@@ -107,7 +107,7 @@ async def lawyers_case(api: httpx.AsyncClient, stack: Stack) -> dict[str, Any]:
     created = await api.post("/cases", json=body)
     assert created.status_code == 201, created.text
     case_id = created.json()["id"]
-    lawyer = f"lawyer-{marker}"
+    lawyer = stack.lawyer(f"lawyer-{marker}")
     for path, step, role in (
         ("assessment/start", {}, "staff"),
         ("assessment", {"accepted": True}, "staff"),
@@ -171,7 +171,7 @@ async def test_a_reassigned_case_is_found_under_the_new_lawyer_only(
 ) -> None:
     case_id = lawyers_case["case_id"]
     expected = {lawyers_case["workflow_id"], lawyers_case["matter_workflow_id"]}
-    old, new = lawyers_case["lawyer"], f"lawyer-{uuid.uuid4().hex}"
+    old, new = lawyers_case["lawyer"], stack.lawyer(f"lawyer-{uuid.uuid4().hex}")
     await listed(stack, f'CaseLawyer="{old}"', lambda ids: ids == expected)
 
     response = await api.post(
