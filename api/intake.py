@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 
 import structlog
-from temporalio.client import Client, WorkflowHandle
-from temporalio.common import WorkflowIDConflictPolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session, sessionmaker
 
+from services.cases import intake_holds
 from services.cases.errors import DomainError
 from services.cases.model import Claimant
 from services.cases.names import identifier_hash
-from workflows.intake_lock import INTAKE_LOCK_WORKFLOW, RELEASE, intake_lock_id
 
 log = structlog.stdlib.get_logger(__name__)
-LOCK_TTL_SECONDS = 60
-WAIT_FOR_LOCK_SECONDS = 15.0
+# Longer than any intake takes: a hold outlives its holder only if the holder died.
+HOLD_TTL = timedelta(seconds=60)
+WAIT_FOR_HOLD_SECONDS = 15.0
 
 
 class IntakeInProgress(DomainError):
@@ -28,39 +30,40 @@ class IntakeInProgress(DomainError):
 
 @asynccontextmanager
 async def person_held(
-    temporal: Client, task_queue: str, claimant: Claimant, identity_key: bytes
+    session_factory: sessionmaker[Session], claimant: Claimant, identity_key: bytes
 ) -> AsyncIterator[None]:
     """Wait (briefly) until no other intake of this person is running, then hold them."""
     if not claimant.national_id:
         yield
         return
-    lock_id = intake_lock_id(identifier_hash(identity_key, claimant.national_id))
-    handle = await _acquire(temporal, task_queue, lock_id)
+    person_hash = identifier_hash(identity_key, claimant.national_id)
+    holder = str(uuid.uuid4())
+    await _acquire(session_factory, person_hash, holder)
     try:
         yield
     finally:
         try:
-            await handle.signal(RELEASE)
-        except Exception:  # it expires on its own; the intake itself is done
-            log.warning("intake lock not released", lock=lock_id)
-
-
-async def _acquire(temporal: Client, task_queue: str, lock_id: str) -> WorkflowHandle[None, None]:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + WAIT_FOR_LOCK_SECONDS
-    while True:
-        try:
-            return await temporal.start_workflow(
-                INTAKE_LOCK_WORKFLOW,
-                LOCK_TTL_SECONDS,
-                id=lock_id,
-                task_queue=task_queue,
-                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            await run_in_threadpool(
+                intake_holds.release, session_factory, person_hash=person_hash, holder=holder
             )
-        except WorkflowAlreadyStartedError:
-            if loop.time() > deadline:
-                raise IntakeInProgress(
-                    "another intake of this person is in progress; retry shortly",
-                    field="claimant.national_id",
-                ) from None
-            await asyncio.sleep(0.2)
+        except Exception:  # it expires on its own; the intake itself is done
+            log.warning("intake hold not released", exc_info=True)
+
+
+async def _acquire(session_factory: sessionmaker[Session], person_hash: str, holder: str) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT_FOR_HOLD_SECONDS
+    while not await run_in_threadpool(
+        intake_holds.try_hold,
+        session_factory,
+        person_hash=person_hash,
+        holder=holder,
+        now=datetime.now(UTC),
+        ttl=HOLD_TTL,
+    ):
+        if loop.time() > deadline:
+            raise IntakeInProgress(
+                "another intake of this person is in progress; retry shortly",
+                field="claimant.national_id",
+            )
+        await asyncio.sleep(0.1)

@@ -27,11 +27,10 @@ from services.deadlines.calendar import DEFAULT_DIRECTORY as DEFAULT_CALENDARS
 from services.deadlines.policy import policy_with
 from workflows.case import CaseWorkflow
 from workflows.ids import case_id_from_workflow_id
-from workflows.intake_lock import IntakeLockWorkflow
 from workflows.legal_matter import LegalMatterWorkflow
 from workflows.search_attributes import ALL_KEYS
 
-WORKFLOWS = [CaseWorkflow, LegalMatterWorkflow, IntakeLockWorkflow]
+WORKFLOWS = [CaseWorkflow, LegalMatterWorkflow]
 CHINA_UTC_OFFSET_MINUTES = 480
 
 

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 # Imported for their side effect: they register their tables on the metadata.
+import services.cases.intake_holds
 import services.cases.records
 import services.deadlines.records
 import services.notify.outbox

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from fastapi.concurrency import run_in_threadpool
 
-from api.deps import SessionDep, SettingsDep, TemporalDep
+from api.deps import SessionDep, SessionFactoryDep, SettingsDep, TemporalDep
 from api.intake import person_held
 from api.policy import SignedIn
 from api.problems import PROBLEMS
@@ -45,6 +45,7 @@ CaseId = uuid.UUID
 async def open_case(
     intake: OpenCase,
     session: SessionDep,
+    session_factory: SessionFactoryDep,
     settings: SettingsDep,
     writer: StepDep,
     user: SignedIn,
@@ -63,7 +64,7 @@ async def open_case(
     case_id = writer.new_case_id()
     identity_key = settings.identity_hash_key.get_secret_value().encode()
     queue = settings.temporal_task_queue
-    async with person_held(writer.temporal, queue, intake.claimant, identity_key):
+    async with person_held(session_factory, intake.claimant, identity_key):
         if not confirm_new:
             matches = await run_in_threadpool(
                 duplicates.find_open_cases_of,
