@@ -8,9 +8,10 @@ the primary key is the lock. A hold expires if its holder never comes back.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import String, delete
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from services.db import Base, UtcDateTime, transaction
@@ -32,21 +33,24 @@ def try_hold(
     now: datetime,
     ttl: timedelta,
 ) -> bool:
-    """Hold the person for ``holder`` unless someone else holds them; True if held."""
+    """Hold the person for ``holder`` unless someone else holds them; True if held.
+
+    One statement: take the row if it is free or its hold has lapsed."""
     with transaction(session_factory) as session:
-        session.execute(
-            delete(IntakeHoldRecord).where(
-                IntakeHoldRecord.person_hash == person_hash, IntakeHoldRecord.expires_at <= now
-            )
+        upsert = _insert_for(session)(IntakeHoldRecord).values(
+            person_hash=person_hash, holder=holder, expires_at=now + ttl
         )
-    try:
-        with transaction(session_factory) as session:
-            session.add(
-                IntakeHoldRecord(person_hash=person_hash, holder=holder, expires_at=now + ttl)
-            )
-    except IntegrityError:
-        return False
-    return True
+        upsert = upsert.on_conflict_do_update(
+            index_elements=[IntakeHoldRecord.person_hash],
+            set_={"holder": upsert.excluded.holder, "expires_at": upsert.excluded.expires_at},
+            where=IntakeHoldRecord.expires_at <= now,
+        )
+        taken = session.execute(upsert.returning(IntakeHoldRecord.holder)).scalar_one_or_none()
+    return taken == holder
+
+
+def _insert_for(session: Session) -> Any:
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def release(session_factory: sessionmaker[Session], *, person_hash: str, holder: str) -> None:
