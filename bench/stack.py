@@ -12,19 +12,17 @@ import json
 import os
 import secrets
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from casework.binaries import find_binary
+from casework.probes import free_port, wait_for_port, wait_until_ready
 from services.crypto.cipher import KeyRing, format_key_ring, new_key
 from services.db import make_engine, make_session_factory, transaction
 from services.users.accounts import ensure_user
@@ -38,34 +36,6 @@ BARE_TASK_QUEUE = "bench-bare"
 CENTRE = "county-centre"  # the centre of the benchmark's users (and of most generated cases)
 # Who the benchmark signs in as, by role: staff take steps, supervisors read reports.
 USERS = {Role.STAFF: "bench-staff", Role.SUPERVISOR: "bench-supervisor"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for_port(port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise TimeoutError(f"nothing listens on port {port}")
-
-
-def wait_until_ready(api_url: str, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{api_url}/ready", timeout=3).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(f"{api_url} did not become ready")
 
 
 def rss_bytes(pid: int) -> int:

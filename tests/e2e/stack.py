@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
 from casework.binaries import find_binary
+from casework.probes import free_port, wait_for_port, wait_until_ready
 from services.db import make_engine, make_session_factory, transaction
 from services.users import accounts
 from services.users.model import User
@@ -30,12 +29,6 @@ PASSWORD = "e2e-password"
 def user_name(role: str, centre: str = CENTRE) -> str:
     """The user of ``role`` at ``centre`` that :meth:`Stack.headers` signs in."""
     return role if centre == CENTRE else f"{role}@{centre}"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -156,25 +149,3 @@ class Stack:
 
     def log_of(self, name: str) -> str:
         return (self.workdir / f"{name}.log").read_text(errors="replace")
-
-
-def wait_for_port(port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise TimeoutError(f"nothing listens on port {port}")
-
-
-def wait_until_ready(api_url: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{api_url}/ready", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(f"{api_url} did not become ready")
