@@ -54,7 +54,7 @@ async def test_canaries_appear_in_no_database_file_and_no_log(
     journeys: list[Journey] = [
         await placed_veteran(api, marker, today),
         await placed_family_member_whose_rights_were_restored(
-            api, marker, today, f"lawyer-{marker}", stack.headers("supervisor")
+            api, marker, today, stack.lawyer(f"lawyer-{marker}"), stack.headers("supervisor")
         ),
         await funded_founder(api, marker, today),
     ]
