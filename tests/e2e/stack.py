@@ -11,14 +11,13 @@ from pathlib import Path
 
 import httpx
 
-from casework.binaries import find_binary
+from casework.dev import dev_server_command
 from casework.probes import free_port, wait_for_port, wait_until_ready
 from services.db import make_engine, make_session_factory, transaction
 from services.users import accounts
 from services.users.model import User
 from services.values import Role
 from tests.conftest import TEST_MASTER_KEY_RING
-from workflows.search_attributes import dev_server_flags
 
 BIN = Path(sys.executable).parent
 CENTRE = "county-centre"
@@ -110,16 +109,14 @@ class Stack:
         return process
 
     def start_temporal(self) -> None:
-        self.start(
-            "temporal",
-            find_binary("temporal"), "server", "start-dev",
-            "--db-filename", str(self.workdir / "temporal.db"),
-            "--ip", "127.0.0.1",
-            "--port", str(self.temporal_port),
-            "--ui-port", str(self.ui_port),
-            "--log-level", "error",
-            *dev_server_flags(),
-        )  # fmt: skip
+        command = dev_server_command(
+            self.workdir / "temporal.db",
+            ip="127.0.0.1",
+            port=self.temporal_port,
+            ui_port=self.ui_port,
+            log_level="error",
+        )
+        self.start("temporal", *command)
         wait_for_port(self.temporal_port)
 
     def start_worker(self) -> None:
