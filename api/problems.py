@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -73,6 +73,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(WorkflowUpdateFailedError, _step_failed)
     app.add_exception_handler(RPCError, _temporal_unavailable)
+    app.add_exception_handler(WorkflowUpdateRPCTimeoutOrCancelledError, _step_unconfirmed)
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(PoolTimeout, _database_unavailable)  # every connection busy
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -135,6 +136,19 @@ async def _temporal_unavailable(_: Request, exc: Exception) -> JSONResponse:
         return problem_response(404, "case_not_found", "no such case")
     log.warning("temporal call failed", status=exc.status.name, error=exc.message)
     return problem_response(503, "engine_unavailable", "the case engine is unavailable; retry")
+
+
+async def _step_unconfirmed(_: Request, exc: Exception) -> JSONResponse:
+    # The step may have been accepted: a repeat with the same Idempotency-Key is
+    # answered with its outcome, never applied twice.
+    log.warning("step not confirmed in time", error=str(exc))
+    return problem_response(
+        503,
+        "step_unconfirmed",
+        "the case engine did not confirm the step in time; repeat the request with the "
+        "same Idempotency-Key to learn its outcome",
+        headers={"Retry-After": "1"},
+    )
 
 
 async def _database_unavailable(_: Request, exc: Exception) -> JSONResponse:
