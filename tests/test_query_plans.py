@@ -1,4 +1,4 @@
-"""Every list filter and the report's scans are served by an index on PostgreSQL.
+"""Every list filter, the duplicate check and the report's scans are served by an index.
 
 Plans are read with sequential scans disabled, so that the planner picks the index it
 would use on a large table; each filter must be answered by its own index.
@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine, Select, select, text
 
+from services.cases.duplicates import candidates
 from services.cases.model import ClaimantCategory, Need, Stage
 from services.cases.queries import CaseFilter, _filtered
 from services.cases.records import CaseEventRecord, CaseRecord, CaseTaskRecord
@@ -82,3 +83,25 @@ def test_report_and_task_scans_use_their_indexes(
 
     assert "Seq Scan" not in plan, plan
     assert index in plan, plan
+
+
+def test_the_duplicate_check_looks_up_each_key_by_its_index(engine: Engine) -> None:
+    """Not the centre's whole caseload: that grows with every case the centre opens."""
+    keys = [
+        CaseRecord.national_id_hash == "h1",
+        CaseRecord.phone_hash == "h2",
+        CaseRecord.birth_date == T.date(),
+    ]
+    query = candidates(keys, "county-centre")
+
+    if engine.dialect.name == "postgresql":
+        plan = _plan(engine, query)
+    else:
+        compiled = query.compile(engine, compile_kwargs={"literal_binds": True})
+        with engine.connect() as connection:
+            rows = connection.execute(text(f"EXPLAIN QUERY PLAN {compiled}")).all()
+        plan = "\n".join(str(row[-1]) for row in rows)
+
+    for index in ("ix_cases_national_id_hash", "ix_cases_phone_hash", "ix_cases_birth_date"):
+        assert index in plan, plan
+    assert "ix_cases_centre_opened_at" not in plan, plan
