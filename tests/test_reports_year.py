@@ -45,7 +45,8 @@ from services.placement.model import (
     ReferToJob,
 )
 from services.relief.model import Bureau, GrantPetition, SubmitPetition
-from services.reports.summary import summary_report
+from services.reports.case_ids import figure_case_ids
+from services.reports.summary import period_bounds, summary_report
 from services.startup.model import ApplyStartupAid, ApproveStartupAid, DisburseStartupAid
 from tests.cases import intake, open_case, take
 from tests.conftest import TEST_IDENTITY_KEY
@@ -208,8 +209,16 @@ async def test_year_end_figures_trace_to_their_cases_and_as_of_mid_year(
                 tz=SHANGHAI,
             )
 
-    full = report(await workflow_env.get_current_time())
-    figures = {name: (figure.count, figure.case_ids) for name, figure in full.figures.items()}
+    def cases(figure: str, as_of: datetime) -> list[str]:
+        start, end = period_bounds(date(year, 1, 1), date(year, 12, 31), as_of, SHANGHAI)
+        with session_factory() as session:
+            return figure_case_ids(
+                session=session, figure=figure, start=start, end=end, centre=None, limit=1000
+            )
+
+    now = await workflow_env.get_current_time()
+    full = report(now)
+    figures = {name: (figure.count, cases(name, now)) for name, figure in full.figures.items()}
     assert figures["placements"] == (2, sorted([ids["veteran"], ids["family"]]))
     assert figures["placements.veteran"] == (1, [ids["veteran"]])
     assert figures["placements.military_family"] == (1, [ids["family"]])
@@ -231,11 +240,14 @@ async def test_year_end_figures_trace_to_their_cases_and_as_of_mid_year(
     assert all(figure.count == 0 for name, figure in full.figures.items() if name.endswith(".late"))
     referral_time = full.time_to_act["infringement_to_referral"]
     assert (referral_time.measured, referral_time.median_hours) == (1, 3.0)
+    assert cases("median_hours.infringement_to_referral", now) == [ids["wronged"]]
+    assert full.time_to_act["intake_to_eligibility"].measured == 5
     lawyer = next(entry for entry in full.activity if entry.actor == LAWYER.id)
-    assert (lawyer.role, lawyer.steps, lawyer.case_ids) == ("lawyer", 6, [ids["wronged"]])
+    assert (lawyer.role, lawyer.steps) == ("lawyer", 6)
+    assert cases(f"activity.lawyer.{LAWYER.id}", now) == [ids["wronged"]]
 
     half = report(mid_year)
-    halves = {name: (figure.count, figure.case_ids) for name, figure in half.figures.items()}
+    halves = {name: (figure.count, cases(name, mid_year)) for name, figure in half.figures.items()}
     assert halves["placements"] == (1, [ids["veteran"]])
     assert halves["placements.military_family"] == (0, [])
     assert halves["startups_funded"] == (1, [ids["founder"]])

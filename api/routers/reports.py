@@ -10,15 +10,33 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
+from pydantic import BaseModel
 
 from api.deps import SessionDep, SettingsDep
 from api.policy import SignedIn
 from api.problems import PROBLEMS
 from services.cases.errors import InvalidInput
-from services.reports.summary import SummaryReport, report_rows, summary_report
+from services.reports.case_ids import figure_case_ids
+from services.reports.summary import SummaryReport, period_bounds, report_rows, summary_report
 from services.values import Moment
 
 router = APIRouter(prefix="/reports", tags=["reports"], responses=PROBLEMS)
+
+PeriodFrom = Annotated[date, Query(alias="from", description="First day, in the centre's time")]
+PeriodTo = Annotated[date, Query(alias="to", description="Last day (inclusive)")]
+AsOf = Annotated[Moment | None, Query(description="Figures as they stood at this moment")]
+
+
+class FigureCases(BaseModel):
+    figure: str
+    case_ids: list[str]
+    next: str | None  # pass as ``after`` for the next page; null on the last one
+
+
+def _checked(period_from: date, period_to: date, as_of: datetime | None) -> datetime:
+    if period_to < period_from:
+        raise InvalidInput("'to' is before 'from'", field="to", code="invalid_period")
+    return datetime.now(UTC) if as_of is None else as_of
 
 
 @router.get(
@@ -30,20 +48,17 @@ def get_summary(
     session: SessionDep,
     settings: SettingsDep,
     user: SignedIn,
-    period_from: Annotated[date, Query(alias="from")],
-    period_to: Annotated[date, Query(alias="to")],
-    as_of: Annotated[
-        Moment | None, Query(description="Figures as they stood at this moment")
-    ] = None,
+    period_from: PeriodFrom,
+    period_to: PeriodTo,
+    as_of: AsOf = None,
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
 ) -> SummaryReport | Response:
     """Placements by category, start-ups funded, relief granted, legal referrals and
-    resolutions, training, retention, time to act and per-person activity for the period
-    (dates inclusive, in the centre's time zone), for the caller's centre; every figure
-    lists its case ids."""
-    if period_to < period_from:
-        raise InvalidInput("'to' is before 'from'", field="to", code="invalid_period")
-    moment = datetime.now(UTC) if as_of is None else as_of
+    resolutions, training, retention, deadline compliance, median time to act (to two
+    significant figures) and per-person steps for the period (dates inclusive, in the
+    centre's time zone), for the caller's centre: counts and amounts, as JSON or CSV;
+    the cases behind any figure are listed by `GET /reports/summary/cases`."""
+    moment = _checked(period_from, period_to, as_of)
     report = summary_report(
         session=session,
         period_from=period_from,
@@ -61,4 +76,41 @@ def get_summary(
         buffer.getvalue(),
         media_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/summary/cases", response_model=FigureCases)
+def get_summary_cases(
+    session: SessionDep,
+    settings: SettingsDep,
+    user: SignedIn,
+    figure: Annotated[
+        str,
+        Query(
+            description="A figure of the report as the CSV names it: `placements.veteran`, "
+            "`compliance.eligibility.late`, `median_hours.infringement_to_referral`, "
+            "`activity.<role>.<actor>`"
+        ),
+    ],
+    period_from: PeriodFrom,
+    period_to: PeriodTo,
+    as_of: AsOf = None,
+    after: Annotated[str, Query(description="The `next` of the previous page")] = "",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> FigureCases:
+    """The ids of the caller's centre's cases counted in one figure of the summary for
+    the same period (and ``as_of``), sorted, a page at a time."""
+    moment = _checked(period_from, period_to, as_of)
+    start, end = period_bounds(period_from, period_to, moment, ZoneInfo(settings.centre_timezone))
+    ids = figure_case_ids(
+        session=session,
+        figure=figure,
+        start=start,
+        end=end,
+        centre=user.centre,
+        after=after,
+        limit=limit + 1,
+    )
+    return FigureCases(
+        figure=figure, case_ids=ids[:limit], next=ids[limit - 1] if len(ids) > limit else None
     )

@@ -20,6 +20,7 @@ from services.crypto.case_keys import case_ring
 from services.crypto.cipher import KeyRing
 from services.crypto.personal import has_sealed_fields, open_claimant, seal_claimant
 from services.deadlines.records import EscalationRecord
+from services.reports.tallies import tally_new_events
 
 
 class TimelineGap(Exception):
@@ -76,7 +77,7 @@ def record_case_events(
         .limit(1)
     ).first()
     last_seq, prev_hash = (last.seq, last.hash) if last else (0, GENESIS_HASH)
-    added = 0
+    added: list[CaseEventRecord] = []
     for event in sorted(events, key=lambda e: e.seq):
         if event.seq <= last_seq:
             continue
@@ -85,9 +86,17 @@ def record_case_events(
         row = _event_row(event, prev_hash, ring)
         session.add(row)
         last_seq, prev_hash = event.seq, row.hash
-        added += 1
+        added.append(row)
     session.flush()
-    return added
+    # Counted once, with the events: those skipped above were counted when recorded.
+    tally_new_events(
+        session=session,
+        case_id=case.id,
+        centre=case.centre,
+        category=case.claimant.category.value,
+        rows=added,
+    )
+    return len(added)
 
 
 def _event_row(event: CaseEvent, prev_hash: str, ring: KeyRing | None) -> CaseEventRecord:

@@ -55,6 +55,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/tasks"): READERS,
     ("GET", "/escalations"): "staff supervisor",
     ("GET", "/reports/summary"): "supervisor",
+    ("GET", "/reports/summary/cases"): "supervisor",
     ("GET", "/access-log"): "supervisor",
     ("POST", "/cases"): "staff",
     ("GET", C): READERS,
@@ -104,7 +105,10 @@ OTHER_PARAMS = {
     "{matter_id}": "M1",
     "{username}": "nobody-here",
 }
-QUERIES = {"/reports/summary": {"from": "2026-01-01", "to": "2026-12-31"}}
+QUERIES = {
+    "/reports/summary": {"from": "2026-01-01", "to": "2026-12-31"},
+    "/reports/summary/cases": {"figure": "placements", "from": "2026-01-01", "to": "2026-12-31"},
+}
 # Refused by validation wherever a body is read (every body model forbids extra fields).
 INERT_BODY = {"matrix_probe": True}
 
