@@ -26,6 +26,7 @@ from casework.settings import Settings
 from casework.temporal import connect
 from services.db import make_engine, make_session_factory
 from services.users.attempts import SlidingWindow
+from services.users.recent import RecentUsers
 
 DESCRIPTION = (
     "Case handling for an assistance centre that helps veterans and military families: "
@@ -61,6 +62,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.sign_in_attempts = SlidingWindow(
         limit=settings.auth_rate_limit, window_seconds=settings.auth_rate_window_seconds
     )
+    app.state.recent_users = RecentUsers()  # callers checked in the last few seconds
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)  # outermost: even a 413 carries its id
     install_problem_handlers(app)

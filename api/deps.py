@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -11,24 +11,31 @@ from temporalio.client import Client
 
 from casework.settings import Settings
 
+# These are async on purpose: none does I/O, and FastAPI hands each sync dependency to a
+# worker thread and back, which costs far more than their work (such hand-offs were a
+# third of a case read's time: docs/performance.md, "Profiles").
 
-def _temporal(request: Request) -> Client:
+
+async def _temporal(request: Request) -> Client:
     client: Client = request.app.state.temporal
     return client
 
 
-def _session(request: Request) -> Iterator[Session]:
+async def _session(request: Request) -> AsyncIterator[Session]:
+    # Opening a session touches no database. Closing one that still holds a connection
+    # rolls back on the event loop, as StepContext does, rather than queue for a thread
+    # while holding that connection.
     with request.app.state.session_factory() as session:
         yield session
 
 
-def _session_factory(request: Request) -> sessionmaker[Session]:
+async def _session_factory(request: Request) -> sessionmaker[Session]:
     """For work that must commit on its own, apart from the request's session."""
     factory: sessionmaker[Session] = request.app.state.session_factory
     return factory
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

@@ -4,7 +4,12 @@ Every route of the app passes through :func:`authorise` (an app-wide dependency)
 missing from :data:`POLICY` is refused to everyone, and the test suite fails on it. A
 rule names the roles that may call the route; with ``case=True`` the case in the path
 must also be one the caller may see (``services.users.policy``), else it answers 404 as
-if the case did not exist.
+if the case did not exist; the case's row read for that check is the one the route reads
+(:data:`CaseInReach`), so a request reads it once.
+
+The caller is loaded from the database at most once per ``recent.TTL_SECONDS`` per token
+version (``services.users.recent``): an account disabled or given a new password on
+another process is refused here within that time, on this process at once.
 """
 
 from __future__ import annotations
@@ -20,10 +25,12 @@ from starlette.routing import BaseRoute
 from api.deps import SessionDep, SettingsDep
 from services.cases.errors import CaseNotFound
 from services.cases.model import Actor
+from services.cases.queries import StoredCase, stored_case
 from services.users import accounts, tokens
 from services.users.errors import NotAllowed, NotSignedIn
 from services.users.model import User
-from services.users.policy import may_see_case, owner_of_case
+from services.users.policy import may_see_case
+from services.users.recent import RecentUsers
 from services.values import Role
 
 STAFF, LAWYER, SUPERVISOR, ADMIN = Role.STAFF, Role.LAWYER, Role.SUPERVISOR, Role.ADMIN
@@ -63,6 +70,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/tasks"): Rule(roles=READERS),
     ("GET", "/escalations"): _roles(STAFF, SUPERVISOR),
     ("GET", "/reports/summary"): _roles(SUPERVISOR),
+    ("GET", "/reports/summary/cases"): _roles(SUPERVISOR),
     ("GET", "/access-log"): _roles(SUPERVISOR),
     # One case: reads.
     ("GET", _C): READ_CASE,
@@ -116,12 +124,21 @@ def rule_for(method: str, route: BaseRoute | None) -> Rule | None:
     return POLICY.get((method, path)) if isinstance(path, str) else None
 
 
+@dataclass(frozen=True)
+class Access:
+    """What the policy let through: the caller (None on a public route) and, on a route
+    of one case, that case as stored."""
+
+    user: User | None
+    case: StoredCase | None = None
+
+
 def authorise(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
     token: Annotated[str | None, Depends(bearer)],
-) -> User | None:
+) -> Access:
     """The signed-in caller if the route's rule lets them through; raises otherwise."""
     try:
         return _authorise(request, session, settings, token)
@@ -133,26 +150,27 @@ def authorise(
 
 def _authorise(
     request: Request, session: SessionDep, settings: SettingsDep, token: str | None
-) -> User | None:
+) -> Access:
     rule = rule_for(request.method, request.scope.get("route"))
     if rule is None:
         raise NotAllowed("no policy allows this route")
     if rule.public:
-        return None
-    user = _user_of(token, session, settings)
+        return Access(user=None)
+    user = _user_of(token, session, settings, request.app.state.recent_users)
     if user.role not in rule.roles:
         raise NotAllowed(f"the {user.role} role may not do this")
-    if rule.case:
-        raw = request.path_params.get("case_id")
-        if raw is None:  # a rule about a case on a route without one: refuse, not skip
-            raise NotAllowed("no policy allows this route")
-        case_id = _canonical_uuid(str(raw))
-        if case_id is None:
-            return user  # no case has such an id; the route's validation names the field
-        owner = owner_of_case(session=session, case_id=case_id)
-        if owner is None or not may_see_case(user, centre=owner[0], lawyer=owner[1]):
-            raise CaseNotFound(f"no case {case_id}")
-    return user
+    if not rule.case:
+        return Access(user=user)
+    raw = request.path_params.get("case_id")
+    if raw is None:  # a rule about a case on a route without one: refuse, not skip
+        raise NotAllowed("no policy allows this route")
+    case_id = _canonical_uuid(str(raw))
+    if case_id is None:
+        return Access(user=user)  # no case has such an id; the route's validation names it
+    case = stored_case(session=session, case_id=case_id)
+    if case is None or not may_see_case(user, centre=case.centre, lawyer=case.lawyer):
+        raise CaseNotFound(f"no case {case_id}")
+    return Access(user=user, case=case)
 
 
 def _canonical_uuid(text: str) -> str | None:
@@ -162,7 +180,9 @@ def _canonical_uuid(text: str) -> str | None:
         return None
 
 
-def _user_of(token: str | None, session: SessionDep, settings: SettingsDep) -> User:
+def _user_of(
+    token: str | None, session: SessionDep, settings: SettingsDep, recent: RecentUsers
+) -> User:
     secret = settings.auth_token_secret
     claims = (
         tokens.read_token(token, secret=secret.get_secret_value().encode())
@@ -172,22 +192,40 @@ def _user_of(token: str | None, session: SessionDep, settings: SettingsDep) -> U
     if claims is None:
         raise NotSignedIn("sign in: a valid bearer token is required")
     username, version = claims
-    user = accounts.get_user(session=session, username=username)
+    user = recent.user(
+        username, version, lambda: accounts.get_user(session=session, username=username)
+    )
     if user is None or user.disabled or user.token_version != version:
         raise NotSignedIn("sign in: a valid bearer token is required")
     return user
 
 
-def _signed_in(user: Annotated[User | None, Depends(authorise)]) -> User:
-    if user is None:  # only a public route gets here without a user, and it asks for none
+AccessDep = Annotated[Access, Depends(authorise)]
+
+
+async def _signed_in(access: AccessDep) -> User:
+    if access.user is None:  # only a public route gets here without a user; it asks for none
         raise NotSignedIn("sign in: a valid bearer token is required")
-    return user
+    return access.user
 
 
 SignedIn = Annotated[User, Depends(_signed_in)]
 
 
-def _actor(user: SignedIn) -> Actor:
+async def _case_in_reach(case_id: uuid.UUID, access: AccessDep) -> StoredCase:
+    # Declares the path's case_id (validated here, so a route using this does not): a
+    # malformed one answers 422 before this runs.
+    if access.case is None or access.case.id != str(case_id):
+        raise CaseNotFound(f"no case {case_id}")
+    return access.case
+
+
+CaseInReach = Annotated[StoredCase, Depends(_case_in_reach)]
+"""The case of the path as the policy read it, within the caller's reach: for the routes
+whose rule has ``case=True``, which then need not (and must not) declare ``case_id``."""
+
+
+async def _actor(user: SignedIn) -> Actor:
     return Actor(id=user.username, role=user.role)
 
 

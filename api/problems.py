@@ -41,6 +41,14 @@ PROBLEMS: dict[int | str, dict[str, object]] = {
     code: {"model": Problem, "content": {"application/problem+json": {}}}
     for code in (404, 409, 422, 503)
 }
+# A step sent with If-Match naming a case version that is no longer the current one.
+STEP_PROBLEMS: dict[int | str, dict[str, object]] = {
+    412: {
+        "model": Problem,
+        "content": {"application/problem+json": {}},
+        "description": "The case changed since the version in If-Match",
+    }
+}
 # Any route may answer these: sign-in, roles, the body size limit, bursts of requests.
 COMMON_PROBLEMS: dict[int | str, dict[str, object]] = {
     code: {"model": Problem, "content": {"application/problem+json": {}}}

@@ -56,6 +56,6 @@ def sign_in(
 
 
 @router.get("/me")
-def who_am_i(user: SignedIn) -> User:
+async def who_am_i(user: SignedIn) -> User:
     """The signed-in user: name, role and centre."""
     return user

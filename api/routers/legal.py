@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import SessionDep, TemporalDep
-from api.problems import PROBLEMS
+from api.problems import PROBLEMS, STEP_PROBLEMS
 from api.steps import StepDep
 from services.cases import queries
 from services.cases.errors import CaseNotFound, NotFound
@@ -30,7 +30,7 @@ CaseId = uuid.UUID
 MatterId = Annotated[str, Path(pattern=r"^M[0-9]{1,9}$", examples=["M4"])]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=STEP_PROBLEMS)
 async def record_infringement(
     case_id: CaseId,
     body: RecordInfringement,
@@ -60,7 +60,7 @@ async def get_matter(
         ) from None
 
 
-@router.post("/{matter_id}/referrals")
+@router.post("/{matter_id}/referrals", responses=STEP_PROBLEMS)
 async def refer_matter(
     case_id: CaseId,
     matter_id: MatterId,
@@ -71,7 +71,7 @@ async def refer_matter(
     return await writer.apply(case_id, body, target=matter_id)
 
 
-@router.post("/{matter_id}/acknowledgements")
+@router.post("/{matter_id}/acknowledgements", responses=STEP_PROBLEMS)
 async def acknowledge_matter(
     case_id: CaseId,
     matter_id: MatterId,
@@ -82,7 +82,7 @@ async def acknowledge_matter(
     return await writer.apply(case_id, body, target=matter_id)
 
 
-@router.post("/{matter_id}/resolution")
+@router.post("/{matter_id}/resolution", responses=STEP_PROBLEMS)
 async def resolve_matter(
     case_id: CaseId,
     matter_id: MatterId,
@@ -93,7 +93,7 @@ async def resolve_matter(
     return await writer.apply(case_id, body, target=matter_id)
 
 
-@router.post("/{matter_id}/closure")
+@router.post("/{matter_id}/closure", responses=STEP_PROBLEMS)
 async def close_matter(
     case_id: CaseId,
     matter_id: MatterId,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, status
 
-from api.problems import PROBLEMS
+from api.problems import PROBLEMS, STEP_PROBLEMS
 from api.steps import StepDep
 from services.cases.model import CaseFile
 from services.placement.model import (
@@ -27,7 +27,8 @@ from services.startup.model import (
 )
 from services.training.model import CompleteTraining, DropTraining, EnrolTraining
 
-router = APIRouter(prefix="/cases/{case_id}", responses=PROBLEMS)
+# Every route here is a step.
+router = APIRouter(prefix="/cases/{case_id}", responses=PROBLEMS | STEP_PROBLEMS)
 CaseId = uuid.UUID
 ItemId = Annotated[str, Path(pattern=r"^[A-Z][0-9]{1,9}$", examples=["R7"])]
 CREATED = status.HTTP_201_CREATED

@@ -51,7 +51,8 @@ def add_user(body: NewUser, admin: SignedIn, session: SessionDep) -> User:
 
 @router.post("/{username}/disable")
 def disable_user(username: UsernamePath, admin: SignedIn, session: SessionDep) -> User:
-    """Disable an account: its tokens stop working at once."""
+    """Disable an account: its tokens stop working (here at once, on other API processes
+    within 5 seconds)."""
     _of_centre(session, username, admin)
     disabled = accounts.disable_user(session=session, username=username)
     session.commit()
@@ -62,7 +63,8 @@ def disable_user(username: UsernamePath, admin: SignedIn, session: SessionDep) -
 def reset_password(
     username: UsernamePath, body: NewPasswordBody, admin: SignedIn, session: SessionDep
 ) -> User:
-    """Set a new password (and enable the account); earlier tokens stop working."""
+    """Set a new password (and enable the account); earlier tokens stop working (here at
+    once, on other API processes within 5 seconds)."""
     _of_centre(session, username, admin)
     user = accounts.reset_password(session=session, username=username, password=body.password)
     session.commit()

@@ -5,20 +5,24 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy import Select, and_, bindparam, exists, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, defer
 
 from services.cases.errors import InvalidInput
 from services.cases.model import CaseFile, CaseOutcome, ClaimantCategory, Need, Role, Stage
 from services.cases.names import name_key
 from services.cases.progress import TaskKind
-from services.cases.projection import readable_document
+from services.cases.projection import opened_document
 from services.cases.records import CaseNeedRecord, CaseRecord, CaseTaskRecord
+from services.crypto.case_keys import unwrapped_ring
+from services.crypto.personal import has_sealed_fields
+from services.crypto.records import CaseKeyRecord
 from services.values import Moment
 
 
@@ -83,11 +87,45 @@ class Task(BaseModel):
     since: datetime | None
 
 
-def get_case(*, session: Session, case_id: str) -> CaseFile | None:
-    document = session.scalar(select(CaseRecord.document).where(CaseRecord.id == case_id))
-    if document is None:
+@dataclass(frozen=True)
+class StoredCase:
+    """A case's row as stored: whose it is, and its document with the personal fields
+    still sealed (opened only by :func:`opened_case`, for a caller allowed to read them)."""
+
+    id: str
+    centre: str
+    lawyer: str | None
+    document: dict[str, Any]
+    wrapped_key: str | None
+
+
+# Built once: every request of one case runs it, and building it costs more than running it.
+_STORED_CASE = (
+    select(CaseRecord.centre, CaseRecord.lawyer, CaseRecord.document, CaseKeyRecord.wrapped_key)
+    .outerjoin(CaseKeyRecord, CaseKeyRecord.case_id == CaseRecord.id)
+    .where(CaseRecord.id == bindparam("case_id"))
+)
+
+
+def stored_case(*, session: Session, case_id: str) -> StoredCase | None:
+    """The case's row and its wrapped key in one query; None if there is no such case."""
+    row = session.execute(_STORED_CASE, {"case_id": case_id}).first()
+    if row is None:
         return None
-    return CaseFile.model_validate(readable_document(session, document))
+    return StoredCase(case_id, row.centre, row.lawyer, row.document, row.wrapped_key)
+
+
+def opened_case(stored: StoredCase) -> CaseFile:
+    """The case with its personal fields readable (or, once its key is destroyed, erased)."""
+    document = stored.document
+    if has_sealed_fields(document["claimant"]):
+        document = opened_document(document, unwrapped_ring(stored.id, stored.wrapped_key))
+    return CaseFile.model_validate(document)
+
+
+def get_case(*, session: Session, case_id: str) -> CaseFile | None:
+    stored = stored_case(session=session, case_id=case_id)
+    return opened_case(stored) if stored is not None else None
 
 
 def list_cases(

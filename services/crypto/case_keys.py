@@ -20,11 +20,17 @@ def case_ring(*, session: Session, case_id: str, create: bool = False) -> KeyRin
     row = session.get(CaseKeyRecord, case_id)
     if row is None and create:
         row = _new_case_key(session, case_id)
-    if row is None or row.wrapped_key is None:
+    return unwrapped_ring(case_id, row.wrapped_key if row is not None else None)
+
+
+def unwrapped_ring(case_id: str, wrapped_key: str | None) -> KeyRing | None:
+    """The ring of a case key as stored (``case_key.wrapped_key``, read with the case);
+    None if it is destroyed, missing or does not open."""
+    if wrapped_key is None:
         return None
     wrapping = current_vault().case_keys
     try:
-        key = wrapping.open(base64.b64decode(row.wrapped_key), _wrap_ad(case_id))
+        key = wrapping.open(base64.b64decode(wrapped_key), _wrap_ad(case_id))
     except DecryptionError:
         return None
     return KeyRing(keys={CASE_KEY_ID: key}, current=CASE_KEY_ID)

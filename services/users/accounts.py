@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from services.users.errors import UnknownUser, UserExists
 from services.users.model import User
 from services.users.passwords import hash_password, unknown_user_hash, verify_password
+from services.users.recent import forget_user
 from services.users.records import UserRecord
 from services.values import Role
 
@@ -65,10 +66,13 @@ def ensure_user(*, session: Session, user: User, password: str) -> bool:
 
 
 def disable_user(*, session: Session, username: str) -> User:
+    """Disable the account; its tokens stop working (within ``recent.TTL_SECONDS`` on
+    other processes)."""
     row = _existing(session, username)
     row.disabled = True
     row.token_version += 1
     row.updated_at = datetime.now(UTC)
+    forget_user(session, username)
     return _user(row)
 
 
@@ -79,6 +83,7 @@ def reset_password(*, session: Session, username: str, password: str) -> User:
     row.disabled = False
     row.token_version += 1
     row.updated_at = datetime.now(UTC)
+    forget_user(session, username)
     return _user(row)
 
 

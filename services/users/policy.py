@@ -6,11 +6,7 @@ centre assigned to them; admin manages accounts and sees no case.
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from services.cases.queries import CaseFilter
-from services.cases.records import CaseRecord
 from services.users.model import User
 from services.values import Role
 
@@ -40,11 +36,3 @@ def visible_cases(user: User, where: CaseFilter) -> CaseFilter | None:
 def lawyer_scope(user: User) -> str | None:
     """The lawyer whose cases alone a list may show to ``user`` (None: the whole centre)."""
     return user.username if user.role is Role.LAWYER else None
-
-
-def owner_of_case(*, session: Session, case_id: str) -> tuple[str, str | None] | None:
-    """(centre, lawyer) of the case, without reading its personal data; None if unknown."""
-    row = session.execute(
-        select(CaseRecord.centre, CaseRecord.lawyer).where(CaseRecord.id == case_id)
-    ).first()
-    return (row.centre, row.lawyer) if row is not None else None
