@@ -77,9 +77,9 @@ def lazy_commit(session: Session) -> None:
     disk. Call it first, before the transaction writes anything.
 
     Only for rows whose loss in a crash of the database server or its machine is
-    acceptable (the access log): such a crash may lose the latest of these commits, never
-    a commit of any other transaction, and leaves the database consistent; a crash of the
-    application loses nothing. PostgreSQL: ``synchronous_commit = off`` for this
+    acceptable (the access log, intake holds): such a crash may lose the latest of these
+    commits, never a commit of any other transaction, and leaves the database consistent;
+    a crash of the application loses nothing. PostgreSQL: ``synchronous_commit = off`` for this
     transaction; what may be lost is at most about three times ``wal_writer_delay`` (0.6 s
     by default). SQLite (WAL): ``synchronous = NORMAL`` on this connection until it goes
     back to the pool; what may be lost is what such transactions committed since the last

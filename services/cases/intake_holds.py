@@ -14,7 +14,7 @@ from sqlalchemy import String, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from services.db import Base, UtcDateTime, transaction
+from services.db import Base, UtcDateTime, lazy_commit, transaction
 
 
 class IntakeHoldRecord(Base):
@@ -35,8 +35,11 @@ def try_hold(
 ) -> bool:
     """Hold the person for ``holder`` unless someone else holds them; True if held.
 
-    One statement: take the row if it is free or its hold has lapsed."""
+    One statement: take the row if it is free or its hold has lapsed. Committed without
+    waiting for the disk: a hold lasts seconds, and one lost with the database server
+    only lets an intake that started at that very moment skip its wait."""
     with transaction(session_factory) as session:
+        lazy_commit(session)
         upsert = _insert_for(session)(IntakeHoldRecord).values(
             person_hash=person_hash, holder=holder, expires_at=now + ttl
         )
@@ -56,6 +59,7 @@ def _insert_for(session: Session) -> Any:
 def release(session_factory: sessionmaker[Session], *, person_hash: str, holder: str) -> None:
     """Let the person go, if ``holder`` still holds them (an expired hold may be another's)."""
     with transaction(session_factory) as session:
+        lazy_commit(session)
         session.execute(
             delete(IntakeHoldRecord).where(
                 IntakeHoldRecord.person_hash == person_hash, IntakeHoldRecord.holder == holder
