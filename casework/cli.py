@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import typer
+import uvloop
 
 from casework.keys_cli import keys_app, temporal_app
 from casework.logging import configure_logging
@@ -65,7 +66,7 @@ def api() -> None:
     async def main() -> None:
         await serve_api(settings, stop_on_signals())
 
-    asyncio.run(main())
+    uvloop.run(main())
 
 
 @app.command()
