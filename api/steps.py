@@ -135,7 +135,17 @@ class StepContext:
 
     async def _recorded(self, case_id: str) -> CaseFile:
         """The case from the read model, which the step has reached when its update returns."""
-        case = await run_in_threadpool(queries.get_case, session=self.session, case_id=case_id)
+
+        def read() -> CaseFile | None:
+            try:
+                return queries.get_case(session=self.session, case_id=case_id)
+            finally:
+                # Done with the database: whatever comes next (the intake's hold is let go
+                # on a connection of its own) must not wait for a second connection while
+                # this one is held, or a burst of requests exhausts the pool.
+                self.session.rollback()
+
+        case = await run_in_threadpool(read)
         if case is None:
             raise CaseNotFound(f"no case {case_id}")
         self.response.headers["ETag"] = f'"{case.version}"'
