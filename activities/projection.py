@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
 from services.cases.projection import fold_case_events
-from services.cases.steps import CaseEventBatch, Projected
+from services.cases.steps import CaseEventBatch
 from services.db import transaction
 
 
@@ -16,7 +16,7 @@ class ProjectionActivities:
         self._identity_key = identity_key
 
     @activity.defn(name="project_case_events")
-    def project_case_events(self, batch: CaseEventBatch) -> Projected:
+    def project_case_events(self, batch: CaseEventBatch) -> int:
         """One transaction; safe to repeat (idempotent on case and sequence number)."""
         with transaction(self._session_factory) as session:
             added = fold_case_events(
@@ -28,4 +28,4 @@ class ProjectionActivities:
         activity.logger.info(
             "case events projected", extra={"added": added, "up_to": batch.events[-1].seq}
         )
-        return Projected(events=len(batch.events), added=added)
+        return added

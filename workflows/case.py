@@ -41,8 +41,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.legal_matter import LegalMatterWorkflow
 
 PROJECTION_TIMEOUT = timedelta(seconds=30)
-# Runs begun before it project by a regular activity, as their histories say.
-PROJECTION_LOCALLY = "projection-local-activity"
 # Retries never stop: a step the workflow accepted must reach the read model.
 PROJECTION_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30))
 # Well under the server's 10k-event warning, whatever the size of a batch.
@@ -76,8 +74,6 @@ class CaseWorkflow:
 
     @workflow.run
     async def run(self, start: CaseStart) -> None:
-        # Locally: a step then costs one workflow task, not a task, an activity and a task.
-        self._project_locally = workflow.patched(PROJECTION_LOCALLY)
         if self._rules is None:
             self._rules = await workflow.execute_activity(
                 "load_deadline_rules",
@@ -224,23 +220,12 @@ class CaseWorkflow:
     async def _project(self) -> None:
         assert self._case is not None
         batch = self._unprojected
-        request = CaseEventBatch(case_id=self._case_id, events=batch)
-        if self._project_locally:
-            # Retries wait at most PROJECTION_RETRY's 30 s, under the SDK's one-minute
-            # threshold, so they stay on this worker while the workflow task heartbeats.
-            await workflow.execute_local_activity(
-                "project_case_events",
-                request,
-                start_to_close_timeout=PROJECTION_TIMEOUT,
-                retry_policy=PROJECTION_RETRY,
-            )
-        else:
-            await workflow.execute_activity(
-                "project_case_events",
-                request,
-                start_to_close_timeout=PROJECTION_TIMEOUT,
-                retry_policy=PROJECTION_RETRY,
-            )
+        await workflow.execute_activity(
+            "project_case_events",
+            CaseEventBatch(case_id=self._case_id, events=batch),
+            start_to_close_timeout=PROJECTION_TIMEOUT,
+            retry_policy=PROJECTION_RETRY,
+        )
         self._projected_seq = max(self._projected_seq, batch[-1].seq)
 
     async def _notify(self) -> None:

@@ -178,12 +178,4 @@ class CaseEventBatch(Frozen):
     events: list[CaseEvent]
 
 
-class Projected(Frozen):
-    """What a projection did: of its batch's events, how many the read model lacked (a
-    repeat after a crash finds some or all of them already written)."""
-
-    events: int
-    added: int
-
-
 SYSTEM_ACTOR = Actor(id="system", role=Role.SYSTEM)

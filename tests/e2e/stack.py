@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from temporalio.api.enums.v1 import PendingWorkflowTaskState
-from temporalio.client import Client
 
 from casework.dev import dev_server_command
 from casework.probes import free_port, wait_for_port, wait_until_ready
@@ -20,9 +18,6 @@ from services.users import accounts
 from services.users.model import User
 from services.values import Role
 from tests.conftest import TEST_MASTER_KEY_RING
-from workflows.ids import case_workflow_id
-
-STARTED = PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_STARTED
 
 BIN = Path(sys.executable).parent
 CENTRE = "county-centre"
@@ -151,15 +146,3 @@ class Stack:
 
     def log_of(self, name: str) -> str:
         return (self.workdir / f"{name}.log").read_text(errors="replace")
-
-
-async def projections_running(temporal: Client, case_ids: list[str]) -> int:
-    """Cases of ``case_ids`` whose workflow task a worker holds: a projection runs inside
-    it as a local activity, so a held projection keeps its case's task started."""
-    running = 0
-    for case_id in case_ids:
-        description = await temporal.get_workflow_handle(case_workflow_id(case_id)).describe()
-        raw = description.raw_description
-        if raw.HasField("pending_workflow_task") and raw.pending_workflow_task.state == STARTED:
-            running += 1
-    return running

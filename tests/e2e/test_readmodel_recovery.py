@@ -21,6 +21,7 @@ import httpx
 import pytest
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
+from temporalio.api.enums.v1 import PendingActivityState
 from temporalio.client import Client
 
 from services.cases.audit import verify_case
@@ -28,7 +29,8 @@ from services.cases.projection import readable_document, readable_payload
 from services.cases.records import CaseEventRecord, CaseNeedRecord, CaseRecord, CaseTaskRecord
 from services.crypto.records import CaseKeyRecord
 from services.db import make_engine, make_session_factory
-from tests.e2e.stack import BIN, Stack, projections_running
+from tests.e2e.stack import BIN, Stack
+from workflows.ids import case_workflow_id
 
 pytestmark = pytest.mark.e2e
 T = TypeVar("T")
@@ -138,6 +140,20 @@ def _timeline_rows(stack: Stack, case_id: str) -> list[CaseEventRecord]:
         engine.dispose()
 
 
+async def _projections_in_flight(temporal: Client, case_ids: list[str]) -> int:
+    """Projection activities a worker has started and not yet finished, over ``case_ids``."""
+    started = 0
+    for case_id in case_ids:
+        description = await temporal.get_workflow_handle(case_workflow_id(case_id)).describe()
+        started += sum(
+            1
+            for activity in description.raw_description.pending_activities
+            if activity.activity_type.name == "project_case_events"
+            and activity.state == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
+        )
+    return started
+
+
 async def test_steps_in_flight_when_the_worker_is_killed_are_projected_exactly_once_after_restart(
     own_stack: Stack,
 ) -> None:
@@ -174,7 +190,7 @@ async def test_steps_in_flight_when_the_worker_is_killed_are_projected_exactly_o
             lock.execute("BEGIN IMMEDIATE")
             in_flight = 0
             for _ in range(50):
-                in_flight = await projections_running(temporal, case_ids)
+                in_flight = await _projections_in_flight(temporal, case_ids)
                 if in_flight >= CASES:
                     break
                 await asyncio.sleep(0.2)

@@ -36,12 +36,13 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
+from temporalio.api.enums.v1 import PendingActivityState
 from temporalio.client import Client
 
 from casework.codec import DatabaseCaseKeys
 from casework.crypto import data_converter
 from services.cases.records import CaseEventRecord, CaseRecord
-from services.cases.steps import CaseEvent, Projected
+from services.cases.steps import CaseEvent, CaseEventBatch
 from services.db import make_engine, make_session_factory
 from tests.conftest import TEST_VAULT
 from tests.e2e.stack import BIN, Stack, free_port
@@ -250,6 +251,21 @@ async def workflow_history(temporal: Client, case_id: str) -> list[dict[str, Any
 
 def _outline(events: list[dict[str, Any]]) -> list[tuple[int, str, str | None]]:
     return [(e["seq"], e["step"]["kind"], e["step"].get("note")) for e in events]
+
+
+async def projections_started(temporal: Client, case_ids: list[str]) -> tuple[int, int]:
+    """Projection activities started and not finished over ``case_ids``, and the highest
+    attempt number among the pending ones."""
+    started = attempt = 0
+    for case_id in case_ids:
+        description = await temporal.get_workflow_handle(case_workflow_id(case_id)).describe()
+        for activity in description.raw_description.pending_activities:
+            if activity.activity_type.name != "project_case_events":
+                continue
+            attempt = max(attempt, activity.attempt)
+            if activity.state == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED:
+                started += 1
+    return started, attempt
 
 
 # --------------------------------------------------------------------------- database faults
@@ -1074,48 +1090,38 @@ def timeline_size(stack: FaultStack, case_ids: list[str]) -> int:
 @dataclass
 class ProjectionRun:
     case_id: str
-    attempt: int  # of the attempts one worker made; a new worker starts again at 1
+    attempt: int
     events: int  # in the batch
     added: int  # new rows the completing attempt wrote
 
 
 async def projection_runs(temporal: Client, case_ids: list[str]) -> list[ProjectionRun]:
-    """Every completed projection of ``case_ids``, from the local-activity markers in the
-    workflows' histories."""
+    """Every completed projection activity of ``case_ids``, from the workflows' histories."""
     runs = []
-    decode = temporal.data_converter.decode  # results are sealed
     for case_id in case_ids:
         history = await temporal.get_workflow_handle(case_workflow_id(case_id)).fetch_history()
+        batches: dict[int, int] = {}
+        attempts: dict[int, int] = {}
+        decode = temporal.data_converter.decode  # payloads are sealed
         for event in history.events:
-            marker = event.marker_recorded_event_attributes
-            if marker.marker_name != "core_local_activity":
-                continue
-            # The SDK's own record of the run, in plain JSON.
-            data = json.loads(marker.details["data"].payloads[0].data)
-            if data["activity_type"] != "project_case_events":
-                continue
-            [projected] = await decode(marker.details["result"].payloads, [Projected])
-            runs.append(
-                ProjectionRun(
-                    case_id=case_id,
-                    attempt=data["attempt"],
-                    events=projected.events,
-                    added=projected.added,
-                )
-            )
+            if event.HasField("activity_task_scheduled_event_attributes"):
+                scheduled = event.activity_task_scheduled_event_attributes
+                if scheduled.activity_type.name == "project_case_events":
+                    [batch] = await decode(scheduled.input.payloads, [CaseEventBatch])
+                    batches[event.event_id] = len(batch.events)
+            elif event.HasField("activity_task_started_event_attributes"):
+                started = event.activity_task_started_event_attributes
+                attempts[started.scheduled_event_id] = started.attempt
+            elif event.HasField("activity_task_completed_event_attributes"):
+                completed = event.activity_task_completed_event_attributes
+                if completed.scheduled_event_id in batches:
+                    [added] = await decode(completed.result.payloads, [int])
+                    runs.append(
+                        ProjectionRun(
+                            case_id=case_id,
+                            attempt=attempts.get(completed.scheduled_event_id, 1),
+                            events=batches[completed.scheduled_event_id],
+                            added=int(added),
+                        )
+                    )
     return runs
-
-
-async def abandoned_workflow_tasks(temporal: Client, case_ids: list[str]) -> int:
-    """Workflow tasks of ``case_ids`` that timed out or failed: what a worker held (local
-    projections included) and never finished."""
-    abandoned = 0
-    for case_id in case_ids:
-        history = await temporal.get_workflow_handle(case_workflow_id(case_id)).fetch_history()
-        abandoned += sum(
-            1
-            for event in history.events
-            if event.HasField("workflow_task_timed_out_event_attributes")
-            or event.HasField("workflow_task_failed_event_attributes")
-        )
-    return abandoned

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.stack import projections_running
 from tests.faults.harness import (
     CarefulClient,
     FaultStack,
@@ -15,6 +14,7 @@ from tests.faults.harness import (
     assert_nothing_lost_nothing_doubled,
     ok,
     projections_held,
+    projections_started,
     running_stack,
     temporal_client,
 )
@@ -77,7 +77,7 @@ async def test_api_restarted_mid_stream_loses_and_doubles_nothing(stack: FaultSt
         with projections_held(stack, case_ids):
             in_flight = 0
             for _ in range(100):
-                in_flight = await projections_running(temporal, case_ids)
+                in_flight, _ = await projections_started(temporal, case_ids)
                 if in_flight >= 2:
                     break
                 await asyncio.sleep(0.1)

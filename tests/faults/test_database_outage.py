@@ -17,7 +17,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.stack import projections_running
 from tests.faults.harness import (
     CarefulClient,
     FaultStack,
@@ -26,7 +25,7 @@ from tests.faults.harness import (
     Reader,
     assert_nothing_lost_nothing_doubled,
     ok,
-    projection_runs,
+    projections_started,
     running_stack,
     temporal_client,
     workflow_history,
@@ -115,7 +114,7 @@ async def test_database_unreachable_for_30_seconds_loses_and_doubles_nothing(
         caught = asyncio.create_task(client.refer(held, f"{run}-caught"))
         started = 0
         for _ in range(150 if hold else 0):
-            started = await projections_running(temporal, [held])
+            started, _ = await projections_started(temporal, [held])
             if started:
                 break
             await asyncio.sleep(0.1)
@@ -129,7 +128,7 @@ async def test_database_unreachable_for_30_seconds_loses_and_doubles_nothing(
         # New steps keep arriving while the database is away, each from a client of its own
         # (the lanes above wait for their answers): one a second, and an intake now and then.
         arriving: list[asyncio.Task[object]] = []
-        tick = 0
+        retried_attempt = tick = 0
         while time.monotonic() - cut_at < OUTAGE:
             case_id = case_ids[tick % len(case_ids)]
             arriving.append(asyncio.create_task(client.refer(case_id, f"{run}-out{tick}")))
@@ -139,6 +138,8 @@ async def test_database_unreachable_for_30_seconds_loses_and_doubles_nothing(
                 phone = f"139{random.randrange(10**8):08d}" if tick % 10 else None
                 arriving.append(asyncio.create_task(newcomer(f"{run}-new{tick}", phone)))
             tick += 1
+            _, attempt = await projections_started(temporal, case_ids)
+            retried_attempt = max(retried_attempt, attempt)
             await asyncio.sleep(1)
         await asyncio.to_thread(stack.outage.restore)
         reader.phase = "after"
@@ -151,7 +152,6 @@ async def test_database_unreachable_for_30_seconds_loses_and_doubles_nothing(
     # Steps that reached their workflows while the database was away (none, where the
     # API's sign-in check needs the database: those steps answer 503 and are retried).
     accepted_meanwhile = sum(at_restore[case_id] - at_cut[case_id] for case_id in case_ids)
-    retried_attempt = max(r.attempt for r in await projection_runs(temporal, case_ids))
     if os.environ.get("FAULTS_DETAILS"):
         print(
             f"  settled {settled_in:.1f}s after the database came back; {accepted_meanwhile} "

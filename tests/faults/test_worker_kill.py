@@ -16,17 +16,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.stack import projections_running
 from tests.faults.harness import (
     CarefulClient,
     FaultStack,
     Journal,
     ProjectionHold,
     Reader,
-    abandoned_workflow_tasks,
     assert_nothing_lost_nothing_doubled,
     ok,
     projection_runs,
+    projections_started,
     running_stack,
     temporal_client,
     timeline_size,
@@ -96,7 +95,7 @@ async def test_worker_killed_while_projecting_loses_and_doubles_nothing(stack: F
             await asyncio.to_thread(hold.take)
         in_flight = 0
         for _ in range(100):
-            in_flight = await projections_running(temporal, case_ids)
+            in_flight, _ = await projections_started(temporal, case_ids)
             if in_flight >= CASES - 1:
                 break
             await asyncio.sleep(0.1)
@@ -126,14 +125,13 @@ async def test_worker_killed_while_projecting_loses_and_doubles_nothing(stack: F
     assert committed > 0, "no projection committed while its completion was held"
     assert answered_at_kill < CASES * LANES * STEPS, "the worker was killed after the stream"
     runs = await projection_runs(temporal, case_ids)
-    skipped = [r for r in runs if r.added < r.events]
+    skipped = [r for r in runs if r.attempt > 1 and r.added < r.events]
     if os.environ.get("FAULTS_DETAILS"):
         print(
             f"  in flight {in_flight}, committed unreported {committed}, retried projections "
-            f"{[(r.events, r.added) for r in skipped]}; "
+            f"{[(r.attempt, r.events, r.added) for r in runs if r.attempt > 1]}; "
             f"reads: {reader.seen()}"
         )
     assert not reader.wrong(), f"reads answered other than 2xx, 4xx or 503: {reader.wrong()[:10]}"
-    assert await abandoned_workflow_tasks(temporal, case_ids), "the kill abandoned no task"
-    assert skipped, f"no repeated projection found its events already written: {runs}"
+    assert skipped, f"no retried projection found its events already written: {runs}"
     await assert_nothing_lost_nothing_doubled(stack, journal, "worker-kill")
