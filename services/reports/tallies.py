@@ -161,11 +161,19 @@ def tally_new_events(
     the projection for the events it records, never for ones it skips as already there."""
     if not rows:
         return
+    counted = _count_case_events(session, case_id, rows, category)
+    add_to_tallies(session, bucketed(counted, centre))
+
+
+def _count_case_events(
+    session: Session, case_id: str, rows: Sequence[EventRow], category: str
+) -> Iterator[Counted]:
+    """The counts of a run of one case's events (in seq order), with what they need to
+    know of the case's earlier events read only when they need it."""
     times = CaseTimes()
     if any(row.type in TIMED_TYPES for row in rows):
         times = case_times(session, case_id, before_seq=rows[0].seq)
-    counted = count_events(rows, category=category, times=times)
-    add_to_tallies(session, bucketed(counted, centre))
+    return count_events(rows, category=category, times=times)
 
 
 def case_times(session: Session, case_id: str, *, before_seq: int) -> CaseTimes:
@@ -315,9 +323,6 @@ def count_raw(
     counted: list[tuple[str, Counted]] = []
     for events in _by_case(rows):
         case_id = events[0].case_id
-        times = CaseTimes()
-        if any(event.type in TIMED_TYPES for event in events):
-            times = case_times(session, case_id, before_seq=events[0].seq)
-        for item in count_events(events, category=events[0].category, times=times):
+        for item in _count_case_events(session, case_id, events, events[0].category):
             counted.append((case_id, item))
     return counted
