@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
+from api.console.app import install_console
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from api.policy import authorise
 from api.problems import COMMON_PROBLEMS, install_problem_handlers
@@ -68,4 +69,5 @@ def create_app(settings: Settings) -> FastAPI:
     install_problem_handlers(app)
     for router in (health, auth, users, cases, tracks, legal, tasks, reports, deadlines, access):
         app.include_router(router.router)
+    install_console(app)
     return app

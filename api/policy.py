@@ -22,6 +22,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from starlette.routing import BaseRoute
 
+from api.console.session import console_user
 from api.deps import SessionDep, SettingsDep
 from services.cases.errors import CaseNotFound
 from services.cases.model import Actor
@@ -42,6 +43,7 @@ class Rule:
     roles: frozenset[Role] = frozenset()
     case: bool = False
     public: bool = False
+    session: bool = False  # the caller signs in with the console's cookie, not a token
 
 
 def _roles(*roles: Role, case: bool = False) -> Rule:
@@ -116,6 +118,32 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", f"{_C}/legal-matters/{{matter_id}}/closure"): LEGAL_STEP,
 }
 
+
+# ---- The console (api/console): pages signed in with a session cookie -------------------
+# Its step forms are checked once more against the row of the API route that takes the
+# same step (above), so that a role sees and may post exactly the steps the API lets it.
+def _page(*roles: Role, case: bool = False) -> Rule:
+    return Rule(roles=frozenset(roles), case=case, session=True)
+
+
+_K = "/console/cases/{case_id}"
+POLICY |= {
+    ("GET", "/console/sign-in"): PUBLIC,
+    ("POST", "/console/sign-in"): PUBLIC,
+    ("POST", "/console/language"): PUBLIC,  # remembered for the user when signed in
+    ("POST", "/console/sign-out"): _page(STAFF, LAWYER, SUPERVISOR, ADMIN),
+    ("GET", "/console/"): _page(STAFF, LAWYER, SUPERVISOR, ADMIN),
+    ("GET", "/console/cases"): _page(STAFF, LAWYER, SUPERVISOR),
+    ("GET", "/console/cases/new"): _page(STAFF),
+    ("POST", "/console/cases"): _page(STAFF),
+    ("GET", _K): _page(STAFF, LAWYER, SUPERVISOR, case=True),
+    ("GET", f"{_K}/receipt"): _page(STAFF, SUPERVISOR, case=True),
+    ("GET", f"{_K}/steps/{{step}}"): _page(STAFF, LAWYER, SUPERVISOR, case=True),
+    ("POST", f"{_K}/steps/{{step}}"): _page(STAFF, LAWYER, SUPERVISOR, case=True),
+    ("GET", f"{_K}/matters/{{matter_id}}"): _page(STAFF, LAWYER, SUPERVISOR, case=True),
+    ("GET", "/console/matters"): _page(LAWYER),
+}
+
 bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 
 
@@ -156,7 +184,10 @@ def _authorise(
         raise NotAllowed("no policy allows this route")
     if rule.public:
         return Access(user=None)
-    user = _user_of(token, session, settings, request.app.state.recent_users)
+    if rule.session:
+        user = console_user(request, session, settings)
+    else:
+        user = _user_of(token, session, settings, request.app.state.recent_users)
     if user.role not in rule.roles:
         raise NotAllowed(f"the {user.role} role may not do this")
     if not rule.case:

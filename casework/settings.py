@@ -75,6 +75,12 @@ class Settings(BaseSettings):
         default=10, ge=1, description="Sign-in attempts per user and client in the window"
     )
     auth_rate_window_seconds: int = Field(default=300, ge=1, description="Its window")
+    console_idle_minutes: int = Field(
+        default=30, ge=1, le=24 * 60, description="A console session ends after this long idle"
+    )
+    console_session_hours: int = Field(
+        default=12, ge=1, le=7 * 24, description="…and this long after signing in, whatever"
+    )
     max_body_bytes: int = Field(
         default=256 * 1024, ge=1024, description="Largest request body the API accepts"
     )

@@ -215,12 +215,17 @@ async def assign_lawyer(
     case_id: CaseId, body: AssignLawyer, writer: StepDep, session: SessionDep, user: SignedIn
 ) -> CaseFile:
     """Assign (or reassign) the case's lawyer: an active lawyer of the case's centre."""
-    lawyer = await run_in_threadpool(accounts.get_user, session=session, username=body.lawyer)
-    if lawyer is None or lawyer.disabled or lawyer.role is not Role.LAWYER:
-        raise InvalidInput(f"{body.lawyer} is not an active lawyer's user name", field="lawyer")
-    if lawyer.centre != user.centre:
-        raise InvalidInput(f"{body.lawyer} is a lawyer of another centre", field="lawyer")
+    await run_in_threadpool(check_assignable, session, body, user.centre)
     return await writer.apply(case_id, body)
+
+
+def check_assignable(session: Session, step: AssignLawyer, centre: str) -> None:
+    """The lawyer named is an active lawyer of ``centre`` (the console checks it too)."""
+    lawyer = accounts.get_user(session=session, username=step.lawyer)
+    if lawyer is None or lawyer.disabled or lawyer.role is not Role.LAWYER:
+        raise InvalidInput(f"{step.lawyer} is not an active lawyer's user name", field="lawyer")
+    if lawyer.centre != centre:
+        raise InvalidInput(f"{step.lawyer} is a lawyer of another centre", field="lawyer")
 
 
 @router.post("/{case_id}/close", responses=STEP_PROBLEMS)

@@ -22,6 +22,7 @@ def _user(row: UserRecord) -> User:
         centre=row.centre,
         disabled=row.disabled,
         token_version=row.token_version,
+        language=row.language,
     )
 
 
@@ -82,6 +83,15 @@ def reset_password(*, session: Session, username: str, password: str) -> User:
     row.password_hash = hash_password(password)
     row.disabled = False
     row.token_version += 1
+    row.updated_at = datetime.now(UTC)
+    forget_user(session, username)
+    return _user(row)
+
+
+def set_language(*, session: Session, username: str, language: str) -> User:
+    """The language the console shows this user (one of the console's locales)."""
+    row = _existing(session, username)
+    row.language = language
     row.updated_at = datetime.now(UTC)
     forget_user(session, username)
     return _user(row)

@@ -32,3 +32,4 @@ class User(Frozen):
     centre: Centre
     disabled: bool = False
     token_version: int = Field(default=0, exclude=True)
+    language: str | None = Field(default=None, exclude=True)  # the console's, once chosen
