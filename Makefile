@@ -31,7 +31,7 @@ messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output \
 		--project casework -o $(LOCALE_DIR)/messages.pot api/console
 	$(BIN)/pybabel update -i $(LOCALE_DIR)/messages.pot -d $(LOCALE_DIR) \
-		--no-fuzzy-matching
+		--no-fuzzy-matching --ignore-obsolete
 
 # Faults injected into real processes (worker killed, Temporal and the database down, ...).
 test-faults: $(STAMP)

@@ -11,8 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from enum import Enum
+from itertools import islice, product
+from typing import Any, Literal, get_args, get_origin
 
+from api.console.forms import plain_type
 from services.cases import rules
 from services.cases.errors import StepRejected
 from services.cases.model import Actor, CaseFile, Need
@@ -113,35 +116,57 @@ def form_named(name: str) -> StepForm | None:
     return next((form for form in step_forms() if form.name == name), None)
 
 
-# Refusals that say the step does not fit the case as it stands, whatever is filled in.
-# Any other refusal depends on what the form says, so the form is offered.
-_STATE_CODES = frozenset({"wrong_stage", "wrong_status", "need_missing", "case_not_open"})
+MAX_PROBES = 64
+
+
+def _probes(model: type[StepBase]) -> list[StepBase]:
+    """The step with its fields of a few values (enums, literals, yes/no) set each way,
+    and every other field left out: what the rules can be asked before anyone types."""
+    choices: dict[str, list[Any]] = {}
+    for name, info in model.model_fields.items():
+        kind = plain_type(info.annotation)
+        if name == "kind":
+            continue
+        if isinstance(kind, type) and issubclass(kind, Enum):
+            choices[name] = list(kind)
+        elif get_origin(kind) is Literal:
+            choices[name] = list(get_args(kind))
+        elif kind is bool:
+            choices[name] = [True, False]
+    combos = list(islice(product(*choices.values()), MAX_PROBES))
+    return [model.model_construct(**dict(zip(choices, combo, strict=True))) for combo in combos]
+
+
+def _refusal(case: CaseFile, probe: StepBase, actor: Actor, target: str | None) -> Exception | None:
+    try:
+        rules.check(case, probe, actor=actor, target=target, now=datetime.now(UTC))  # type: ignore[arg-type]
+    except (StepRejected, AttributeError) as refusal:
+        return refusal
+    return None
 
 
 def allows_now(case: CaseFile, form: StepForm, actor: Actor, target: str | None = None) -> bool:
-    """Whether the case's rules allow ``form``'s step now, on ``target``, for some filling
-    of its fields: asked of the rules with the step's fields left out."""
-    probe = form.model.model_construct()
-    try:
-        rules.check(case, probe, actor=actor, target=target, now=datetime.now(UTC))  # type: ignore[arg-type]
-    except StepRejected as refusal:
-        return not (refusal.code in _STATE_CODES or refusal.code.startswith("unknown_"))
-    except AttributeError:
-        return True  # the rules reached a field: the case itself allows the step
-    return True
+    """Whether the case's rules allow the step now, on ``target``, for some filling of its
+    form: asked of the rules (``services.cases.rules.check``) with what a person will type
+    left out. A refusal about a field left out (a reason, say) does not count against it."""
+    for probe in _probes(form.model):
+        refusal = _refusal(case, probe, actor, target)
+        if refusal is None or isinstance(refusal, AttributeError):
+            return True  # allowed, or the rules reached a field the person fills in
+        field = getattr(refusal, "field", None)
+        if field in form.model.model_fields and field not in probe.model_fields_set:
+            return True
+    return False
 
 
 def late_now(case: CaseFile, form: StepForm, target: str | None) -> bool:
     """Whether the step, taken now, comes after a deadline it meets (and needs a reason)."""
-    probe = form.model.model_construct()
-    try:
-        check_clock_step(case, probe, target, datetime.now(UTC))  # type: ignore[arg-type]
-    except StepRejected as refusal:
-        return refusal.code == "late_reason_required"
-    except AttributeError:  # which clock it meets depends on a field: any passed clock
-        now = datetime.now(UTC)
-        return any(
-            clock.running and clock.due_at < now and clock.target in (None, target)
-            for clock in case.clocks
-        )
+    for probe in _probes(form.model):
+        try:
+            check_clock_step(case, probe, target, datetime.now(UTC))  # type: ignore[arg-type]
+        except StepRejected as refusal:
+            if refusal.code == "late_reason_required":
+                return True
+        except AttributeError:
+            continue
     return False

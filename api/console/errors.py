@@ -57,9 +57,10 @@ async def error_page(request: Request, problem: dict[str, Any]) -> Response:
     code = problem["code"]
     if code in ("session_ended", "not_authenticated") and request.url.path != SIGN_IN:
         return await _sign_in_again(request)
+    fragment = "HX-Target" in request.headers and "HX-Boosted" not in request.headers
     response = render(
         request,
-        "error.html",
+        "partials/problem.html" if fragment else "error.html",
         user=getattr(request.state, "console_user", None),
         status_code=problem["status"],
         problem=problem,

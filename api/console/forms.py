@@ -48,6 +48,10 @@ def _plain(annotation: Any) -> tuple[Any, list[Any]]:
             return annotation, metadata
 
 
+def plain_type(annotation: Any) -> Any:
+    return _plain(annotation)[0]
+
+
 def _max_length(info: FieldInfo, metadata: list[Any]) -> int | None:
     for item in [*info.metadata, *metadata]:
         length = getattr(item, "max_length", None)

@@ -73,7 +73,7 @@ VALUES: dict[type[Enum], dict[str, str]] = {
     },
     MatterStatus: {
         "recorded": N_("Recorded"),
-        "referred": N_("Referred"),
+        "referred": N_("Referred to a department"),
         "acknowledged": N_("Acknowledged"),
         "resolved": N_("Resolved"),
         "closed_without_remedy": N_("Closed without remedy"),

@@ -41,6 +41,7 @@ class Stack:
     api_port: int = field(default_factory=free_port)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     tokens: dict[tuple[str, str], str] = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=dict)  # e.g. a short CLOCK_POLICY
 
     @property
     def temporal_address(self) -> str:
@@ -67,6 +68,7 @@ class Stack:
             "AUTH_TOKEN_MINUTES": "600",
             "LOG_FORMAT": "json",
             "MASTER_KEYS": TEST_MASTER_KEY_RING,
+            **self.extra_env,
         }
 
     def headers(self, role: str = "staff", centre: str = CENTRE) -> dict[str, str]:

@@ -9,6 +9,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
+from api.console.catalog import form_named
+from api.console.labels import message_of
 from api.console.pages import may, may_take, render
 from api.console.reads import case_offers, clocks, read_case, timeline
 from api.deps import SessionDep
@@ -107,9 +109,17 @@ async def case_page(
         tracks=tracks,
         deadlines=clocks(case),
         timeline=entries,
-        done=done,
+        done=_done_label(done),
         may_receipt=may(user, "GET", "/console/cases/{case_id}/receipt"),
     )
+
+
+def _done_label(done: str | None) -> str | None:
+    """The name of the step just recorded (the page says so), if it is one."""
+    if done == "intake":
+        return message_of("case_opened")
+    form = form_named(done) if done else None
+    return form.label if form else None
 
 
 @router.get("/cases/{case_id}/receipt")

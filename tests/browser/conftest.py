@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.browser.support import (
+    CHROMIUM,
+    DESK,
+    LAUNCH_ARGS,
+    SHORT_CLOCKS,
+    new_context,
+    require_chromium,
+)
+from tests.e2e.stack import Stack
+
+
+@pytest.fixture(scope="session")
+def console_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """One real dev server, worker and API for every browser scenario, with a short
+    legal-referral clock."""
+    require_chromium()
+    workdir = tmp_path_factory.mktemp("console-stack")
+    stack = Stack(
+        workdir=workdir,
+        database_url=f"sqlite:///{workdir / 'casework.db'}",
+        extra_env={"CLOCK_POLICY": SHORT_CLOCKS},
+    )
+    stack.start_temporal()
+    stack.migrate()
+    stack.start_worker()
+    stack.start_api()
+    yield stack
+    stack.stop_all()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    require_chromium()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = new_context(browser, DESK)
+    yield context.new_page()
+    context.close()
