@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
+from starlette.requests import ClientDisconnect
 
 from api.console.pages import render
 
@@ -75,12 +76,15 @@ async def _sign_in_again(request: Request) -> Response:
     if request.method == "GET":
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"{SIGN_IN}?next={quote(target)}", status_code=303)
-    form = await request.form()
-    carried = {
-        key: value
+    try:
+        form = await request.form()
+    except ClientDisconnect:  # nothing to carry: the client is gone
+        return Response(status_code=400)
+    carried = [
+        (key, value)
         for key, value in form.multi_items()
         if isinstance(value, str) and key not in ("csrf_token", "idempotency_key")
-    }
+    ]
     return render(
         request,
         "sign_in.html",

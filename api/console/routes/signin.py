@@ -17,7 +17,7 @@ from api.console.pages import render
 from api.console.restore import restored
 from api.console.signin import authenticate
 from api.deps import SessionDep, SettingsDep
-from services.cases.errors import DomainError
+from services.cases.errors import DomainError, InvalidInput
 from services.users import accounts, sessions
 from services.users.model import User
 
@@ -61,6 +61,8 @@ async def sign_in(request: Request, session: SessionDep, settings: SettingsDep) 
         if key.startswith(CARRY) and isinstance(value, str)
     ]
     try:
+        if not (username and password):
+            raise InvalidInput("a user name and a password are needed", field="username")
         user, token = await run_in_threadpool(
             _start, request, session, username, password, settings
         )
