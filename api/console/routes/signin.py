@@ -67,7 +67,8 @@ async def sign_in(request: Request, session: SessionDep, settings: SettingsDep) 
             _start, request, session, username, password, settings
         )
     except DomainError as refusal:
-        return render(
+        problem = await problem_of(request, refusal)
+        page = render(
             request,
             "sign_in.html",
             user=None,
@@ -76,8 +77,10 @@ async def sign_in(request: Request, session: SessionDep, settings: SettingsDep) 
             next=target,
             carried=[(CARRY + key, value) for key, value in carried],
             username=username,
-            problem=await problem_of(request, refusal),
+            problem=problem,
         )
+        page.headers.update(problem["headers"])
+        return page
     request.state.console_session = sessions.hash_of(token)
     request.state.console_user = user
     response = await restored(request, user, target, carried) if carried else None

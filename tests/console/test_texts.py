@@ -1,0 +1,93 @@
+"""Everything the console shows is in its one table of labels and in both catalogs."""
+
+from __future__ import annotations
+
+from typing import get_args
+
+import pytest
+from babel.messages.pofile import read_po
+
+from api.console import i18n
+from api.console.catalog import step_forms
+from api.console.forms import inputs_of
+from api.console.labels import EVENTS, FIELDS, VALUES, message_of
+from api.console.messages import FIELD_ERRORS, PROBLEMS
+from services.cases.steps import Step
+from services.legal.model import DepartmentReferral, LegalMatter
+from services.placement.model import Referral
+from services.relief.model import Petition
+from services.startup.model import StartupApplication
+from services.training.model import Enrolment
+
+
+def _catalog(language: str) -> dict[str, str]:
+    path = i18n.LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as file:
+        return {m.id: m.string for m in read_po(file) if m.id}
+
+
+def test_every_value_of_every_enum_the_console_shows_has_a_label() -> None:
+    missing = [
+        f"{kind.__name__}.{member.value}"
+        for kind in VALUES
+        for member in kind  # type: ignore[attr-defined]
+        if message_of(member) == member.value
+    ]
+
+    assert missing == []
+
+
+def test_every_step_kind_has_a_name_in_the_timeline() -> None:
+    kinds = {choice.model_fields["kind"].default for choice in get_args(get_args(Step)[0])}
+
+    assert kinds - set(EVENTS) == set()
+
+
+def test_every_field_of_every_step_form_and_item_has_a_label() -> None:
+    fields = {made.name for form in step_forms() for made in inputs_of(form.model, late=True)}
+    item_models = (
+        Enrolment,
+        Referral,
+        StartupApplication,
+        Petition,
+        LegalMatter,
+        DepartmentReferral,
+    )
+    items = {name for model in item_models for name in model.model_fields}
+    items -= {"id", "status", "follow_ups", "referrals"}  # shown by the page itself
+
+    assert (fields | items) - set(FIELDS) == set()
+
+
+@pytest.mark.parametrize("language", ["zh_CN"])
+def test_the_chinese_catalog_translates_every_message(language: str) -> None:
+    untranslated = [message for message, text in _catalog(language).items() if not text]
+
+    assert untranslated == []
+
+
+def test_both_catalogs_hold_the_same_messages_as_the_template() -> None:
+    with (i18n.LOCALE_DIR / "messages.pot").open("rb") as file:
+        template = {m.id for m in read_po(file) if m.id}
+
+    assert set(_catalog("zh_CN")) == template
+    assert set(_catalog("en")) == template
+
+
+def test_every_label_and_message_is_in_the_catalogs() -> None:
+    ids = {text for texts in VALUES.values() for text in texts.values()}
+    ids |= set(EVENTS.values()) | set(FIELDS.values())
+    ids |= set(PROBLEMS.values()) | set(FIELD_ERRORS.values())
+    ids |= {form.label for form in step_forms()}
+
+    assert ids - set(_catalog("zh_CN")) == set()
+
+
+def test_texts_are_translated_when_shown() -> None:
+    assert i18n.gettext("zh_CN", "Martyr's family") == "烈属"
+    assert i18n.gettext("en", "Martyr's family") == "Martyr's family"
+
+
+def test_enum_labels_do_not_collide_within_one_kind() -> None:
+    for kind, texts in VALUES.items():
+        assert len(set(texts.values())) == len(texts), kind
