@@ -7,7 +7,8 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install lock test-faults bench clean catalogs messages
+.PHONY: run test lint format install lock test-faults bench clean catalogs messages \
+	test-browser screenshots
 
 run: $(STAMP) catalogs
 	$(BIN)/casework dev
@@ -32,6 +33,15 @@ messages: $(STAMP)
 		--project casework -o $(LOCALE_DIR)/messages.pot api/console
 	$(BIN)/pybabel update -i $(LOCALE_DIR)/messages.pot -d $(LOCALE_DIR) \
 		--no-fuzzy-matching --ignore-obsolete
+
+# The console in Chromium (Debian's: apt-get install chromium fonts-noto-cjk); `make test`
+# runs these too when /usr/bin/chromium exists, and skips them (saying so) otherwise.
+test-browser: $(STAMP) catalogs
+	REQUIRE_BROWSER=1 $(BIN)/pytest tests/browser -m browser $(PYTEST_ARGS)
+
+# Every console page in both languages, as PNG files in docs/console/ (README links them).
+screenshots: $(STAMP) catalogs
+	$(BIN)/python -m tests.browser.screenshots docs/console
 
 # Faults injected into real processes (worker killed, Temporal and the database down, ...).
 test-faults: $(STAMP)

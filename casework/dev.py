@@ -31,7 +31,7 @@ async def run_dev(settings: Settings) -> None:
     log.info("database ready", url=_without_password(settings.database_url))
     added = ensure_demo_users(settings)
     log.info(
-        "demo users: sign in at POST /auth/token with password 'demo'",
+        "demo users: sign in at /console or POST /auth/token with password 'demo'",
         users=[role.value for role in PEOPLE],
         centre=settings.centre_id,
         added=added,

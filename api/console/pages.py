@@ -134,21 +134,17 @@ def render(
     language = language_of(request, user)
     response = HTMLResponse("", status_code=status_code)
     page = _environment(language).get_template(template)
-    response.body = response.render(
-        page.render(
-            request=request,
-            user=user,
-            language=language,
-            languages=i18n.LANGUAGES,
-            fmt=i18n.Formats(language, settings.centre_timezone),
-            csrf_token=csrf_token(request, response, settings),
-            menu=[item for item in _menu() if may(user, "GET", item.path)] if user else [],
-            here=request.url.path,
-            partial=request.headers.get("HX-Request") == "true"
-            and request.headers.get("HX-Boosted") != "true",
-            **context,
-        )
-    )
+    values: dict[str, Any] = {
+        "request": request,
+        "user": user,
+        "language": language,
+        "languages": i18n.LANGUAGES,
+        "fmt": i18n.Formats(language, settings.centre_timezone),
+        "csrf_token": csrf_token(request, response, settings),
+        "menu": [item for item in _menu() if may(user, "GET", item.path)] if user else [],
+        "here": request.url.path,  # the menu marks it; a page may say it is another
+    }
+    response.body = response.render(page.render(values | context))
     response.headers["Content-Length"] = str(len(response.body))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -48,6 +48,7 @@ def _show(
         request,
         "intake.html",
         user=user,
+        here="/console/cases/new",
         status_code=status_code,
         values=values,
         chosen_needs=[value for key, value in posted if key == "needs"],
