@@ -150,7 +150,9 @@ def main() -> None:
             stack.start_worker()
             stack.start_api()
             with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+                browser = playwright.chromium.launch(
+                    executable_path=str(CHROMIUM), args=LAUNCH_ARGS
+                )
                 shoot_all(browser, stack, folder)
                 browser.close()
         finally:
