@@ -17,6 +17,7 @@ from tests.browser.support import (
     LAUNCH_ARGS,
     PHONE,
     SHORT_CLOCKS,
+    api,
     assign_lawyer,
     new_context,
     open_case_by_api,
@@ -36,9 +37,10 @@ def _demo(stack: Stack) -> dict[str, str]:
         ("assessment", {"accepted": True}),
         ("training", {"course": "电工上岗培训", "provider": "县职业技能培训中心",
                       "starts_on": "2026-03-02", "ends_on": "2026-04-30"}),
-        ("referrals", {"employer": "县物流公司", "position": "驾驶员", "referred_on": "2026-03-05"}),
+        ("referrals", {"employer": "县物流公司", "position": "驾驶员",
+                       "referred_on": "2026-03-05"}),
     ]  # fmt: skip
-    with _client(stack) as client:
+    with api(stack) as client:
         for path, body in steps:
             client.post(f"/cases/{worked}/{path}", json=body).raise_for_status()
     for name, category in (("赵敏", "military_family"), ("陈立军", "veteran")):
@@ -48,18 +50,12 @@ def _demo(stack: Stack) -> dict[str, str]:
         stack, {"claimant": {"name": "李秀英", "category": "martyr_family"}, "needs": ["legal_aid"]}
     )
     assign_lawyer(stack, legal, "lawyer")
-    with _client(stack, "lawyer") as client:
+    with api(stack, "lawyer") as client:
         client.post(f"/cases/{legal}/legal-matters", json={
             "infringement": "用人单位以其丈夫服役为由拒发工资三个月", "infringer": "县某制衣厂"}
         ).raise_for_status()  # fmt: skip
     stack.add_user("staff", "staff")
     return {"worked": worked, "legal": legal}
-
-
-def _client(stack: Stack, role: str = "staff"):  # type: ignore[no-untyped-def]
-    from tests.browser.support import api
-
-    return api(stack, role)
 
 
 def _sign_in(page: Page, stack: Stack, username: str) -> None:
