@@ -67,8 +67,29 @@ FIELD_ERRORS: dict[str, str] = {
 }
 
 
+# What the models' own validators say (the text they raise), in words for the desk.
+VALUE_ERRORS: dict[str, str] = {
+    "must be 18 characters: 17 digits and a check digit (0-9 or X)": N_(
+        "An ID number has 18 characters: 17 digits and a check digit (0-9 or X)."
+    ),
+    "birth date inside the ID number is not a real date": N_(
+        "The birth date inside the ID number is not a real date."
+    ),
+    "check digit does not match": N_("The ID number's check digit does not match."),
+    "must be a mainland mobile (11 digits, 1[3-9]…) or a landline (0…)": N_(
+        "Enter a mobile number (11 digits) or a landline number starting with 0."
+    ),
+    "ends_on is before starts_on": N_("The end is before the start."),
+    "bureau_name is required when bureau is 'other'": N_("Name the bureau."),
+    "reason is required when the person has left the job": N_("Say why the person left the job."),
+}
+
+
 def field_message(error: Any) -> str:
     """The message id for one of pydantic's errors."""
+    if error["type"] == "value_error":
+        said = str(error.get("ctx", {}).get("error", ""))
+        return VALUE_ERRORS.get(said, FIELD_ERRORS["value_error"])
     return FIELD_ERRORS.get(str(error["type"]), FIELD_ERRORS["value_error"])
 
 

@@ -6,18 +6,20 @@ from typing import get_args
 
 import pytest
 from babel.messages.pofile import read_po
+from pydantic import BaseModel, ValidationError
 
 from api.console import i18n
 from api.console.catalog import step_forms
 from api.console.forms import inputs_of
 from api.console.labels import EVENTS, FIELDS, VALUES, message_of
-from api.console.messages import FIELD_ERRORS, PROBLEMS
+from api.console.messages import FIELD_ERRORS, PROBLEMS, VALUE_ERRORS, field_message
+from services.cases.model import Claimant
 from services.cases.steps import Step
 from services.legal.model import DepartmentReferral, LegalMatter
 from services.placement.model import Referral
 from services.relief.model import Petition
 from services.startup.model import StartupApplication
-from services.training.model import Enrolment
+from services.training.model import Enrolment, EnrolTraining
 
 
 def _catalog(language: str) -> dict[str, str]:
@@ -77,7 +79,7 @@ def test_both_catalogs_hold_the_same_messages_as_the_template() -> None:
 def test_every_label_and_message_is_in_the_catalogs() -> None:
     ids = {text for texts in VALUES.values() for text in texts.values()}
     ids |= set(EVENTS.values()) | set(FIELDS.values())
-    ids |= set(PROBLEMS.values()) | set(FIELD_ERRORS.values())
+    ids |= set(PROBLEMS.values()) | set(FIELD_ERRORS.values()) | set(VALUE_ERRORS.values())
     ids |= {form.label for form in step_forms()}
 
     assert ids - set(_catalog("zh_CN")) == set()
@@ -91,3 +93,26 @@ def test_texts_are_translated_when_shown() -> None:
 def test_enum_labels_do_not_collide_within_one_kind() -> None:
     for kind, texts in VALUES.items():
         assert len(set(texts.values())) == len(texts), kind
+
+
+@pytest.mark.parametrize(
+    ("model", "data", "field", "expected"),
+    [
+        (Claimant, {"name": "张三", "category": "veteran", "national_id": "123"}, "national_id",
+         "身份证号码为18位：17位数字加1位校验码（0-9或X）。"),
+        (Claimant, {"name": "张三", "category": "veteran", "phone": "12"}, "phone",
+         "请填写11位手机号码，或以0开头的固定电话。"),
+        (EnrolTraining, {"course": "c", "provider": "p", "starts_on": "2026-03-02",
+                         "ends_on": "2026-03-01"}, "ends_on", "结束日期早于开始日期。"),
+        (EnrolTraining, {"course": "c", "provider": "p", "starts_on": "2026-03-02"}, "ends_on",
+         "必填。"),
+    ],
+)  # fmt: skip
+def test_field_errors_are_told_in_the_readers_language(
+    model: type[BaseModel], data: dict[str, str], field: str, expected: str
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        model.model_validate(data)
+    errors = {str(e["loc"][0]): field_message(e) for e in refused.value.errors()}
+
+    assert i18n.gettext("zh_CN", errors[field]) == expected
