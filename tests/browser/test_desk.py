@@ -33,11 +33,19 @@ def test_staff_opens_a_case_past_a_duplicate_warning_and_works_it_to_a_placement
 ) -> None:
     person = {"name": "王建国", "category": "veteran", "phone": "13800138001"}
     existing = open_case_by_api(console_stack, {"claimant": person, "needs": ["job_referral"]})
+    other = {"name": "刘洋", "category": "military_family"}
+    open_case_by_api(console_stack, {"claimant": other, "needs": ["training"]})
     sign_in(page, console_stack, console_stack.add_user("desk", "staff"))
     expect(page.get_by_role("heading", name="我的待办")).to_be_visible()
     assert_accessible(page)
+    page.get_by_role("link", name="案件", exact=True).click()
+    page.get_by_label("姓名、拼音、拼音首字母或摘要").fill("wjg")  # 王建国's initials
+    expect(page.get_by_role("link", name="刘洋")).to_have_count(0)
+    expect(page.get_by_role("link", name="王建国")).to_have_count(1)
+    assert_accessible(page)
 
     page.get_by_role("link", name="登记新案件").click()
+    expect(page.get_by_role("heading", name="登记新案件")).to_be_visible()
     page.get_by_label("姓名").fill("王建国")
     page.get_by_label("优抚类别").select_option(label="退役军人")
     page.get_by_label("电话").fill("13800138001")

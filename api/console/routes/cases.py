@@ -7,7 +7,9 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
 
 from api.console.catalog import form_named
 from api.console.labels import message_of
@@ -21,6 +23,7 @@ from services.users.policy import lawyer_scope, visible_cases
 from services.values import Role
 
 router = APIRouter(prefix="/console", include_in_schema=False)
+FILTERS = ("text", "stage", "category", "need", "lawyer")
 PAGE_SIZE = 20
 TASKS_SHOWN = 50
 
@@ -53,11 +56,16 @@ def case_list(
     request: Request,
     session: SessionDep,
     user: SignedIn,
-    where: Annotated[queries.CaseFilter, Query()],
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> HTMLResponse:
-    """Cases by name (characters, pinyin), stage, category, need and lawyer, newest first,
-    a page at a time."""
+    """Cases by name (characters, pinyin, initials), stage, category, need and lawyer,
+    newest first, a page at a time."""
+    # A search form sends its empty fields too: they mean "any".
+    given = {key: value for key, value in request.query_params.items() if value and key in FILTERS}
+    try:
+        where = queries.CaseFilter.model_validate(given)
+    except ValidationError as invalid:
+        raise RequestValidationError(invalid.errors()) from None
     visible = visible_cases(user, where)
     page = (
         queries.list_cases(session=session, limit=PAGE_SIZE, cursor=cursor, where=visible)
