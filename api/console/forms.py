@@ -4,6 +4,7 @@ And back: what a form posts, as the model's input (the model itself then validat
 
 from __future__ import annotations
 
+import re
 import types
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -16,6 +17,7 @@ from pydantic.fields import FieldInfo
 
 from api.console.i18n import Formats
 from api.console.labels import FIELDS, message_of
+from api.steps import KEY_PATTERN
 
 HIDDEN = frozenset({"kind", "late_reason"})  # late_reason: shown when a deadline has passed
 TEXTAREA_OVER = 200  # characters: longer texts get a text area
@@ -124,3 +126,15 @@ def model_input(model: type[BaseModel], posted: dict[str, str], formats: Formats
         else:
             values[name] = text
     return values
+
+
+def idempotency_key(posted: dict[str, str]) -> str | None:
+    """The key the form was rendered with (one per form shown), if it is a valid one."""
+    raw = posted.get("idempotency_key")
+    return raw if raw and re.fullmatch(KEY_PATTERN, raw) else None
+
+
+def version(posted: dict[str, str]) -> int | None:
+    """The case version the page showed (for If-Match)."""
+    raw = posted.get("version")
+    return int(raw) if raw and raw.isdigit() else None

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
 from api.console.errors import problem_of
+from api.console.forms import idempotency_key
 from api.console.messages import field_message, problem_message
 from api.console.pages import render
 from api.console.restore import restores
@@ -104,7 +105,7 @@ async def open_case(
             user=Actor(id=user.username, role=user.role),
             response=Response(),
             path=request.url.path,
-            idempotency_key=values.get("idempotency_key") or None,
+            idempotency_key=idempotency_key(values),
             expected_version=None,
             session=session,
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
@@ -55,7 +55,7 @@ def _my_matters(session: Session, user: User) -> list[MatterRow]:
 
 
 def _due(clock: Clock | None) -> datetime:
-    return clock.due_at if clock else datetime.max.replace(tzinfo=None).astimezone()
+    return clock.due_at if clock else datetime.max.replace(tzinfo=UTC)
 
 
 @router.get("/matters")

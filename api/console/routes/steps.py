@@ -24,7 +24,7 @@ from api.console.restore import restores
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.policy import CaseInReach, SignedIn
 from api.routers.cases import check_assignable
-from api.steps import KEY_PATTERN, StepContext
+from api.steps import StepContext
 from services.cases import queries
 from services.cases.errors import CaseNotFound, NotFound
 from services.cases.model import Actor, CaseFile
@@ -137,8 +137,8 @@ async def take_step(
             user=Actor(id=user.username, role=user.role),
             response=Response(),
             path=request.url.path,
-            idempotency_key=_key(posted.get("idempotency_key")),
-            expected_version=_version(posted.get("version")),
+            idempotency_key=forms.idempotency_key(posted),
+            expected_version=forms.version(posted),
             session=session,
         )
         await writer.apply(case_id, body, target=target)  # type: ignore[arg-type]
@@ -167,14 +167,6 @@ async def take_step(
         )  # fmt: skip
     anchor = f"#item-{target}" if target else ""
     return RedirectResponse(f"/console/cases/{case_id}?done={step}{anchor}", status_code=303)
-
-
-def _key(raw: str | None) -> str | None:
-    return raw if raw and re.fullmatch(KEY_PATTERN, raw) else None
-
-
-def _version(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None
 
 
 @restores("/console/cases/{case_id}/steps/{step}")
