@@ -16,7 +16,9 @@ from tests.browser.support import (
 from tests.e2e.stack import Stack
 
 
-@pytest.fixture(scope="session")
+# Package-scoped: the stack stops, and Playwright's event loop (which the sync API keeps
+# running on this thread while it is open) closes, before the suite's async tests run.
+@pytest.fixture(scope="package")
 def console_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """One real dev server, worker and API for every browser scenario, with a short
     legal-referral clock."""
@@ -35,7 +37,7 @@ def console_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     stack.stop_all()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     require_chromium()
     with sync_playwright() as playwright:
