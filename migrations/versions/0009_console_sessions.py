@@ -37,5 +37,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_console_session_username", table_name="console_session")
     op.drop_table("console_session")
-    with op.batch_alter_table("users") as users:
-        users.drop_column("language")
+    op.drop_column("users", "language")  # in place (SQLite 3.35+), as 0010 does

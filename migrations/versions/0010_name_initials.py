@@ -43,5 +43,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_cases_name_initials", table_name="cases")
-    with op.batch_alter_table("cases") as table:
-        table.drop_column("name_initials")
+    # Not in batch mode: SQLite (3.35+) drops a column in place, where a batch would
+    # copy the table, which the foreign keys to it refuse.
+    op.drop_column("cases", "name_initials")
