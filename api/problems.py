@@ -17,6 +17,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from services.cases.errors import DomainError
+from services.crypto.case_keys import KeyUnavailable
 from services.users.errors import NotSignedIn, TooManyAttempts
 
 log = structlog.stdlib.get_logger(__name__)
@@ -82,6 +83,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(WorkflowUpdateFailedError, _step_failed)
     app.add_exception_handler(RPCError, _temporal_unavailable)
     app.add_exception_handler(WorkflowUpdateRPCTimeoutOrCancelledError, _step_unconfirmed)
+    app.add_exception_handler(KeyUnavailable, _key_unavailable)
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(PoolTimeout, _database_unavailable)  # every connection busy
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -162,6 +164,18 @@ async def _step_unconfirmed(_: Request, exc: Exception) -> JSONResponse:
 async def _database_unavailable(_: Request, exc: Exception) -> JSONResponse:
     log.warning("database unavailable", error=str(exc).splitlines()[0])
     return problem_response(503, "database_unavailable", "the database is unavailable; retry")
+
+
+async def _key_unavailable(_: Request, exc: Exception) -> JSONResponse:
+    # Never an emptied case in its place: the operator restores the key, the client retries.
+    log.error("case key unavailable", error=str(exc))
+    return problem_response(
+        503,
+        "key_unavailable",
+        "this case's personal data cannot be opened by this server (its key is unavailable); "
+        "retry later",
+        headers={"Retry-After": "30"},
+    )
 
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:

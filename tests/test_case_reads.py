@@ -23,12 +23,15 @@ from services.cases.model import CaseFile, Claimant, ClaimantCategory
 from services.cases.projection import record_case_events
 from services.cases.steps import AssignLawyer, CaseEvent, Step
 from services.crypto.case_keys import destroy_case_key
+from services.crypto.cipher import KeyRing, new_key
+from services.crypto.vault import Vault, install_vault
 from services.db import lazy_commit, transaction
 from services.users import accounts, tokens
 from services.users.model import User
 from services.users.records import AccessLogRecord
 from services.values import Role
 from tests.cases import STAFF, intake
+from tests.conftest import TEST_VAULT
 
 SECRET = "test-token-secret-0123456789abcdefghijkl"
 CENTRE = "north"
@@ -180,6 +183,27 @@ async def test_a_destroyed_key_stops_opening_the_case_on_the_next_read(
     assert before.json()["claimant"]["phone"] == "13900001234"
     assert after.json()["claimant"]["phone"] is None
     assert after.json()["claimant"]["erased"] == ["phone"]
+
+
+async def test_a_case_whose_key_does_not_open_answers_503_and_never_an_emptied_case(
+    client: httpx.AsyncClient, session_factory: sessionmaker[Session]
+) -> None:
+    case = _case(session_factory)
+    _, headers = _headers(session_factory, Role.STAFF)
+    # This server's ring lacks the master key that wrapped the case's key.
+    install_vault(Vault(KeyRing(keys={"next": new_key()}, current="next")))
+    try:
+        reads = [
+            await client.get(f"/cases/{case.id}{path}", headers=headers)
+            for path in ("", "/history", "/timeline")
+        ]
+    finally:
+        install_vault(TEST_VAULT)
+
+    assert [read.status_code for read in reads] == [503, 503, 503]
+    assert {read.json()["code"] for read in reads} == {"key_unavailable"}
+    assert "13900001234" not in "".join(read.text for read in reads)
+    assert _log_rows(session_factory, case.id) == []  # nothing was shown
 
 
 def test_a_lazy_commit_leaves_its_connection_durable_for_the_next_transaction(
