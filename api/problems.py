@@ -22,6 +22,7 @@ from services.users.errors import NotSignedIn, TooManyAttempts
 
 log = structlog.stdlib.get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
+QUERY_CANCELED = "57014"  # PostgreSQL: statement_timeout reached
 
 
 class FieldError(BaseModel):
@@ -162,6 +163,14 @@ async def _step_unconfirmed(_: Request, exc: Exception) -> JSONResponse:
 
 
 async def _database_unavailable(_: Request, exc: Exception) -> JSONResponse:
+    if getattr(getattr(exc, "orig", None), "sqlstate", None) == QUERY_CANCELED:
+        log.warning("statement timeout", error=str(exc).splitlines()[0])
+        return problem_response(
+            503,
+            "statement_timeout",
+            "the database took too long to answer; retry later, or ask for less",
+            headers={"Retry-After": "5"},
+        )
     log.warning("database unavailable", error=str(exc).splitlines()[0])
     return problem_response(503, "database_unavailable", "the database is unavailable; retry")
 

@@ -25,6 +25,11 @@ class Settings(BaseSettings):
         default=f"sqlite:///{VAR_DIR}/casework.db",
         description="SQLAlchemy URL: sqlite:///FILE or postgresql+psycopg://USER@HOST/DB",
     )
+    database_statement_timeout_ms: int = Field(
+        default=10_000,
+        ge=0,
+        description="PostgreSQL: longest a statement of an API request may run (0: no limit)",
+    )
     temporal_address: str = Field(default="127.0.0.1:7233", description="Temporal frontend")
     temporal_namespace: str = Field(default="default", description="Temporal namespace")
     temporal_task_queue: str = Field(default="casework", description="Task queue of the worker")

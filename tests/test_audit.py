@@ -7,16 +7,17 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.cases import audit
 from services.cases.model import Need
 from services.cases.projection import record_case_events
-from services.cases.steps import AddNeed, CloseCase, StartAssessment
+from services.cases.steps import AddNeed, AssignLawyer, CloseCase, StartAssessment
 from services.db import transaction
 from tests.cases import intake
 from tests.test_projection import KEY, _events
@@ -103,3 +104,30 @@ def test_postgresql_refuses_updates_and_deletes_of_timeline_rows(
 
     with session_factory() as session:
         assert audit.verify_case(session=session, case_id=case_id).ok
+
+
+def test_a_long_case_as_of_a_moment_is_folded_from_its_events_a_batch_at_a_time(
+    session_factory: sessionmaker[Session], engine: Engine
+) -> None:
+    case_id = str(uuid.uuid4())
+    lawyers = [AssignLawyer(lawyer=f"lawyer-{n}") for n in range(audit.FOLD_BATCH * 2 + 10)]
+    case, events = _events(case_id, intake(needs=[Need.LEGAL_AID]), *lawyers)
+    with transaction(session_factory) as session:
+        record_case_events(session=session, case=case, events=events, identity_key=KEY)
+    streamed: list[object] = []
+
+    def seen(_c: object, _cur: object, statement: str, _p: object, context: Any, _m: bool) -> None:
+        if "FROM case_event" in statement:
+            streamed.append(context.execution_options.get("yield_per"))
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with session_factory() as session:
+            whole = audit.case_as_of(session=session, case_id=case_id, as_of=events[-1].at)
+            halfway = audit.case_as_of(session=session, case_id=case_id, as_of=events[600].at)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+
+    assert whole == case
+    assert halfway is not None and (halfway.version, halfway.lawyer) == (601, "lawyer-599")
+    assert streamed == [audit.FOLD_BATCH] * 2  # rows fetched in batches, not all at once

@@ -17,6 +17,7 @@ from services.cases.steps import CaseEvent, Step
 from services.cases.timeline import GENESIS_HASH, chain_hash
 
 _STEP = TypeAdapter(Step)
+FOLD_BATCH = 500  # events read at a time when a case is rebuilt from its timeline
 
 
 class TimelineEntry(BaseModel):
@@ -34,6 +35,11 @@ class TimelineEntry(BaseModel):
 
 class TimelinePage(BaseModel):
     items: list[TimelineEntry]
+    next_after_seq: int | None
+
+
+class HistoryPage(BaseModel):
+    items: list[CaseEvent]
     next_after_seq: int | None
 
 
@@ -64,11 +70,13 @@ def _entry(session: Session, row: CaseEventRecord) -> TimelineEntry:
 
 
 def case_as_of(*, session: Session, case_id: str, as_of: datetime) -> CaseFile | None:
-    """The case as it stood at ``as_of``, rebuilt by replaying its timeline up to then."""
+    """The case as it stood at ``as_of``, rebuilt by replaying its timeline up to then;
+    the events stream in batches, so a long timeline is never held whole."""
     rows = session.scalars(
         select(CaseEventRecord)
         .where(CaseEventRecord.case_id == case_id, CaseEventRecord.at <= as_of)
         .order_by(CaseEventRecord.seq)
+        .execution_options(yield_per=FOLD_BATCH)
     )
     case: CaseFile | None = None
     for event in events_of(rows, session=session):
@@ -76,8 +84,21 @@ def case_as_of(*, session: Session, case_id: str, as_of: datetime) -> CaseFile |
     return case
 
 
+def history_page(*, session: Session, case_id: str, after_seq: int, limit: int) -> HistoryPage:
+    """The case's recorded steps after ``after_seq``, at most ``limit`` of them, in order."""
+    rows = session.scalars(
+        select(CaseEventRecord)
+        .where(CaseEventRecord.case_id == case_id, CaseEventRecord.seq > after_seq)
+        .order_by(CaseEventRecord.seq)
+        .limit(limit + 1)
+    ).all()
+    items = list(events_of(rows[:limit], session=session))
+    more = len(rows) > limit
+    return HistoryPage(items=items, next_after_seq=items[-1].seq if more else None)
+
+
 def case_history(*, session: Session, case_id: str) -> list[CaseEvent]:
-    """Every recorded step of the case, in order."""
+    """Every recorded step of the case, in order (for tools; the API serves pages)."""
     rows = session.scalars(
         select(CaseEventRecord)
         .where(CaseEventRecord.case_id == case_id)

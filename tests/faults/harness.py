@@ -833,7 +833,7 @@ async def account(stack: FaultStack, journal: Journal, name: str) -> Account:
         for case_id in sorted(case_ids):
             events = await workflow_history(temporal, case_id)
             read = await api.get(f"/cases/{case_id}")
-            listed = await api.get(f"/cases/{case_id}/history")
+            listed = await api.get(f"/cases/{case_id}/history", params={"limit": 500})
             if read.status_code != 200 or listed.status_code != 200:
                 problems.append(
                     f"case {case_id}: GET /cases/{{id}} {read.status_code}, "
@@ -842,9 +842,10 @@ async def account(stack: FaultStack, journal: Journal, name: str) -> Account:
                 continue
             histories[case_id] = events
             versions[case_id] = read.json()["version"]
-            if _outline(listed.json()) != _outline(events):
+            listed_events = listed.json()["items"]
+            if _outline(listed_events) != _outline(events):
                 problems.append(
-                    f"case {case_id}: GET /cases/{{id}}/history {_outline(listed.json())} but "
+                    f"case {case_id}: GET /cases/{{id}}/history {_outline(listed_events)} but "
                     f"the workflow holds {_outline(events)}"
                 )
 
