@@ -113,10 +113,12 @@ def audit_verify(
         typer.echo(f"BROKEN  checkpoint {error}")
         checkpoint, broken = None, 1
     anchors = checkpoint.heads if checkpoint else {}
+    # On stderr: stdout stays one line per case, as scripts read it.
     if checkpoint:
-        typer.echo(f"checkpoint {checkpoint.path.name}: {len(anchors)} case heads")
+        typer.echo(f"checkpoint {checkpoint.path.name}: {len(anchors)} case heads", err=True)
     elif not broken:
-        typer.echo(f"no checkpoint in {settings.audit_checkpoint_dir}: chains checked alone")
+        where = settings.audit_checkpoint_dir
+        typer.echo(f"no checkpoint in {where}: chains checked alone", err=True)
     engine = make_engine(settings.database_url)
     with make_session_factory(engine)() as session:
         results = (
