@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
+from sqlalchemy import Engine
 
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from api.policy import authorise
@@ -35,13 +36,20 @@ DESCRIPTION = (
 )
 
 
+def api_engine(settings: Settings) -> Engine:
+    """The API's engine: a request's statements end at the statement timeout (PostgreSQL),
+    so a slow one answers 503 rather than hold a connection and a thread."""
+    timeout = settings.database_statement_timeout_ms
+    return make_engine(settings.database_url, statement_timeout_ms=timeout)
+
+
 def create_app(settings: Settings) -> FastAPI:
     if settings.auth_token_secret is None:
         raise ValueError("AUTH_TOKEN_SECRET must be set: it signs the sign-in tokens")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings.database_url)
+        engine = api_engine(settings)
         app.state.session_factory = make_session_factory(engine)
         app.state.temporal = await connect(settings)
         try:

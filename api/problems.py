@@ -17,10 +17,12 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from services.cases.errors import DomainError
+from services.crypto.case_keys import KeyUnavailable
 from services.users.errors import NotSignedIn, TooManyAttempts
 
 log = structlog.stdlib.get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
+QUERY_CANCELED = "57014"  # PostgreSQL: statement_timeout reached
 
 
 class FieldError(BaseModel):
@@ -82,6 +84,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(WorkflowUpdateFailedError, _step_failed)
     app.add_exception_handler(RPCError, _temporal_unavailable)
     app.add_exception_handler(WorkflowUpdateRPCTimeoutOrCancelledError, _step_unconfirmed)
+    app.add_exception_handler(KeyUnavailable, _key_unavailable)
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(PoolTimeout, _database_unavailable)  # every connection busy
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -160,8 +163,28 @@ async def _step_unconfirmed(_: Request, exc: Exception) -> JSONResponse:
 
 
 async def _database_unavailable(_: Request, exc: Exception) -> JSONResponse:
+    if getattr(getattr(exc, "orig", None), "sqlstate", None) == QUERY_CANCELED:
+        log.warning("statement timeout", error=str(exc).splitlines()[0])
+        return problem_response(
+            503,
+            "statement_timeout",
+            "the database took too long to answer; retry later, or ask for less",
+            headers={"Retry-After": "5"},
+        )
     log.warning("database unavailable", error=str(exc).splitlines()[0])
     return problem_response(503, "database_unavailable", "the database is unavailable; retry")
+
+
+async def _key_unavailable(_: Request, exc: Exception) -> JSONResponse:
+    # Never an emptied case in its place: the operator restores the key, the client retries.
+    log.error("case key unavailable", error=str(exc))
+    return problem_response(
+        503,
+        "key_unavailable",
+        "this case's personal data cannot be opened by this server (its key is unavailable); "
+        "retry later",
+        headers={"Retry-After": "30"},
+    )
 
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:

@@ -86,28 +86,45 @@ def worker() -> None:
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head")) -> None:
     """Apply schema migrations up to REVISION (default: the latest)."""
-    from services.migrate import upgrade_database
+    from services.migrate import upgrade_as_owner
 
     settings = _start()
-    upgrade_database(settings.database_url, revision)
+    upgrade_as_owner(settings.database_url, settings.migration_database_url, revision)
 
 
 @audit_app.command("verify")
 def audit_verify(
     case_id: str | None = typer.Argument(None, help="One case; all if omitted"),
 ) -> None:
-    """Check the hash chain of case timelines; exit 1 naming the first broken event."""
+    """Check the hash chain of case timelines, each against its case's version and the
+    latest signed checkpoint; exit 1 naming the first broken event."""
+    from casework.crypto import ensure_vault
     from services.cases import audit
+    from services.cases.checkpoints import CheckpointInvalid, latest_checkpoint
     from services.db import make_engine, make_session_factory
 
     settings = _start()
-    engine = make_engine(settings.database_url)
     broken = 0
+    try:
+        checkpoint = latest_checkpoint(
+            settings.audit_checkpoint_dir, ensure_vault(settings).checkpoints
+        )
+    except CheckpointInvalid as error:
+        typer.echo(f"BROKEN  checkpoint {error}")
+        checkpoint, broken = None, 1
+    anchors = checkpoint.heads if checkpoint else {}
+    # On stderr: stdout stays one line per case, as scripts read it.
+    if checkpoint:
+        typer.echo(f"checkpoint {checkpoint.path.name}: {len(anchors)} case heads", err=True)
+    elif not broken:
+        where = settings.audit_checkpoint_dir
+        typer.echo(f"no checkpoint in {where}: chains checked alone", err=True)
+    engine = make_engine(settings.database_url)
     with make_session_factory(engine)() as session:
         results = (
-            [audit.verify_case(session=session, case_id=case_id)]
+            [audit.verify_case(session=session, case_id=case_id, anchor=anchors.get(case_id))]
             if case_id
-            else audit.verify_all(session=session)
+            else audit.verify_all(session=session, anchors=anchors)
         )
         for result in results:
             if result.ok:
@@ -119,6 +136,26 @@ def audit_verify(
                 )
     engine.dispose()
     raise typer.Exit(1 if broken else 0)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign the head of every case's timeline into a new file of AUDIT_CHECKPOINT_DIR
+    (run it periodically, e.g. hourly from cron; see README "Production")."""
+    from casework.crypto import ensure_vault
+    from services.cases.checkpoints import write_checkpoint
+    from services.db import make_engine, make_session_factory
+
+    settings = _start()
+    engine = make_engine(settings.database_url)
+    with make_session_factory(engine)() as session:
+        checkpoint = write_checkpoint(
+            session=session,
+            directory=settings.audit_checkpoint_dir,
+            ring=ensure_vault(settings).checkpoints,
+        )
+    engine.dispose()
+    typer.echo(f"checkpoint of {len(checkpoint.heads)} case(s) written to {checkpoint.path}")
 
 
 @projection_app.command("check")

@@ -16,7 +16,7 @@ from casework.binaries import find_binary
 from casework.processes import run_worker, serve_api, stop_on_signals
 from casework.settings import Settings
 from services.db import make_engine, make_session_factory, transaction
-from services.migrate import upgrade_database
+from services.migrate import upgrade_as_owner
 from services.users import accounts
 from services.users.model import PEOPLE, User
 from workflows.search_attributes import dev_server_flags
@@ -27,7 +27,7 @@ DEMO_PASSWORD = "demo"  # noqa: S105 - the documented password of the local demo
 
 
 async def run_dev(settings: Settings) -> None:
-    upgrade_database(settings.database_url)
+    upgrade_as_owner(settings.database_url, settings.migration_database_url)
     log.info("database ready", url=_without_password(settings.database_url))
     added = ensure_demo_users(settings)
     log.info(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -33,16 +34,22 @@ def destroy(
     from services.crypto.case_keys import destroy_case_key
     from services.db import make_engine, make_session_factory, transaction
 
+    try:  # the id as cases are stored: lower case, hyphens, no braces
+        case_id = str(uuid.UUID(case_id))
+    except ValueError:
+        raise SystemExit(f"{case_id!r} is not a case id") from None
     settings = _start()
     engine = make_engine(settings.database_url)
     session_factory = make_session_factory(engine)
     with session_factory() as session:
         case = get_case(session=session, case_id=case_id)
-    if case is not None and case.stage is not Stage.CLOSED and not force:
+    if case is None:
+        raise SystemExit(f"no case {case_id}")
+    if case.stage is not Stage.CLOSED and not force:
         raise SystemExit(f"case {case_id} is {case.stage.value}; close it first (or --force)")
     if not yes:
         typer.confirm(f"Erase the personal data of case {case_id} for good?", abort=True)
-    matters = [matter.id for matter in case.legal_matters] if case else []
+    matters = [matter.id for matter in case.legal_matters]
     ended = asyncio.run(_terminate_workflows(settings, case_id, matters))
     with transaction(session_factory) as session:
         destroyed = destroy_case_key(session=session, case_id=case_id)

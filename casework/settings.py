@@ -25,6 +25,17 @@ class Settings(BaseSettings):
         default=f"sqlite:///{VAR_DIR}/casework.db",
         description="SQLAlchemy URL: sqlite:///FILE or postgresql+psycopg://USER@HOST/DB",
     )
+    migration_database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL: URL of the role that owns the schema, used by `casework db "
+        "upgrade` (DATABASE_URL is then the application's role, which it grants); unset: "
+        "DATABASE_URL migrates too",
+    )
+    database_statement_timeout_ms: int = Field(
+        default=10_000,
+        ge=0,
+        description="PostgreSQL: longest a statement of an API request may run (0: no limit)",
+    )
     temporal_address: str = Field(default="127.0.0.1:7233", description="Temporal frontend")
     temporal_namespace: str = Field(default="default", description="Temporal namespace")
     temporal_task_queue: str = Field(default="casework", description="Task queue of the worker")
@@ -56,6 +67,11 @@ class Settings(BaseSettings):
         description="Seal Temporal payloads with each case's own key, so destroying it "
         "erases the case's workflow histories too; the case_key table then has to be kept "
         "(backed up) with the master key. false: a subkey of the master ring only",
+    )
+    audit_checkpoint_dir: Path = Field(
+        default=VAR_DIR / "audit-checkpoints",
+        description="Where `casework audit checkpoint` writes the signed heads of the case "
+        "timelines (storage the database's administrators cannot write)",
     )
     calendar_dir: Path = Field(
         default=DEFAULT_CALENDARS, description="Folder of YYYY.json working-day calendars"
@@ -120,13 +136,15 @@ class Settings(BaseSettings):
         offset = ZoneInfo(self.centre_timezone).utcoffset(datetime.now(UTC).replace(tzinfo=None))
         return int(offset.total_seconds() // 60) if offset else 0
 
-    @field_validator("database_url")
+    @field_validator("database_url", "migration_database_url")
     @classmethod
-    def _supported_database(cls, url: str) -> str:
+    def _supported_database(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
         if url.startswith(("postgresql://", "postgres://")):
             return "postgresql+psycopg://" + url.split("://", 1)[1]
         if not url.startswith(("sqlite://", "postgresql+psycopg://")):
-            raise ValueError("DATABASE_URL must be sqlite:///FILE or postgresql+psycopg://…")
+            raise ValueError("must be sqlite:///FILE or postgresql+psycopg://…")
         return url
 
 

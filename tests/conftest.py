@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -54,26 +55,67 @@ def _fresh_postgres_database(base_url: str) -> tuple[str, Engine, str]:
     return url.set(database=name).render_as_string(hide_password=False), admin, name
 
 
+def application_role(admin: Engine, owner_url: str) -> tuple[str, str]:
+    """A new login role for the application on the server of ``owner_url`` (as the
+    README tells an operator to make one), and the URL that connects as it."""
+    role = f"casework_app_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE ROLE "{role}" LOGIN'))
+    return make_url(owner_url).set(username=role).render_as_string(hide_password=False), role
+
+
+def drop_database_and_role(admin: Engine, name: str, role: str) -> None:
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        connection.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+    admin.dispose()
+
+
+@dataclass(frozen=True)
+class Databases:
+    """The session's database: ``owner`` migrates it (and may alter it, as an attacker
+    with the owner's password could); ``app`` is what the API and worker connect as. On
+    SQLite both are the one file."""
+
+    owner: str
+    app: str
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+def databases(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Databases]:
     """A migrated database of each backend, shared by the session's tests."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'casework.db'}"
         upgrade_database(url)
-        yield url
+        yield Databases(owner=url, app=url)
         return
     assert PG_URL
     url, admin, name = _fresh_postgres_database(PG_URL)
-    upgrade_database(url)
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+    app_url, role = application_role(admin, url)
+    upgrade_database(url, app_role=role)
+    yield Databases(owner=url, app=app_url)
+    drop_database_and_role(admin, name, role)
+
+
+@pytest.fixture(scope="session")
+def database_url(databases: Databases) -> str:
+    """Where the application connects: on PostgreSQL as its own role, not the owner."""
+    return databases.app
 
 
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def owner_engine(databases: Databases) -> Iterator[Engine]:
+    """The schema owner's connection, for tests that tamper with what the app cannot."""
+    engine = make_engine(databases.owner)
     yield engine
     engine.dispose()
 

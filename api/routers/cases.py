@@ -23,7 +23,6 @@ from services.cases.queries import StoredCase
 from services.cases.steps import (
     AddNeed,
     AssignLawyer,
-    CaseEvent,
     CloseCase,
     DecideEligibility,
     OpenCase,
@@ -177,12 +176,19 @@ def _log_read(session: SessionDep, user: SignedIn, case: CaseFile, action: str) 
 
 
 @router.get("/{case_id}/history")
-def get_history(case: CaseInReach, session: SessionDep, user: SignedIn) -> list[CaseEvent]:
-    """Every accepted step of the case, in order, with who did it, in which role, when
-    (recorded in the access log: the intake holds the claimant's personal data)."""
-    history = audit.case_history(session=session, case_id=case.id)
+def get_history(
+    case: CaseInReach,
+    session: SessionDep,
+    user: SignedIn,
+    after_seq: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> audit.HistoryPage:
+    """The case's accepted steps, in order, with who did it, in which role, when; pass
+    ``next_after_seq`` back as ``after_seq`` for the next page (each page is recorded in
+    the access log: the intake holds the claimant's personal data)."""
+    page = audit.history_page(session=session, case_id=case.id, after_seq=after_seq, limit=limit)
     _log_read(session, user, queries.opened_case(case), "history")
-    return history
+    return page
 
 
 @router.get("/{case_id}/tasks")

@@ -97,11 +97,18 @@ class StoredCase:
     lawyer: str | None
     document: dict[str, Any]
     wrapped_key: str | None
+    key_destroyed_at: datetime | None = None
 
 
 # Built once: every request of one case runs it, and building it costs more than running it.
 _STORED_CASE = (
-    select(CaseRecord.centre, CaseRecord.lawyer, CaseRecord.document, CaseKeyRecord.wrapped_key)
+    select(
+        CaseRecord.centre,
+        CaseRecord.lawyer,
+        CaseRecord.document,
+        CaseKeyRecord.wrapped_key,
+        CaseKeyRecord.destroyed_at,
+    )
     .outerjoin(CaseKeyRecord, CaseKeyRecord.case_id == CaseRecord.id)
     .where(CaseRecord.id == bindparam("case_id"))
 )
@@ -112,14 +119,17 @@ def stored_case(*, session: Session, case_id: str) -> StoredCase | None:
     row = session.execute(_STORED_CASE, {"case_id": case_id}).first()
     if row is None:
         return None
-    return StoredCase(case_id, row.centre, row.lawyer, row.document, row.wrapped_key)
+    return StoredCase(
+        case_id, row.centre, row.lawyer, row.document, row.wrapped_key, row.destroyed_at
+    )
 
 
 def opened_case(stored: StoredCase) -> CaseFile:
     """The case with its personal fields readable (or, once its key is destroyed, erased)."""
     document = stored.document
     if has_sealed_fields(document["claimant"]):
-        document = opened_document(document, unwrapped_ring(stored.id, stored.wrapped_key))
+        ring = unwrapped_ring(stored.id, stored.wrapped_key, stored.key_destroyed_at)
+        document = opened_document(document, ring)
     return CaseFile.model_validate(document)
 
 

@@ -312,7 +312,7 @@ async def test_the_actor_of_a_step_is_the_signed_in_user(stack: Stack, world: Wo
 
     assert forged.status_code == 422, forged.text
     assert recorded.status_code == 201, recorded.text
-    last = history.json()[-1]
+    last = history.json()["items"][-1]
     assert (last["step"]["kind"], last["actor"]) == (
         "infringement_recorded",
         {"id": world.lawyer(), "role": "lawyer"},

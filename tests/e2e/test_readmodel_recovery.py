@@ -216,7 +216,7 @@ async def test_steps_in_flight_when_the_worker_is_killed_are_projected_exactly_o
         assert all(status == 201 for status in statuses.values()), statuses
 
         for case_id in case_ids:
-            history = (await api.get(f"/cases/{case_id}/history")).json()
+            history = (await api.get(f"/cases/{case_id}/history")).json()["items"]
             rows = _timeline_rows(own_stack, case_id)
             seqs = [row.seq for row in rows]
             assert seqs == list(range(1, len(rows) + 1)), f"gaps or repeats in {case_id}: {seqs}"

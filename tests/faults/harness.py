@@ -44,7 +44,7 @@ from casework.crypto import data_converter
 from services.cases.records import CaseEventRecord, CaseRecord
 from services.cases.steps import CaseEvent, CaseEventBatch
 from services.db import make_engine, make_session_factory
-from tests.conftest import TEST_VAULT
+from tests.conftest import TEST_VAULT, application_role
 from tests.e2e.stack import BIN, Stack, free_port
 from workflows.ids import case_workflow_id
 
@@ -133,16 +133,19 @@ def running_stack(
     reaches Temporal through one (``stack.worker_link``)."""
     workdir = tmp_path_factory.mktemp(f"faults-{name}")
     links: list[TcpProxy] = []
-    admin = pg_name = None
+    admin = pg_name = app_role = None
     stack: FaultStack | None = None
     try:
         outage: DatabaseOutage | None = None
         if PG_URL:
             backend = "postgresql"
             direct, admin, pg_name = fresh_postgres_database(PG_URL)
-            process_url = direct
+            # The processes connect as the application's role; `db upgrade` migrates as
+            # the owner and grants that role what it may do (README "Production").
+            process_url, app_role = application_role(admin, direct)
+            extra_env = {**(extra_env or {}), "MIGRATION_DATABASE_URL": direct}
             if proxied:
-                parsed = make_url(direct)
+                parsed = make_url(process_url)
                 proxy = TcpProxy((parsed.host or "127.0.0.1", parsed.port or 5432))
                 links.append(proxy)
                 proxy.start()
@@ -188,6 +191,8 @@ def running_stack(
         if admin is not None:
             with admin.connect() as connection:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
+                if app_role:
+                    connection.execute(text(f'DROP ROLE IF EXISTS "{app_role}"'))
             admin.dispose()
 
 
@@ -833,7 +838,7 @@ async def account(stack: FaultStack, journal: Journal, name: str) -> Account:
         for case_id in sorted(case_ids):
             events = await workflow_history(temporal, case_id)
             read = await api.get(f"/cases/{case_id}")
-            listed = await api.get(f"/cases/{case_id}/history")
+            listed = await api.get(f"/cases/{case_id}/history", params={"limit": 500})
             if read.status_code != 200 or listed.status_code != 200:
                 problems.append(
                     f"case {case_id}: GET /cases/{{id}} {read.status_code}, "
@@ -842,9 +847,10 @@ async def account(stack: FaultStack, journal: Journal, name: str) -> Account:
                 continue
             histories[case_id] = events
             versions[case_id] = read.json()["version"]
-            if _outline(listed.json()) != _outline(events):
+            listed_events = listed.json()["items"]
+            if _outline(listed_events) != _outline(events):
                 problems.append(
-                    f"case {case_id}: GET /cases/{{id}}/history {_outline(listed.json())} but "
+                    f"case {case_id}: GET /cases/{{id}}/history {_outline(listed_events)} but "
                     f"the workflow holds {_outline(events)}"
                 )
 
