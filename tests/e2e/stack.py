@@ -17,7 +17,7 @@ from services.db import make_engine, make_session_factory, transaction
 from services.users import accounts
 from services.users.model import User
 from services.values import Role
-from tests.conftest import TEST_MASTER_KEY_RING
+from tests.conftest import TEST_IDENTITY_KEY, TEST_MASTER_KEY_RING
 
 BIN = Path(sys.executable).parent
 CENTRE = "county-centre"
@@ -67,6 +67,7 @@ class Stack:
             "AUTH_TOKEN_MINUTES": "600",
             "LOG_FORMAT": "json",
             "MASTER_KEYS": TEST_MASTER_KEY_RING,
+            "IDENTITY_HASH_KEY": TEST_IDENTITY_KEY.decode(),
         }
 
     def headers(self, role: str = "staff", centre: str = CENTRE) -> dict[str, str]:
