@@ -17,6 +17,7 @@ from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
+from casework.dev import dev_settings
 from casework.settings import Settings
 from services.db import transaction
 from services.users import accounts, tokens
@@ -202,6 +203,24 @@ async def test_a_token_of_another_deployment_or_for_another_centre_is_refused(
     _assert_not_signed_in(await client.get("/auth/me", headers=_bearer(dev_stack)))
     _assert_not_signed_in(await client.get("/auth/me", headers=_bearer(moved)))
     assert (await client.get("/auth/me", headers=_bearer(right))).status_code == 200
+
+
+async def test_a_token_minted_by_casework_dev_is_refused_by_a_deployment_sharing_its_key(
+    database_url: str, session_factory: sessionmaker[Session]
+) -> None:
+    production = Settings(database_url=database_url, auth_token_secret=SecretStr(SECRET))
+    laptop = dev_settings(production)  # the same .env, read by `casework dev`
+    user = _user(session_factory)
+    secret = SECRET.encode()
+    minted = tokens.issue_token(user, secret=secret, minutes=5, audience=laptop.deployment_id)
+    app = create_app(production)
+    app.state.session_factory = session_factory
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://casework") as client:
+        refused = await client.get("/auth/me", headers=_bearer(minted))
+
+    _assert_not_signed_in(refused)
+    assert laptop.auth_token_secret == production.auth_token_secret
 
 
 async def test_a_route_without_a_policy_is_refused_to_everyone(

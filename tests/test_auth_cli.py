@@ -13,7 +13,10 @@ from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
 from casework.crypto import with_identity_key
+from casework.dev import ensure_demo_users
 from casework.settings import Settings
+from services.db import make_engine, make_session_factory
+from services.migrate import upgrade_database
 from services.users import account_log, accounts
 from tests.conftest import TEST_MASTER_KEY_RING
 
@@ -141,3 +144,33 @@ def test_other_commands_make_a_development_identity_key_once_and_keep_it(
     assert first == again and len(first) >= 32
     assert (tmp_path / "var" / "identity.key").stat().st_mode & 0o077 == 0
     assert configured.identity_key() == b"k"
+
+
+def test_casework_api_refuses_to_start_while_demo_users_of_casework_dev_exist(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'casework.db'}"
+    upgrade_database(url)
+    made = ensure_demo_users(Settings(database_url=url, centre_id="east"))
+    production = {
+        "AUTH_TOKEN_SECRET": "t" * 40,
+        "MASTER_KEYS": TEST_MASTER_KEY_RING,
+        "IDENTITY_HASH_KEY": "k" * 32,
+    }
+
+    refused = _casework(url, "api", env=production, cwd=tmp_path)
+    removed = _casework(url, "users", "remove-demo", cwd=tmp_path)
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session:
+        left = accounts.demo_users(session=session)
+        log = account_log.entries(session=session, centre="east")
+    engine.dispose()
+
+    assert sorted(made) == ["admin", "lawyer", "staff", "supervisor"]
+    assert refused.returncode != 0
+    assert "demo users" in refused.stderr and "casework users remove-demo" in refused.stderr
+    assert removed.returncode == 0, removed.stderr
+    assert left == []
+    assert sorted((e.action, e.username) for e in log) == sorted(
+        [("added", name) for name in made] + [("removed", name) for name in made]
+    )
