@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.users.errors import UnknownUser, UserExists
@@ -40,20 +40,9 @@ def list_users(*, session: Session, centre: str | None = None, limit: int = 100)
     return [user_from_record(row) for row in session.scalars(query)]
 
 
-def add_user(
-    *,
-    session: Session,
-    user: User,
-    password: str,
-    must_change_password: bool = False,
-    demo: bool = False,
-) -> User:
+def add_user(*, session: Session, user: User, password: str, demo: bool = False) -> User:
     return add_user_hashed(
-        session=session,
-        user=user,
-        password_hash=hash_password(password),
-        must_change_password=must_change_password,
-        demo=demo,
+        session=session, user=user, password_hash=hash_password(password), demo=demo
     )
 
 
@@ -102,21 +91,21 @@ def disable_user(*, session: Session, username: str) -> User:
     return _changed(session, row)
 
 
-def reset_password(
-    *, session: Session, username: str, password: str, must_change_password: bool = False
-) -> User:
+def reset_password(*, session: Session, username: str, password: str) -> User:
     """A new password (and the account enabled again); earlier tokens stop working."""
     return set_password_hash(
         session=session,
         username=username,
         password_hash=hash_password(password),
-        must_change_password=must_change_password,
+        must_change_password=False,
     )
 
 
 def set_password_hash(
     *, session: Session, username: str, password_hash: str, must_change_password: bool
 ) -> User:
+    """A new password (``must_change_password``: someone else chose it), the account
+    enabled again; earlier tokens stop working."""
     row = _existing(session, username)
     row.password_hash = password_hash
     row.must_change_password = must_change_password
@@ -144,8 +133,7 @@ def demo_users(*, session: Session) -> list[str]:
 
 
 def remove_user(*, session: Session, username: str) -> None:
-    _existing(session, username)
-    session.execute(delete(UserRecord).where(UserRecord.username == username))
+    session.delete(_existing(session, username))
     forget_user(session, username)
 
 
