@@ -91,9 +91,10 @@ def sign_in(
     connection is held while waiting for one: call it with nothing pending. Its writes
     (the failure, or the time of this sign-in) are the caller's to commit, whatever the
     outcome."""
-    address = address[:ADDRESS_LENGTH]
+    # Counted under the names the table can hold, so that a longer one is no way around.
+    counted, address = username[:USERNAME_LENGTH], address[:ADDRESS_LENGTH]
     wait = seconds_until_allowed(
-        session=session, limits=guard.limits, username=username, address=address, now=now
+        session=session, limits=guard.limits, username=counted, address=address, now=now
     )
     if wait:
         raise TooManyAttempts("too many failed sign-ins; retry later", retry_after=wait)
@@ -104,7 +105,7 @@ def sign_in(
     with guard.checks.slot():
         matches = verify_password(stored, password)
     if user is None or not matches:
-        _record_failure(session, guard.limits, username, address, now)
+        _record_failure(session, guard.limits, counted, address, now)
     if user is None or not matches or user.disabled:
         raise NotSignedIn("wrong username or password, or the account is disabled")
     session.execute(
@@ -145,5 +146,5 @@ def _record_failure(
     # table as small as the limits make it.
     expired = SignInFailureRecord.at <= now - limits.window
     session.execute(delete(SignInFailureRecord).where(expired))
-    session.add(SignInFailureRecord(at=now, username=username[:USERNAME_LENGTH], address=address))
+    session.add(SignInFailureRecord(at=now, username=username, address=address))
     session.flush()
