@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
 
-from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from api.docs import install_docs
+from api.middleware import (
+    BodySizeLimitMiddleware,
+    RequestContextMiddleware,
+    SecurityHeadersMiddleware,
+)
 from api.policy import authorise
 from api.problems import COMMON_PROBLEMS, install_problem_handlers
 from api.routers import (
@@ -26,8 +32,8 @@ from api.routers import (
 from casework.settings import Settings
 from casework.temporal import connect
 from services.db import make_engine, make_session_factory
-from services.users.attempts import SlidingWindow
 from services.users.recent import RecentUsers
+from services.users.signin import PasswordChecks, SignInGuard, SignInLimits
 
 DESCRIPTION = (
     "Case handling for an assistance centre that helps veterans and military families: "
@@ -65,15 +71,34 @@ def create_app(settings: Settings) -> FastAPI:
         # Deny by default: every route passes the policy, which refuses routes it lacks.
         dependencies=[Depends(authorise)],
         responses=COMMON_PROBLEMS,
+        # Served from vendored files by install_docs: FastAPI's pages load a CDN.
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.state.settings = settings
-    app.state.sign_in_attempts = SlidingWindow(
-        limit=settings.auth_rate_limit, window_seconds=settings.auth_rate_window_seconds
-    )
+    app.state.sign_in_guard = sign_in_guard(settings)  # the console's sign-in uses it too
     app.state.recent_users = RecentUsers()  # callers checked in the last few seconds
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware, hsts_seconds=settings.hsts_seconds)
     app.add_middleware(RequestContextMiddleware)  # outermost: even a 413 carries its id
     install_problem_handlers(app)
+    install_docs(app)
     for router in (health, auth, users, cases, tracks, legal, tasks, reports, deadlines, access):
         app.include_router(router.router)
     return app
+
+
+def sign_in_guard(settings: Settings) -> SignInGuard:
+    """This process's limits on sign-ins and on password checks running at once."""
+    return SignInGuard(
+        limits=SignInLimits(
+            per_user_address=settings.auth_rate_limit,
+            per_address=settings.auth_rate_limit_per_address,
+            overall=settings.auth_rate_limit_global,
+            window=timedelta(seconds=settings.auth_rate_window_seconds),
+        ),
+        checks=PasswordChecks(
+            concurrency=settings.auth_hash_concurrency, waiting=settings.auth_hash_waiting
+        ),
+    )

@@ -1,4 +1,5 @@
-"""Request context: every log line written while serving a request carries its id."""
+"""Around every request: its id in every log line, the body size limit, and the headers
+that keep answers out of caches and pages out of trouble."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import re
 import uuid
 
 import structlog
+from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import problem_response
@@ -36,8 +38,12 @@ class RequestContextMiddleware:
 
 
 def _case_id_of(path: str) -> str | None:
+    # Only an id of a safe shape is bound to the log context: a path segment is the
+    # client's text, and a newline in it must not reach a log line.
     parts = path.strip("/").split("/")
-    return parts[1] if len(parts) >= 2 and parts[0] == "cases" else None
+    if len(parts) >= 2 and parts[0] == "cases" and _SAFE_ID.match(parts[1]):
+        return parts[1]
+    return None
 
 
 class BodySizeLimitMiddleware:
@@ -90,3 +96,42 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
         return pending.pop(0) if pending else await receive()
 
     return replayed
+
+
+# HTML pages (the OpenAPI page, the console) run only scripts and styles of their own
+# origin: no inline script, nothing from elsewhere, never inside another site's frame.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'"
+)
+
+
+class SecurityHeadersMiddleware:
+    """Headers on every answer: ``nosniff``; ``Cache-Control: no-store`` unless the route
+    chose its own caching (answers carry personal data, which no cache may keep); a strict
+    Content-Security-Policy on HTML; Strict-Transport-Security when the request came over
+    HTTPS (directly, or through a trusted proxy that said so in X-Forwarded-Proto)."""
+
+    def __init__(self, app: ASGIApp, hsts_seconds: int) -> None:
+        self.app = app
+        self.hsts = f"max-age={hsts_seconds}; includeSubDomains" if hsts_seconds else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        over_https = scope.get("scheme") == "https"
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers.setdefault("Cache-Control", "no-store")
+                if headers.get("content-type", "").startswith("text/html"):
+                    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+                if over_https and self.hsts:
+                    headers["Strict-Transport-Security"] = self.hsts
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

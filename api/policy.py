@@ -27,7 +27,7 @@ from services.cases.errors import CaseNotFound
 from services.cases.model import Actor
 from services.cases.queries import StoredCase, stored_case
 from services.users import accounts, tokens
-from services.users.errors import NotAllowed, NotSignedIn
+from services.users.errors import NotAllowed, NotSignedIn, PasswordChangeRequired
 from services.users.model import User
 from services.users.policy import may_see_case
 from services.users.recent import RecentUsers
@@ -42,6 +42,8 @@ class Rule:
     roles: frozenset[Role] = frozenset()
     case: bool = False
     public: bool = False
+    # Reachable with a password someone else chose (which must be changed first).
+    before_password_change: bool = False
 
 
 def _roles(*roles: Role, case: bool = False) -> Rule:
@@ -60,11 +62,18 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/ready"): PUBLIC,
     ("POST", "/auth/token"): PUBLIC,
     ("GET", "/auth/me"): SIGNED_IN,
-    # Accounts: admin, within their own centre (checked by the routes).
+    ("POST", "/auth/password"): Rule(roles=SIGNED_IN.roles, before_password_change=True),
+    # Accounts: admin, within their own centre (checked by the routes); a supervisor or
+    # admin account needs a second admin's approval (services.users.changes).
     ("GET", "/users"): _roles(ADMIN),
     ("POST", "/users"): _roles(ADMIN),
     ("POST", "/users/{username}/disable"): _roles(ADMIN),
     ("POST", "/users/{username}/password"): _roles(ADMIN),
+    ("POST", "/users/{username}/role"): _roles(ADMIN),
+    ("GET", "/account-requests"): _roles(ADMIN),
+    ("POST", "/account-requests/{request_id}/approve"): _roles(ADMIN),
+    ("POST", "/account-requests/{request_id}/refuse"): _roles(ADMIN),
+    ("GET", "/account-log"): _roles(SUPERVISOR, ADMIN),
     # Lists: every reader, narrowed by the routes to what they may see.
     ("GET", "/cases"): Rule(roles=READERS),
     ("GET", "/tasks"): Rule(roles=READERS),
@@ -159,6 +168,10 @@ def _authorise(
     user = _user_of(token, session, settings, request.app.state.recent_users)
     if user.role not in rule.roles:
         raise NotAllowed(f"the {user.role} role may not do this")
+    if user.must_change_password and not rule.before_password_change:
+        raise PasswordChangeRequired(
+            "choose your own password first (POST /auth/password): someone else chose this one"
+        )
     if not rule.case:
         return Access(user=user)
     raw = request.path_params.get("case_id")
@@ -185,17 +198,19 @@ def _user_of(
 ) -> User:
     secret = settings.auth_token_secret
     claims = (
-        tokens.read_token(token, secret=secret.get_secret_value().encode())
+        tokens.read_token(
+            token, secret=secret.get_secret_value().encode(), audience=settings.deployment_id
+        )
         if (token and secret)
         else None
     )
     if claims is None:
         raise NotSignedIn("sign in: a valid bearer token is required")
-    username, version = claims
+    username, version, centre = claims
     user = recent.user(
         username, version, lambda: accounts.get_user(session=session, username=username)
     )
-    if user is None or user.disabled or user.token_version != version:
+    if user is None or user.disabled or user.token_version != version or user.centre != centre:
         raise NotSignedIn("sign in: a valid bearer token is required")
     return user
 

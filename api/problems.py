@@ -18,7 +18,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from services.cases.errors import DomainError
 from services.crypto.case_keys import KeyUnavailable
-from services.users.errors import NotSignedIn, TooManyAttempts
+from services.users.errors import NotSignedIn, RetryLater
 
 log = structlog.stdlib.get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -119,7 +119,7 @@ async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     headers: dict[str, str] | None = None
     if isinstance(exc, NotSignedIn):
         headers = {"WWW-Authenticate": "Bearer"}
-    elif isinstance(exc, TooManyAttempts):
+    elif isinstance(exc, RetryLater):
         headers = {"Retry-After": str(exc.retry_after)}
     return problem_response(exc.status, exc.code, exc.message, errors, exc.extra, headers)
 

@@ -43,7 +43,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from casework.crypto import load_vault
+from casework.crypto import load_vault, with_identity_key
 from casework.settings import Settings
 from services.cases import rules
 from services.cases.errors import StepRejected
@@ -760,7 +760,7 @@ def main() -> None:
         end=args.end,
         batch_size=args.batch_size,
         processes=args.processes,
-        identity_key=settings.identity_hash_key.get_secret_value().encode(),
+        identity_key=with_identity_key(settings).identity_key(),
         progress=lambda s: print(
             f"{s.cases} cases, {s.events} events, {s.cases_per_second:.0f} cases/s",
             flush=True,

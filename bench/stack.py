@@ -21,6 +21,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench.generate import DEFAULT_IDENTITY_KEY
 from casework.dev import dev_server_command
 from casework.probes import free_port, wait_for_port, wait_until_ready
 from services.crypto.cipher import KeyRing, format_key_ring, new_key
@@ -158,6 +159,8 @@ class BenchStack:
             "AUTH_TOKEN_MINUTES": "600",  # outlasts the run: one sign-in per user
             "AUTH_RATE_LIMIT": "1000",
             "CENTRE_ID": CENTRE,
+            # The key the loader (bench/generate.py) hashes identities with.
+            "IDENTITY_HASH_KEY": DEFAULT_IDENTITY_KEY.decode(),
         }
         if backend is not None:
             env |= {

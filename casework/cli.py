@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import typer
 import uvloop
 
 from casework.keys_cli import keys_app, temporal_app
-from casework.logging import configure_logging
+from casework.logging import configure_logging, get_logger
 from casework.settings import Settings, get_settings
 from casework.users_cli import app as users_app
 
-app = typer.Typer(help=__doc__, no_args_is_help=True)
+# Tracebacks never show local variables (they may hold personal data or secrets): an
+# unexpected error goes through the masking log pipeline instead (main()).
+app = typer.Typer(help=__doc__, no_args_is_help=True, pretty_exceptions_show_locals=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident case timeline.", no_args_is_help=True)
 projection_app = typer.Typer(help="The read model against the workflows.", no_args_is_help=True)
@@ -24,23 +27,69 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(temporal_app, name="temporal")
 
 
-def _start() -> Settings:
+def _start(*, required: tuple[str, ...] = ()) -> Settings:
+    """Settings read and checked, logging configured, the master ring installed; a
+    setting named in ``required`` has no development default here."""
     try:
         settings = get_settings()
     except Exception as error:  # pydantic's message names the bad setting
         raise SystemExit(f"invalid settings: {error}") from None
     configure_logging(log_format=settings.log_format, level=settings.log_level)
-    from casework.crypto import ensure_vault
+    for name in required:
+        if getattr(settings, name) is None:
+            raise SystemExit(f"invalid settings: {name.upper()} must be set ({REQUIRED[name]})")
+    from casework.crypto import ensure_vault, with_identity_key
 
     ensure_vault(settings)
-    return settings
+    return with_identity_key(settings)
 
 
-def _require_master_keys(settings: Settings) -> None:
-    # Production processes share one ring: a development ring made per machine would
-    # seal what the other processes cannot open.
-    if settings.master_keys is None:
-        raise SystemExit("invalid settings: MASTER_KEYS must be set (it seals personal data)")
+# Production processes share these: a development value made per machine (or per start)
+# would seal, hash or sign what the other processes cannot open, find or check.
+REQUIRED = {
+    "master_keys": "it seals personal data",
+    "identity_hash_key": "it keys the hashes that find a person's cases",
+    "auth_token_secret": "it signs sign-in tokens",
+}
+
+
+def _refuse_demo_users(settings: Settings) -> None:
+    # `casework dev` makes accounts with a published password in its database, which is
+    # also this command's default one.
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from services.db import make_engine, make_session_factory
+    from services.users import accounts
+
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            demo = accounts.demo_users(session=session)
+    except SQLAlchemyError as error:
+        raise SystemExit(
+            f"cannot check DATABASE_URL for demo users ({type(error).__name__}): is it up, "
+            "and migrated (`casework db upgrade`)?"
+        ) from None
+    finally:
+        engine.dispose()
+    if demo:
+        raise SystemExit(
+            f"refusing to serve a database with demo users of `casework dev` "
+            f"({', '.join(sorted(demo))}, password 'demo'): remove them with "
+            "`casework users remove-demo`, or set DATABASE_URL to the production database"
+        )
+
+
+def main() -> None:
+    """The ``casework`` command. An unexpected error is logged, through the processors
+    that mask personal data, as a plain traceback without local variables."""
+    try:
+        app()
+    except Exception:
+        if not logging.getLogger().handlers:
+            configure_logging()
+        get_logger("casework.cli").exception("command failed")
+        raise SystemExit(1) from None
 
 
 @app.command()
@@ -56,12 +105,8 @@ def api() -> None:
     """The HTTP API alone (production: point it at Temporal and PostgreSQL)."""
     from casework.processes import serve_api, stop_on_signals
 
-    settings = _start()
-    if settings.auth_token_secret is None:
-        raise SystemExit(
-            "invalid settings: AUTH_TOKEN_SECRET must be set (it signs sign-in tokens)"
-        )
-    _require_master_keys(settings)
+    settings = _start(required=("auth_token_secret", "master_keys", "identity_hash_key"))
+    _refuse_demo_users(settings)
 
     async def main() -> None:
         await serve_api(settings, stop_on_signals())
@@ -74,8 +119,7 @@ def worker() -> None:
     """A Temporal worker alone: runs case workflows and their activities."""
     from casework.processes import run_worker, stop_on_signals
 
-    settings = _start()
-    _require_master_keys(settings)
+    settings = _start(required=("master_keys", "identity_hash_key"))
 
     async def main() -> None:
         await run_worker(settings, stop_on_signals())
@@ -173,7 +217,7 @@ def projection_check() -> None:
             return await projection_ops.check(
                 await connect(settings),
                 make_session_factory(engine),
-                settings.identity_hash_key.get_secret_value().encode(),
+                settings.identity_key(),
             )
         finally:
             engine.dispose()
@@ -200,7 +244,7 @@ def projection_rebuild() -> None:
             return await projection_ops.rebuild(
                 await connect(settings),
                 make_session_factory(engine),
-                settings.identity_hash_key.get_secret_value().encode(),
+                settings.identity_key(),
             )
         finally:
             engine.dispose()

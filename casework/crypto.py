@@ -7,9 +7,11 @@ import base64
 import dataclasses
 import json
 import os
+import secrets
 from typing import Any
 
 import structlog
+from pydantic import SecretStr
 from temporalio.api.common.v1 import Payload
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
@@ -42,6 +44,25 @@ def load_vault(settings: Settings) -> Vault:
             f.write(format_key_ring(ring) + "\n")
         log.warning("development master key created; set MASTER_KEYS in production", file=str(path))
     return Vault(parse_key_ring(path.read_text().strip()))
+
+
+def with_identity_key(settings: Settings) -> Settings:
+    """The settings with IDENTITY_HASH_KEY, or else the development key in its file (made
+    once, like the development master ring: a key made per start would hide every earlier
+    case from the duplicate check)."""
+    if settings.identity_hash_key is not None:
+        return settings
+    path = settings.identity_key_file
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+            f.write(secrets.token_urlsafe(32) + "\n")
+        log.warning(
+            "development identity hash key created; set IDENTITY_HASH_KEY in production",
+            file=str(path),
+        )
+    key = SecretStr(path.read_text().strip())
+    return settings.model_copy(update={"identity_hash_key": key})
 
 
 def ensure_vault(settings: Settings) -> Vault:

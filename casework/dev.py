@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import secrets
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import structlog
@@ -17,13 +18,15 @@ from casework.processes import run_worker, serve_api, stop_on_signals
 from casework.settings import Settings
 from services.db import make_engine, make_session_factory, transaction
 from services.migrate import upgrade_as_owner
-from services.users import accounts
+from services.users import changes
+from services.users.account_log import OPERATOR, ChangedBy
 from services.users.model import PEOPLE, User
 from workflows.search_attributes import dev_server_flags
 
 log = structlog.stdlib.get_logger(__name__)
 SERVER_START_TIMEOUT_S = 60
 DEMO_PASSWORD = "demo"  # noqa: S105 - the documented password of the local demo users
+DEV = ChangedBy(name="casework-dev", role=OPERATOR)
 
 
 async def run_dev(settings: Settings) -> None:
@@ -36,25 +39,34 @@ async def run_dev(settings: Settings) -> None:
         centre=settings.centre_id,
         added=added,
     )
-    if settings.auth_token_secret is None:
-        # Tokens of a laptop session need not outlive it.
-        secret = SecretStr(secrets.token_urlsafe(32))
-        settings = settings.model_copy(update={"auth_token_secret": secret})
-    await _run(settings)
+    await _run(dev_settings(settings))
+
+
+def dev_settings(settings: Settings) -> Settings:
+    """A laptop's tokens: signed by a key of this start (unless one is set) and for an
+    audience of their own, so that no deployment accepts them."""
+    secret = settings.auth_token_secret or SecretStr(secrets.token_urlsafe(32))
+    return settings.model_copy(
+        update={"auth_token_secret": secret, "deployment_id": f"dev-{settings.deployment_id}"}
+    )
 
 
 def ensure_demo_users(settings: Settings) -> list[str]:
-    """One user per role, named after it, at this centre; those already there are kept."""
+    """One user per role, named after it, at this centre, marked as a demo account (which
+    `casework api` refuses to start with); those already there are kept."""
     engine = make_engine(settings.database_url)
+    now = datetime.now(UTC)
     try:
         with transaction(make_session_factory(engine)) as session:
             return [
                 role.value
                 for role in PEOPLE
-                if accounts.ensure_user(
+                if changes.ensure_demo_account(
                     session=session,
+                    by=DEV,
                     user=User(username=role.value, role=role, centre=settings.centre_id),
                     password=DEMO_PASSWORD,
+                    now=now,
                 )
             ]
     finally:

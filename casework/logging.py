@@ -44,6 +44,25 @@ _PERSONAL_PATTERNS = (
 )
 
 
+# Control characters in a value (a newline from a request, say) could make one event
+# read as several lines on a console: they are written as escapes. A formatted traceback
+# keeps its line breaks and tabs.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_BUT_NEWLINE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+# A query string's values (``?text=李伟``, percent-encoded or not) may be anything a
+# client searched for: in any URL a line carries (uvicorn's access line, an HTTP client's)
+# they are masked, and so are names that do not look like ours.
+_QUERY_PARAMETER = re.compile(r"(?<=[?&])([^=&#\s\"'<>]*)=([^&#\s\"'<>]*)")
+_QUERY_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
+
+
+def _masked_parameter(match: re.Match[str]) -> str:
+    name = match.group(1)
+    return f"{name if _QUERY_NAME.match(name) else MASK}={MASK}"
+
+
 def mask_personal_data(_: Any, __: str, event_dict: Any) -> Any:
     """Replace personal values in a log event (and anything nested in it) by a mask."""
     return {key: _masked(key, value) for key, value in event_dict.items()}
@@ -55,7 +74,9 @@ def _masked(key: object, value: Any) -> Any:
     if isinstance(value, str):
         for pattern in _PERSONAL_PATTERNS:
             value = pattern.sub(MASK, value)
-        return value
+        value = _QUERY_PARAMETER.sub(_masked_parameter, value)
+        control = _CONTROL_BUT_NEWLINE if key == "exception" else _CONTROL
+        return control.sub(_escaped, value)
     if isinstance(value, dict):
         return {k: _masked(k, v) for k, v in value.items()}
     if isinstance(value, list):
@@ -63,12 +84,21 @@ def _masked(key: object, value: Any) -> Any:
     return value  # other objects (exc_info tuples among them) are left for the renderer
 
 
+def _escaped(match: re.Match[str]) -> str:
+    return match.group().encode("unicode_escape").decode("ascii")
+
+
 def configure_logging(*, log_format: str = "auto", level: str = "INFO") -> None:
     use_json = log_format == "json" or (log_format == "auto" and not sys.stderr.isatty())
+    # A plain traceback, formatted before the masking processor sees the event: Rich's
+    # (ConsoleRenderer's default when Rich is installed) would show local variables and
+    # be drawn after masking.
     renderer: Any = (
         structlog.processors.JSONRenderer()
         if use_json
-        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        else structlog.dev.ConsoleRenderer(
+            colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback
+        )
     )
     structlog.configure(
         processors=[
@@ -84,7 +114,7 @@ def configure_logging(*, log_format: str = "auto", level: str = "INFO") -> None:
         foreign_pre_chain=_SHARED_PROCESSORS,
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            structlog.processors.format_exc_info if use_json else _identity,
+            structlog.processors.format_exc_info,
             mask_personal_data,
             renderer,
         ],
@@ -101,10 +131,6 @@ def configure_logging(*, log_format: str = "auto", level: str = "INFO") -> None:
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
-
-
-def _identity(_: Any, __: str, event_dict: Any) -> Any:
-    return event_dict
 
 
 def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:

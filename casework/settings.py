@@ -50,9 +50,14 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
     centre_id: str = Field(default="county-centre", description="Centre of this deployment")
-    identity_hash_key: SecretStr = Field(
-        default=SecretStr("casework-dev-identity-hash-key"),
-        description="Key of the hashes that find a person's cases by ID number or phone",
+    identity_hash_key: SecretStr | None = Field(
+        default=None,
+        description="Key of the hashes that find a person's cases by ID number or phone; "
+        "required by `casework api` and `worker`; unset elsewhere: a development key kept "
+        "in identity_key_file (made on first use)",
+    )
+    identity_key_file: Path = Field(
+        default=VAR_DIR / "identity.key", description="Development identity hash key file"
     )
     master_keys: SecretStr | None = Field(
         default=None,
@@ -88,9 +93,38 @@ class Settings(BaseSettings):
     )
     auth_token_minutes: int = Field(default=15, ge=1, le=24 * 60, description="Token lifetime")
     auth_rate_limit: int = Field(
-        default=10, ge=1, description="Sign-in attempts per user and client in the window"
+        default=10, ge=1, description="Failed sign-ins per user name and client address"
     )
-    auth_rate_window_seconds: int = Field(default=300, ge=1, description="Its window")
+    auth_rate_limit_per_address: int = Field(
+        default=50, ge=1, description="Failed sign-ins per client address, any user name"
+    )
+    auth_rate_limit_global: int = Field(
+        default=1000, ge=1, description="Failed sign-ins in all, every address and name"
+    )
+    auth_rate_window_seconds: int = Field(default=300, ge=1, description="Their window")
+    auth_hash_concurrency: int = Field(
+        default=2, ge=1, description="Passwords checked at once (Argon2id, 64 MiB each)"
+    )
+    auth_hash_waiting: int = Field(
+        default=8, ge=0, description="Sign-ins that may wait for a check; more answer 503"
+    )
+    deployment_id: str = Field(
+        default="casework",
+        min_length=1,
+        max_length=100,
+        description="Audience of this deployment's sign-in tokens: another's are refused "
+        "(`casework dev` uses dev-DEPLOYMENT_ID)",
+    )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="Proxies (comma-separated addresses or networks, or *) whose "
+        "X-Forwarded-For and X-Forwarded-Proto the API believes",
+    )
+    hsts_seconds: int = Field(
+        default=365 * 24 * 3600,
+        ge=0,
+        description="Strict-Transport-Security max-age on answers over HTTPS; 0: none",
+    )
     max_body_bytes: int = Field(
         default=256 * 1024, ge=1024, description="Largest request body the API accepts"
     )
@@ -128,6 +162,12 @@ class Settings(BaseSettings):
         if not folder.is_dir():
             raise ValueError(f"{folder} is not a folder")
         return folder
+
+    def identity_key(self) -> bytes:
+        """The identity hash key; the CLI fills in the development one where allowed."""
+        if self.identity_hash_key is None:
+            raise ValueError("IDENTITY_HASH_KEY must be set (it keys the identity hashes)")
+        return self.identity_hash_key.get_secret_value().encode()
 
     def policy(self) -> ClockPolicy:
         return policy_with(self.clock_policy)

@@ -22,7 +22,7 @@ from services.db import make_engine
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # Evidence: the application adds rows and reads them, nothing else.
-APPEND_ONLY_TABLES = ("case_event", "access_log")
+APPEND_ONLY_TABLES = ("case_event", "access_log", "account_event")
 READ_ONLY_TABLES = ("alembic_version",)
 
 

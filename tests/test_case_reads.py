@@ -57,7 +57,7 @@ def _headers(
     user = User(username=f"{role}-{uuid.uuid4().hex[:8]}", role=role, centre=centre)
     with transaction(session_factory) as session:
         accounts.add_user(session=session, user=user, password="a password")
-    token = tokens.issue_token(user, secret=SECRET.encode(), minutes=15)
+    token = tokens.issue_token(user, secret=SECRET.encode(), minutes=15, audience="casework")
     return user.username, {"Authorization": f"Bearer {token}"}
 
 

@@ -136,3 +136,22 @@ def test_db_upgrade_migrates_as_the_owner_and_grants_the_application_role(
             connection.execute(text("UPDATE alembic_version SET version_num = '0001'"))
     finally:
         app.dispose()
+
+
+def test_the_application_role_cannot_change_or_remove_the_account_log(pg: Engine) -> None:
+    with pg.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO account_event (centre, at, actor, actor_role, action, username) "
+                "VALUES ('test-centre', now(), 'admin-1', 'admin', 'disable', 'staff-9')"
+            )
+        )  # the application adds rows: allowed
+    for statement in (
+        "UPDATE account_event SET username = 'someone-else' WHERE username = 'staff-9'",
+        "DELETE FROM account_event WHERE username = 'staff-9'",
+        "TRUNCATE account_event",
+        "ALTER TABLE account_event DISABLE TRIGGER USER",
+    ):
+        refused = pytest.raises(DBAPIError, match=r"permission denied|must be owner")
+        with refused, pg.begin() as connection:
+            connection.execute(text(statement))

@@ -39,7 +39,7 @@ EXPECTED_COMMANDS = {
 }
 # Settings that only `casework dev` reads: the port of the embedded Temporal dev server's
 # UI and its database file. Production runs a real Temporal server instead.
-DEV_ONLY_SETTINGS = {"temporal_ui_port", "temporal_dev_db", "master_key_file"}
+DEV_ONLY_SETTINGS = {"temporal_ui_port", "temporal_dev_db", "master_key_file", "identity_key_file"}
 # Settings whose defaults are right in production too: the working-day calendars shipped
 # in the image (a centre mounts its own folder to change them) and the default deadlines.
 PRODUCTION_DEFAULTS = {
@@ -48,8 +48,19 @@ PRODUCTION_DEFAULTS = {
     "auth_token_minutes",
     "auth_rate_limit",
     "auth_rate_window_seconds",
+    "auth_rate_limit_per_address",
+    "auth_rate_limit_global",
+    "auth_hash_concurrency",
+    "auth_hash_waiting",
     "max_body_bytes",
     "database_statement_timeout_ms",
+    # One deployment per compose project: its default audience is right unless two
+    # deployments share AUTH_TOKEN_SECRET (README, Production).
+    "deployment_id",
+    # Behind the compose file's own port mapping no proxy is trusted; a load balancer in
+    # front needs its address here (README, Production).
+    "forwarded_allow_ips",
+    "hsts_seconds",
 }
 # Not yet in the compose file, which another branch is changing: the migrating role's
 # URL (with an application role for DATABASE_URL) and a volume for the signed checkpoints

@@ -65,7 +65,7 @@ async def open_case(
     if intake.centre not in (None, user.centre):
         raise NotAllowed("staff open cases of their own centre", field="centre")
     case_id = writer.new_case_id()
-    identity_key = settings.identity_hash_key.get_secret_value().encode()
+    identity_key = settings.identity_key()
     queue = settings.temporal_task_queue
     async with person_held(session_factory, intake.claimant, identity_key):
         if not confirm_new:
@@ -222,10 +222,17 @@ async def assign_lawyer(
 ) -> CaseFile:
     """Assign (or reassign) the case's lawyer: an active lawyer of the case's centre."""
     lawyer = await run_in_threadpool(accounts.get_user, session=session, username=body.lawyer)
-    if lawyer is None or lawyer.disabled or lawyer.role is not Role.LAWYER:
-        raise InvalidInput(f"{body.lawyer} is not an active lawyer's user name", field="lawyer")
-    if lawyer.centre != user.centre:
-        raise InvalidInput(f"{body.lawyer} is a lawyer of another centre", field="lawyer")
+    # One answer for every refusal: a name of another centre reads as no name at all.
+    if (
+        lawyer is None
+        or lawyer.disabled
+        or lawyer.role is not Role.LAWYER
+        or lawyer.centre != user.centre
+    ):
+        raise InvalidInput(
+            f"{body.lawyer} is not the user name of an active lawyer of this centre",
+            field="lawyer",
+        )
     return await writer.apply(case_id, body)
 
 

@@ -1,6 +1,6 @@
 """the access log is append-only on PostgreSQL, as the timeline is
 
-Revision ID: 0009_append_only_access_log
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-11-27
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0009_append_only_access_log"
+revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
@@ -32,3 +33,6 @@ class User(Frozen):
     centre: Centre
     disabled: bool = False
     token_version: int = Field(default=0, exclude=True)
+    must_change_password: bool = Field(default=False, exclude=True)
+    demo: bool = Field(default=False, exclude=True)
+    last_signed_in_at: datetime | None = Field(default=None, exclude=True)

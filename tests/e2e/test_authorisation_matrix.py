@@ -47,10 +47,16 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/ready"): EVERYONE,
     ("POST", "/auth/token"): EVERYONE,
     ("GET", "/auth/me"): "staff lawyer supervisor admin",
+    ("POST", "/auth/password"): "staff lawyer supervisor admin",
     ("GET", "/users"): "admin",
     ("POST", "/users"): "admin",
     ("POST", "/users/{username}/disable"): "admin",
     ("POST", "/users/{username}/password"): "admin",
+    ("POST", "/users/{username}/role"): "admin",
+    ("GET", "/account-requests"): "admin",
+    ("POST", "/account-requests/{request_id}/approve"): "admin",
+    ("POST", "/account-requests/{request_id}/refuse"): "admin",
+    ("GET", "/account-log"): "supervisor admin",
     ("GET", "/cases"): READERS,
     ("GET", "/tasks"): READERS,
     ("GET", "/escalations"): "staff supervisor",
@@ -104,6 +110,7 @@ OTHER_PARAMS = {
     "{petition_id}": "P1",
     "{matter_id}": "M1",
     "{username}": "nobody-here",
+    "{request_id}": "999999",
 }
 QUERIES = {
     "/reports/summary": {"from": "2026-01-01", "to": "2026-12-31"},
@@ -360,6 +367,7 @@ async def test_a_supervisor_assigns_only_an_active_lawyer_of_the_centre(
     case_id = world.cases["own_unassigned"]
     supervisor = stack.headers("supervisor", world.centre)
     disabled = stack.lawyer(f"gone@{world.centre}", world.centre)
+    answers = []
     async with httpx.AsyncClient(base_url=stack.api_url, timeout=60) as api:
         disable = await api.post(
             f"/users/{disabled}/disable", headers=stack.headers("admin", world.centre)
@@ -376,5 +384,8 @@ async def test_a_supervisor_assigns_only_an_active_lawyer_of_the_centre(
             )
             assert refused.status_code == 422, (name, refused.text)
             assert refused.json()["errors"][0]["field"] == "lawyer"
+            answers.append(refused.text.replace(name, "NAME"))
         case = await api.get(f"/cases/{case_id}", headers=supervisor)
     assert case.json()["lawyer"] is None
+    # Another centre's lawyer reads exactly as a name that does not exist.
+    assert len(set(answers)) == 1, answers
