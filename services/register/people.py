@@ -30,7 +30,8 @@ from services.register.model import (
 from services.register.records import PersonRecord
 
 PLACE = "register_person.personal"
-FLAG_COLUMNS = {flag: flag.value for flag in Flag}  # a flag is a boolean column of its name
+# A flag is a boolean column of its name; in sorted order, as PersonIn keeps them.
+FLAG_COLUMNS = {flag: flag.value for flag in sorted(Flag)}
 
 
 class PersonNotFound(NotFound):
