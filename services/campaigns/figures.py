@@ -214,7 +214,7 @@ def _raised(session: Session, campaign_id: str) -> dict[str, int]:
             ~reached(),
         )
         .group_by(CampaignVisitRecord.level)
-    ).tuples()
+    ).all()
     return {rung_name(level - 1): count for level, count in sorted(rows)}
 
 

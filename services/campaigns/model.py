@@ -139,11 +139,13 @@ class SeriesPlan(Frozen):
     created_by: str
     utc_offset_minutes: int = Field(default=480, ge=-720, le=840)
 
-    def plan_for(self, holiday: date, starts_on: date) -> CampaignPlan:
+    def plan_for(self, holiday: date, started_on: date) -> CampaignPlan:
+        """This year's campaign, started on ``started_on``: its visits run from
+        ``lead_days`` before the holiday (or the start, if later) to the holiday."""
         return CampaignPlan(
             name=f"{holiday.year}年{SERIES_NAMES_ZH[self.series]}",
             holiday=holiday,
-            window_start=min(starts_on, holiday),
+            window_start=min(max(started_on, holiday - timedelta(days=self.lead_days)), holiday),
             window_end=holiday,
             rule=self.rule,
             gift=self.gift,
@@ -153,3 +155,6 @@ class SeriesPlan(Frozen):
             created_by=self.created_by,
             utc_offset_minutes=self.utc_offset_minutes,
         )
+
+    def local_day(self, moment: datetime) -> date:
+        return (moment + timedelta(minutes=self.utc_offset_minutes)).date()

@@ -45,7 +45,7 @@ def sound_rung(*, session: Session, order: SoundRung) -> RungSounded:
         select(CampaignVisitRecord.assignee, func.count())
         .where(*not_done)
         .group_by(CampaignVisitRecord.assignee)
-    ).tuples()
+    ).all()
     by_assignee: Counter[str | None] = Counter(dict(counted))
     queued = 0
     for recipient, role, households in _recipients(order.rung, by_assignee):

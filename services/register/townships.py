@@ -52,7 +52,7 @@ def townships(*, session: Session, centre: str) -> list[TownshipAssignment]:
             select(PersonRecord.township, func.count())
             .where(PersonRecord.centre == centre)
             .group_by(PersonRecord.township)
-        ).tuples()
+        ).all()
     )
     staff = staff_by_township(session=session, centre=centre)
     return [
@@ -64,5 +64,5 @@ def townships(*, session: Session, centre: str) -> list[TownshipAssignment]:
 def staff_by_township(*, session: Session, centre: str) -> dict[str, str]:
     rows = session.execute(
         select(TownshipRecord.township, TownshipRecord.staff).where(TownshipRecord.centre == centre)
-    ).tuples()
+    ).all()
     return dict(rows)
