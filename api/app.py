@@ -13,10 +13,12 @@ from api.problems import COMMON_PROBLEMS, install_problem_handlers
 from api.routers import (
     access,
     auth,
+    campaigns,
     cases,
     deadlines,
     health,
     legal,
+    register,
     reports,
     tasks,
     tracks,
@@ -63,9 +65,16 @@ def create_app(settings: Settings) -> FastAPI:
         limit=settings.auth_rate_limit, window_seconds=settings.auth_rate_window_seconds
     )
     app.state.recent_users = RecentUsers()  # callers checked in the last few seconds
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        # A county's register spreadsheet is larger than any JSON body.
+        larger={"/register/imports": settings.max_import_bytes},
+    )
     app.add_middleware(RequestContextMiddleware)  # outermost: even a 413 carries its id
     install_problem_handlers(app)
     for router in (health, auth, users, cases, tracks, legal, tasks, reports, deadlines, access):
+        app.include_router(router.router)
+    for router in (register, campaigns):
         app.include_router(router.router)
     return app

@@ -84,7 +84,9 @@ class Ladder(Frozen):
         return self
 
 
-class CampaignPlan(Frozen):
+class CampaignIn(Frozen):
+    """A campaign as staff set one up."""
+
     name: ShortText = Field(examples=["2027年春节走访慰问"])
     holiday: date
     window_start: date = Field(description="First day of visits")
@@ -92,10 +94,6 @@ class CampaignPlan(Frozen):
     rule: SelectionRule = DEFAULT_RULE
     gift: Gift = Gift()
     ladder: Ladder = Ladder()
-    series: Series | None = None
-    centre: str
-    created_by: str
-    utc_offset_minutes: int = Field(default=480, ge=-720, le=840)
 
     @model_validator(mode="after")
     def _window_in_order(self) -> Self:
@@ -104,6 +102,15 @@ class CampaignPlan(Frozen):
         if (self.window_end - self.window_start).days > 366:
             raise ValueError("a visit window is at most a year")
         return self
+
+
+class CampaignPlan(CampaignIn):
+    """A campaign as its workflow runs it."""
+
+    series: Series | None = None
+    centre: str
+    created_by: str
+    utc_offset_minutes: int = Field(default=480, ge=-720, le=840)
 
     def local_moment(self, day: date, hour: int = 0) -> datetime:
         """``hour`` o'clock on ``day`` at the centre, in UTC."""
