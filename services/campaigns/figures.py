@@ -14,14 +14,12 @@ from pydantic import BaseModel
 from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session
 
-from services.campaigns.model import rung_name
+from services.campaigns.model import rung_name, yuan_of
 from services.campaigns.records import CampaignRecord, CampaignVisitRecord, VisitRecord
 from services.campaigns.reminders import reached
 from services.campaigns.selection import campaign_row
 from services.campaigns.work import CloseCampaign
 from services.register.records import PersonRecord
-
-CENTS = Decimal(100)
 
 
 class Status(StrEnum):
@@ -35,8 +33,8 @@ class Counts(BaseModel):
     visited: int = 0
     not_reached: int = 0
     not_visited: int = 0
-    cash: Decimal = Decimal(0)
-    goods_value: Decimal = Decimal(0)
+    cash: Decimal = yuan_of(0)
+    goods_value: Decimal = yuan_of(0)
 
     def add(self, other: Counts) -> None:
         for name in Counts.model_fields:
@@ -121,7 +119,7 @@ def campaign_figures(*, session: Session, campaign_id: str) -> CampaignFigures:
                        by_township.setdefault(township, Counts())):  # fmt: skip
             bucket.add(counts)
     for category, township, cash, goods in given:
-        money = Counts(cash=Decimal(cash or 0) / CENTS, goods_value=Decimal(goods or 0) / CENTS)
+        money = Counts(cash=yuan_of(cash or 0), goods_value=yuan_of(goods or 0))
         for bucket in (totals, by_category[category], by_township[township]):
             bucket.add(money)
     return CampaignFigures(

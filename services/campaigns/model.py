@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from services.campaigns.holidays import SERIES_NAMES_ZH, Series
 from services.deadlines.policy import LADDER_NAMES
@@ -14,6 +14,15 @@ from services.register.model import BEREAVED, Category, Flag, Flags
 from services.values import Frozen, Money, ShortText
 
 MAX_LEAD_DAYS = 90
+FEN = Decimal("0.01")
+
+
+def cents_of(amount: Decimal) -> int:
+    return int(amount / FEN)
+
+
+def yuan_of(cents: int) -> Decimal:
+    return (Decimal(cents) * FEN).quantize(FEN)
 
 
 class Clause(Frozen):
@@ -76,12 +85,12 @@ class Ladder(Frozen):
 
     days_before: list[int] = Field(default=[7, 3, 1], min_length=1, max_length=3)
 
-    @model_validator(mode="after")
-    def _descending(self) -> Self:
-        days = self.days_before
+    @field_validator("days_before")
+    @classmethod
+    def _descending(cls, days: list[int]) -> list[int]:
         if any(d < 0 or d > MAX_LEAD_DAYS for d in days) or days != sorted(set(days), reverse=True):
             raise ValueError(f"distinct days from {MAX_LEAD_DAYS} down to 0, largest first")
-        return self
+        return days
 
 
 class CampaignIn(Frozen):
@@ -95,13 +104,15 @@ class CampaignIn(Frozen):
     gift: Gift = Gift()
     ladder: Ladder = Ladder()
 
-    @model_validator(mode="after")
-    def _window_in_order(self) -> Self:
-        if self.window_end < self.window_start:
-            raise ValueError("window_end is before window_start")
-        if (self.window_end - self.window_start).days > 366:
+    @field_validator("window_end")
+    @classmethod
+    def _window_in_order(cls, end: date, info: ValidationInfo) -> date:
+        start = info.data.get("window_start")
+        if start is not None and end < start:
+            raise ValueError("the window ends before it starts")
+        if start is not None and (end - start).days > 366:
             raise ValueError("a visit window is at most a year")
-        return self
+        return end
 
 
 class CampaignPlan(CampaignIn):

@@ -6,13 +6,13 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Self
+from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.campaigns.model import CampaignPlan, GoodsItem
+from services.campaigns.model import CampaignPlan, GoodsItem, cents_of, yuan_of
 from services.campaigns.records import CampaignVisitRecord, VisitRecord
 from services.campaigns.selection import CampaignClosed, CampaignNotFound, campaign_row
 from services.cases.errors import InvalidInput
@@ -24,7 +24,6 @@ from services.users.model import Username
 from services.values import Frozen, LongText, Money, Role, ShortText
 
 PLACE = "visit.findings"
-CENTS = Decimal(100)
 
 
 class Leader(Frozen):
@@ -47,11 +46,12 @@ class VisitIn(Frozen):
     findings: LongText | None = Field(default=None, description="What was found; sealed")
     case_id: uuid.UUID | None = Field(default=None, description="A case opened from this visit")
 
-    @model_validator(mode="after")
-    def _nothing_given_to_nobody(self) -> Self:
-        if not self.reached and (self.cash or self.goods):
+    @field_validator("cash", "goods")
+    @classmethod
+    def _nothing_given_to_nobody(cls, given: Any, info: ValidationInfo) -> Any:
+        if given and info.data.get("reached") is False:
             raise ValueError("nothing can be given when the family was not reached")
-        return self
+        return given
 
 
 class Visit(Frozen):
@@ -108,9 +108,9 @@ def record_visit(
         reached=visit.reached,
         visitors=[actor.id, *(name for name in visit.visitors if name != actor.id)],
         leaders=[leader.model_dump() for leader in visit.leaders],
-        cash_cents=_cents(visit.cash or Decimal(0)),
+        cash_cents=cents_of(visit.cash or Decimal(0)),
         goods=[item.model_dump(mode="json") for item in visit.goods],
-        goods_cents=_cents(sum((item.value for item in visit.goods), Decimal(0))),
+        goods_cents=cents_of(sum((item.value for item in visit.goods), Decimal(0))),
         findings=findings,
         case_id=str(visit.case_id) if visit.case_id else None,
         recorded_by=actor.id,
@@ -161,10 +161,6 @@ def _check_visitors(session: Session, centre: str, names: list[str]) -> None:
             raise InvalidInput("not an active member of this centre", field=f"visitors.{index}")
 
 
-def _cents(amount: Decimal) -> int:
-    return int(amount * CENTS)
-
-
 def _visit(row: VisitRecord, findings: str | None) -> Visit:
     return Visit(
         id=row.id,
@@ -174,7 +170,7 @@ def _visit(row: VisitRecord, findings: str | None) -> Visit:
         reached=row.reached,
         visitors=list(row.visitors),
         leaders=[Leader.model_validate(leader) for leader in row.leaders],
-        cash=Decimal(row.cash_cents) / CENTS,
+        cash=yuan_of(row.cash_cents),
         goods=[GoodsItem.model_validate(item) for item in row.goods],
         findings=findings,
         case_id=row.case_id,
