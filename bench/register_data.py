@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import io
 import random
+from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
 from openpyxl import Workbook
 
+from services.cases.identity import birth_date_of
+from services.cases.names import name_key, names_match
 from services.register.model import CATEGORY_NAMES_ZH, Category
 
 HEADINGS = (
@@ -68,8 +71,20 @@ def person_row(index: int, rng: random.Random) -> dict[str, Any]:
 
 
 def people_rows(count: int, seed: int = 1) -> list[dict[str, Any]]:
+    """``count`` different people: a name and birth date that the duplicate rules would
+    take for someone already listed is drawn again."""
     rng = random.Random(seed)  # noqa: S311 - made-up people, not secrets
-    return [person_row(seed * 1_000_000 + index, rng) for index in range(count)]
+    names_by_birth: dict[date, list[str]] = defaultdict(list)
+    rows = []
+    for index in range(count):
+        while True:
+            row = person_row(seed * 1_000_000 + index, rng)
+            birth, key = birth_date_of(row["身份证号"]), name_key(row["姓名"])
+            if not any(names_match(key, other) for other in names_by_birth[birth]):
+                break
+        names_by_birth[birth].append(key)
+        rows.append(row)
+    return rows
 
 
 def spreadsheet(rows: list[dict[str, Any]], headings: tuple[str, ...] = HEADINGS) -> bytes:
