@@ -35,7 +35,7 @@ class InvalidCursor(InvalidInput):
 def list_people(
     *, session: Session, centre: str, where: PersonFilter, limit: int, cursor: str | None = None
 ) -> PersonPage:
-    """A page of the centre's register in pinyin order of names (erased people last)."""
+    """A page of the centre's register in pinyin order of names."""
     query = select(PersonRecord).where(PersonRecord.centre == centre)
     if where.category is not None:
         query = query.where(PersonRecord.category == where.category.value)
