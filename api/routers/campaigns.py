@@ -51,11 +51,13 @@ async def create_campaign(
         **body.model_dump(), centre=user.centre, created_by=user.username,
         utc_offset_minutes=offset,
     )  # fmt: skip
-    campaign_id = (
-        str(uuid.uuid5(_KEYED_IDS, f"{user.username}:{idempotency_key}"))
-        if idempotency_key
-        else str(uuid.uuid4())
-    )
+    campaign_id = str(uuid.uuid4())
+    if idempotency_key:
+        campaign_id = str(uuid.uuid5(_KEYED_IDS, f"{user.username}:{idempotency_key}"))
+        if queries.campaign_exists(session=session, campaign_id=campaign_id):
+            return queries.campaign_detail(
+                session=session, campaign_id=campaign_id, centre=user.centre
+            )
     session.rollback()  # hold no connection while the workflow records the campaign
     await start_campaign(temporal, campaign_id, plan, settings.temporal_task_queue)
     return queries.campaign_detail(session=session, campaign_id=campaign_id, centre=user.centre)
@@ -139,13 +141,20 @@ def record_campaign_visit(
     session: SessionDep,
     user: SignedIn,
     actor: CurrentUser,
+    idempotency_key: IdempotencyKey = None,
 ) -> Visit:
     """Record a visit to a household of the campaign: who went (the caller, other staff,
     leaders who came along), when, whether the family was reached, what was given and
-    what was found. A household not reached stays open and keeps being reminded."""
+    what was found. A household not reached stays open and keeps being reminded. With an
+    ``Idempotency-Key``, a repeat answers with the visit recorded first."""
+    visit_id = (
+        str(uuid.uuid5(_KEYED_IDS, f"visit:{user.username}:{idempotency_key}"))
+        if idempotency_key
+        else None
+    )
     visit = record_visit(
         session=session, campaign_id=str(campaign_id), centre=user.centre, visit=body,
-        actor=actor,
+        actor=actor, visit_id=visit_id,
     )  # fmt: skip
     session.commit()
     return visit

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from api.deps import SessionDep, SessionFactoryDep, SettingsDep
 from api.policy import CurrentUser, SignedIn
 from api.problems import PROBLEMS
+from casework.settings import Settings
 from services.campaigns.visits import Visit, visits_of_person
 from services.db import transaction
 from services.register import journal, people
@@ -60,7 +61,7 @@ def add_person(
     ``existing_person_ids`` unless ``confirm_new=true``."""
     added = people.add_person(
         session=session, person=person, centre=user.centre, actor=actor,
-        identity_key=settings.identity_hash_key.get_secret_value().encode(),
+        identity_key=_identity_key(settings),
         confirm_new=confirm_new,
     )  # fmt: skip
     session.commit()
@@ -92,7 +93,7 @@ def change_person(
     """Change the fields sent (null clears an optional one); the others stay."""
     changed = people.change_person(
         session=session, person_id=str(person_id), change=change, centre=user.centre,
-        actor=actor, identity_key=settings.identity_hash_key.get_secret_value().encode(),
+        actor=actor, identity_key=_identity_key(settings),
     )  # fmt: skip
     session.commit()
     return changed
@@ -130,7 +131,7 @@ async def import_spreadsheet(
         with transaction(session_factory) as session:
             return import_people(
                 session=session, data=data, centre=user.centre, actor=actor,
-                identity_key=settings.identity_hash_key.get_secret_value().encode(),
+                identity_key=_identity_key(settings),
                 skip_existing=skip_existing,
             )  # fmt: skip
 
@@ -177,3 +178,7 @@ def register_journal(
         person_id=str(person_id) if person_id else None,
         limit=limit,
     )
+
+
+def _identity_key(settings: Settings) -> bytes:
+    return settings.identity_hash_key.get_secret_value().encode()

@@ -49,6 +49,10 @@ def campaign_in_centre(*, session: Session, campaign_id: str, centre: str) -> Ca
     return row
 
 
+def campaign_exists(*, session: Session, campaign_id: str) -> bool:
+    return session.get(CampaignRecord, campaign_id) is not None
+
+
 def list_campaigns(
     *, session: Session, centre: str, year: int | None = None, limit: int = 50
 ) -> list[Campaign]:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from services.campaigns.model import CampaignPlan, GoodsItem, cents_of, yuan_of
 from services.campaigns.records import CampaignVisitRecord, VisitRecord
 from services.campaigns.selection import CampaignClosed, CampaignNotFound, campaign_row
-from services.cases.errors import InvalidInput
+from services.cases.errors import IdempotencyKeyReused, InvalidInput
 from services.cases.model import Actor
 from services.register import journal, people, sealing
 from services.register.journal import Action
@@ -75,10 +75,23 @@ class NotInCampaign(InvalidInput):
 
 
 def record_visit(
-    *, session: Session, campaign_id: str, centre: str, visit: VisitIn, actor: Actor
+    *,
+    session: Session,
+    campaign_id: str,
+    centre: str,
+    visit: VisitIn,
+    actor: Actor,
+    visit_id: str | None = None,
 ) -> Visit:
     """One visit to a household of the campaign, while it is open; the findings are
-    sealed with the person's key, so that erasing the person erases them too."""
+    sealed with the person's key, so that erasing the person erases them too. A
+    ``visit_id`` recorded already (a retried request) answers with that visit."""
+    if visit_id is not None and (done := session.get(VisitRecord, visit_id)) is not None:
+        if (done.campaign_id, done.person_id) != (campaign_id, str(visit.person_id)):
+            raise IdempotencyKeyReused(
+                "this Idempotency-Key was used for another visit", field="Idempotency-Key"
+            )
+        return _visit(done, None)  # what was found is not repeated
     # Locked: the campaign does not close while the visit is being recorded.
     campaign = campaign_row(session, campaign_id, for_update=True)
     if campaign.centre != centre:
@@ -95,7 +108,7 @@ def record_visit(
         raise InvalidInput("must fall between the window's start and today", field="visited_on")
     _check_visitors(session, centre, visit.visitors)
     person = people.stored_person(session=session, person_id=person_id, centre=centre)
-    visit_id, at = str(uuid.uuid4()), datetime.now(UTC)
+    visit_id, at = visit_id or str(uuid.uuid4()), datetime.now(UTC)
     findings = None
     if visit.findings is not None and person.erased_at is None:
         ring = sealing.person_ring(person.id, person.wrapped_key)

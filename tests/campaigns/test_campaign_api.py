@@ -44,7 +44,9 @@ async def test_staff_run_a_campaign_and_supervisors_read_its_figures(
     body = {"name": "春节走访慰问", "holiday": str(holiday), "window_start": str(local_today()),
             "window_end": str(holiday), "gift": {"cash": "500"}}  # fmt: skip
 
-    created = await api.post("/campaigns", json=body, headers=staff)
+    keyed = {**staff, "Idempotency-Key": "campaign-spring-0001"}
+    created = await api.post("/campaigns", json=body, headers=keyed)
+    repeated = await api.post("/campaigns", json=body, headers=keyed)
     campaign = f"/campaigns/{created.json()['id']}"
     await eventually(
         lambda: api.get(campaign, headers=staff),
@@ -56,7 +58,9 @@ async def test_staff_run_a_campaign_and_supervisors_read_its_figures(
                            headers=staff)  # fmt: skip
     visit = {"person_id": martyr, "visited_on": str(local_today()), "reached": True,
              "cash": "500", "visitors": [li.id], "findings": "屋顶漏雨"}  # fmt: skip
-    recorded = await api.post(f"{campaign}/visits", json=visit, headers=staff)
+    keyed = {**staff, "Idempotency-Key": "visit-0001"}
+    recorded = await api.post(f"{campaign}/visits", json=visit, headers=keyed)
+    retried = await api.post(f"{campaign}/visits", json=visit, headers=keyed)
     figures = await api.get(f"{campaign}/figures", headers=supervisor)
     visited = await api.get(f"{campaign}/households", params={"status": "visited"},
                             headers=supervisor)  # fmt: skip
@@ -66,6 +70,8 @@ async def test_staff_run_a_campaign_and_supervisors_read_its_figures(
     visits = await api.get(f"/register/people/{martyr}/visits", headers=supervisor)
 
     assert created.status_code == 201, created.text
+    assert repeated.json()["id"] == created.json()["id"]
+    assert retried.json()["id"] == recorded.json()["id"]
     assert added.json()["added"] == [latecomer]
     assert recorded.status_code == 201, recorded.text
     assert recorded.json()["visitors"][1] == li.id
@@ -100,6 +106,11 @@ async def test_bad_campaigns_and_visits_are_refused_naming_the_field(
     }  # fmt: skip
     created = await api.post("/campaigns", json=good, headers=staff)
     campaign = f"/campaigns/{created.json()['id']}"
+    await eventually(
+        lambda: api.get(campaign, headers=staff),
+        lambda answer: answer.json()["selection_done"],
+        what="selection",
+    )
     visit = {"person_id": martyr, "visited_on": str(today), "reached": True}
     refusals |= {
         "person_id": await api.post(f"{campaign}/visits", headers=staff,
