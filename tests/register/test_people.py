@@ -14,12 +14,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from bench.register_data import national_id
 from services.cases.errors import InvalidInput
 from services.cases.model import Actor
+from services.crypto.cipher import KeyRing, new_key
+from services.crypto.vault import Vault, current_vault, install_vault
 from services.db import transaction
 from services.register import journal, people
 from services.register.matching import PossibleDuplicatePerson
 from services.register.model import Category, Flag, PersonChange, PersonIn
 from services.register.queries import PersonFilter, list_people
 from services.register.records import PersonRecord
+from services.register.sealing import rewrap_person_keys
 from services.values import Role
 from tests.conftest import TEST_IDENTITY_KEY
 
@@ -212,3 +215,28 @@ def test_erasure_destroys_the_key_and_every_readable_identifier(
             row.name_key) == (None, None, None, None, None, "")  # fmt: skip
     # What the figures need stays.
     assert (read.category, read.township) == (Category.MARTYR_FAMILY, "城关镇")
+
+
+def test_after_a_master_key_rotation_person_keys_are_rewrapped_and_the_old_key_can_go(
+    session_factory: sessionmaker[Session],
+) -> None:
+    centre = _centre()
+    person_id = _add(session_factory, centre, _person())
+    old = current_vault().master
+    rotated = KeyRing(keys={"next": new_key(), **old.keys}, current="next")
+    try:
+        install_vault(Vault(rotated))
+        with transaction(session_factory) as session:
+            assert rewrap_person_keys(session=session) >= 1
+        install_vault(Vault(KeyRing(keys={"next": rotated.keys["next"]}, current="next")))
+        with transaction(session_factory) as session:
+            read = people.read_person(
+                session=session, person_id=person_id, centre=centre, reader=STAFF
+            )
+        assert read.national_id == ID_NUMBER
+    finally:
+        # Back under the tests' own key, for the other tests that share this database.
+        install_vault(Vault(KeyRing(keys=rotated.keys, current=old.current)))
+        with transaction(session_factory) as session:
+            rewrap_person_keys(session=session)
+        install_vault(Vault(old))
