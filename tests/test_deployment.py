@@ -49,6 +49,7 @@ PRODUCTION_DEFAULTS = {
     "auth_rate_limit",
     "auth_rate_window_seconds",
     "max_body_bytes",
+    "max_import_bytes",
 }
 # Settings that only the HTTP API reads: where uvicorn listens, and how it signs tokens.
 API_ONLY_SETTINGS = {"api_host", "api_port", "auth_token_secret"}
