@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.policy import CurrentUser, SignedIn
@@ -54,13 +56,19 @@ async def create_campaign(
     campaign_id = str(uuid.uuid4())
     if idempotency_key:
         campaign_id = str(uuid.uuid5(_KEYED_IDS, f"{user.username}:{idempotency_key}"))
-        if queries.campaign_exists(session=session, campaign_id=campaign_id):
-            return queries.campaign_detail(
-                session=session, campaign_id=campaign_id, centre=user.centre
-            )
+        if await run_in_threadpool(
+            queries.campaign_exists, session=session, campaign_id=campaign_id
+        ):
+            return await _detail(session, campaign_id, user.centre)
     session.rollback()  # hold no connection while the workflow records the campaign
     await start_campaign(temporal, campaign_id, plan, settings.temporal_task_queue)
-    return queries.campaign_detail(session=session, campaign_id=campaign_id, centre=user.centre)
+    return await _detail(session, campaign_id, user.centre)
+
+
+async def _detail(session: Session, campaign_id: str, centre: str) -> queries.CampaignDetail:
+    return await run_in_threadpool(
+        queries.campaign_detail, session=session, campaign_id=campaign_id, centre=centre
+    )
 
 
 @router.get("")
@@ -102,8 +110,11 @@ async def add_campaign_households(
 ) -> HouseholdsAdded:
     """Add households (people added to the register during the window, say) to a
     running campaign; those its rule does not select are listed, not added."""
-    campaign = queries.campaign_in_centre(
-        session=session, campaign_id=str(campaign_id), centre=user.centre
+    campaign = await run_in_threadpool(
+        queries.campaign_in_centre,
+        session=session,
+        campaign_id=str(campaign_id),
+        centre=user.centre,
     )
     if campaign.closed_at is not None:
         raise CampaignClosed("the campaign is closed", field="person_ids")
