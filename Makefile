@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install lock test-faults bench audit clean
+.PHONY: run test lint format install lock test-faults bench bench-campaigns audit clean
 
 run: $(STAMP)
 	$(BIN)/casework dev
@@ -24,6 +24,11 @@ test-faults: $(STAMP)
 # minutes); BENCH_DATABASE_URL=postgresql+psycopg://... (an empty database) adds PostgreSQL.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.campaigns
+
+# The register and a 50,000-household campaign alone (bench/campaigns.py).
+bench-campaigns: $(STAMP)
+	$(BIN)/python -m bench.campaigns $(BENCH_CAMPAIGN_ARGS)
 
 # Known vulnerabilities in the locked packages (pip-audit). It asks PyPI's vulnerability
 # database online, so it is not part of `make test`; .ci/run runs it. Exit 2: could not

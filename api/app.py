@@ -20,10 +20,12 @@ from api.problems import COMMON_PROBLEMS, install_problem_handlers
 from api.routers import (
     access,
     auth,
+    campaigns,
     cases,
     deadlines,
     health,
     legal,
+    register,
     reports,
     tasks,
     tracks,
@@ -79,12 +81,19 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.sign_in_guard = sign_in_guard(settings)  # the console's sign-in uses it too
     app.state.recent_users = RecentUsers()  # callers checked in the last few seconds
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        # A county's register spreadsheet is larger than any JSON body.
+        larger={"/register/imports": settings.max_import_bytes},
+    )
     app.add_middleware(SecurityHeadersMiddleware, hsts_seconds=settings.hsts_seconds)
     app.add_middleware(RequestContextMiddleware)  # outermost: even a 413 carries its id
     install_problem_handlers(app)
     install_docs(app)
     for router in (health, auth, users, cases, tracks, legal, tasks, reports, deadlines, access):
+        app.include_router(router.router)
+    for router in (register, campaigns):
         app.include_router(router.router)
     return app
 

@@ -47,20 +47,23 @@ def _case_id_of(path: str) -> str | None:
 
 
 class BodySizeLimitMiddleware:
-    """Refuses a request body over ``max_bytes`` with 413 before any route reads it."""
+    """Refuses a request body over ``max_bytes`` (or, on a path of ``larger``, that path's
+    limit) with 413 before any route reads it."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = larger or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.larger.get(scope["path"], self.max_bytes)
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None:
-            if not declared.isdigit() or int(declared) > self.max_bytes:
-                await self._too_large(scope, receive, send)
+            if not declared.isdigit() or int(declared) > limit:
+                await self._too_large(scope, receive, send, limit)
                 return
             await self.app(scope, receive, send)  # the server holds the client to its length
             return
@@ -74,16 +77,16 @@ class BodySizeLimitMiddleware:
                 return
             chunks.append(message.get("body", b""))
             size += len(chunks[-1])
-            if size > self.max_bytes:
-                await self._too_large(scope, receive, send)
+            if size > limit:
+                await self._too_large(scope, receive, send, limit)
                 return
             if not message.get("more_body", False):
                 break
         body = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
         await self.app(scope, _replay([body], receive), send)
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        detail = f"the request body is larger than {self.max_bytes} bytes"
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        detail = f"the request body is larger than {limit} bytes"
         response = problem_response(413, "body_too_large", detail)
         response.headers["Connection"] = "close"
         await response(scope, receive, send)

@@ -123,6 +123,26 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", f"{_C}/legal-matters/{{matter_id}}/acknowledgements"): LEGAL_STEP,
     ("POST", f"{_C}/legal-matters/{{matter_id}}/resolution"): LEGAL_STEP,
     ("POST", f"{_C}/legal-matters/{{matter_id}}/closure"): LEGAL_STEP,
+    # The register and holiday visits (not cases): staff of the centre write, staff and
+    # supervisors read; supervisors decide who visits which township, and read the
+    # register's journal and a year's visit figures. Routes narrow to the caller's centre.
+    ("GET", "/register/people"): _roles(STAFF, SUPERVISOR),
+    ("POST", "/register/people"): _roles(STAFF),
+    ("GET", "/register/people/{person_id}"): _roles(STAFF, SUPERVISOR),
+    ("PATCH", "/register/people/{person_id}"): _roles(STAFF),
+    ("GET", "/register/people/{person_id}/visits"): _roles(STAFF, SUPERVISOR),
+    ("POST", "/register/imports"): _roles(STAFF),
+    ("GET", "/register/townships"): _roles(STAFF, SUPERVISOR),
+    ("PUT", "/register/townships/{township}"): _roles(SUPERVISOR),
+    ("GET", "/register/journal"): _roles(SUPERVISOR),
+    ("GET", "/campaigns"): _roles(STAFF, SUPERVISOR),
+    ("POST", "/campaigns"): _roles(STAFF),
+    ("GET", "/campaigns/years/{year}/figures"): _roles(SUPERVISOR),
+    ("GET", "/campaigns/{campaign_id}"): _roles(STAFF, SUPERVISOR),
+    ("POST", "/campaigns/{campaign_id}/households"): _roles(STAFF),
+    ("GET", "/campaigns/{campaign_id}/households"): _roles(STAFF, SUPERVISOR),
+    ("POST", "/campaigns/{campaign_id}/visits"): _roles(STAFF),
+    ("GET", "/campaigns/{campaign_id}/figures"): _roles(STAFF, SUPERVISOR),
 }
 
 bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)

@@ -8,6 +8,7 @@ import logging
 import typer
 import uvloop
 
+from casework.campaigns_cli import app as campaigns_app
 from casework.keys_cli import keys_app, temporal_app
 from casework.logging import configure_logging, get_logger
 from casework.settings import Settings, get_settings
@@ -25,6 +26,7 @@ app.add_typer(projection_app, name="projection")
 app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
 app.add_typer(temporal_app, name="temporal")
+app.add_typer(campaigns_app, name="campaigns")
 
 
 def _start(*, required: tuple[str, ...] = ()) -> Settings:

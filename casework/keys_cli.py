@@ -81,17 +81,20 @@ async def _terminate_workflows(settings: Settings, case_id: str, matters: list[s
 
 @keys_app.command("rewrap")
 def rewrap() -> None:
-    """Wrap every case key with the current master key (first in MASTER_KEYS)."""
+    """Wrap every case key, and every key of a person of the register, with the current
+    master key (first in MASTER_KEYS)."""
     from casework.cli import _start
     from services.crypto.case_keys import rewrap_case_keys
     from services.db import make_engine, make_session_factory, transaction
+    from services.register.sealing import rewrap_person_keys
 
     settings = _start()
     engine = make_engine(settings.database_url)
     with transaction(make_session_factory(engine)) as session:
         count = rewrap_case_keys(session=session)
+        people = rewrap_person_keys(session=session)
     engine.dispose()
-    typer.echo(f"rewrapped {count} case key(s)")
+    typer.echo(f"rewrapped {count} case key(s) and {people} person key(s)")
 
 
 @keys_app.command("new")

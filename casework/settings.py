@@ -128,6 +128,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=256 * 1024, ge=1024, description="Largest request body the API accepts"
     )
+    max_import_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1024,
+        description="Largest register spreadsheet POST /register/imports accepts",
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -19,18 +19,21 @@ from temporalio.worker import (
     Worker,
 )
 
+from activities.campaigns import CampaignActivities
 from activities.deadlines import DeadlineActivities
 from activities.projection import ProjectionActivities
 from casework.crypto import data_converter, database_case_keys, ensure_vault
 from casework.settings import Settings
 from services.deadlines.calendar import DEFAULT_DIRECTORY as DEFAULT_CALENDARS
 from services.deadlines.policy import policy_with
+from workflows.campaign import CampaignWorkflow
+from workflows.campaign_schedules import CampaignSchedules
 from workflows.case import CaseWorkflow
 from workflows.ids import case_id_from_workflow_id
 from workflows.legal_matter import LegalMatterWorkflow
 from workflows.search_attributes import ALL_KEYS
 
-WORKFLOWS = [CaseWorkflow, LegalMatterWorkflow]
+WORKFLOWS = [CaseWorkflow, LegalMatterWorkflow, CampaignWorkflow]
 CHINA_UTC_OFFSET_MINUTES = 480
 
 
@@ -73,6 +76,7 @@ def build_worker(
     deadlines = deadlines or DeadlineActivities(
         session_factory, DEFAULT_CALENDARS, CHINA_UTC_OFFSET_MINUTES, policy_with()
     )
+    campaigns = CampaignActivities(session_factory, CampaignSchedules(client, task_queue))
     return Worker(
         client,
         task_queue=task_queue,
@@ -81,12 +85,24 @@ def build_worker(
             projection.project_case_events,
             deadlines.load_deadline_rules,
             deadlines.notify,
+            *campaign_activities(campaigns),
         ],
         activity_executor=activity_executor,
         interceptors=[LogContextInterceptor()],
         # On shutdown, running activities get this long to finish before they are cancelled.
         graceful_shutdown_timeout=timedelta(seconds=30),
     )
+
+
+def campaign_activities(campaigns: CampaignActivities) -> list[Any]:
+    return [
+        campaigns.open_campaign,
+        campaigns.select_households,
+        campaigns.add_households,
+        campaigns.sound_rung,
+        campaigns.close_campaign,
+        campaigns.keep_schedule_ahead,
+    ]
 
 
 class LogContextInterceptor(Interceptor):

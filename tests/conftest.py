@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
@@ -173,3 +174,14 @@ def temporal_client(workflow_env: WorkflowEnvironment) -> Client:
 
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+async def api_client(
+    database_url: str, session_factory: sessionmaker[Session]
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The API in process on each database, without Temporal (tests/api.py)."""
+    from tests.api import in_process_api
+
+    async with in_process_api(database_url, session_factory) as client:
+        yield client

@@ -61,6 +61,7 @@ PRODUCTION_DEFAULTS = {
     # front needs its address here (README, Production).
     "forwarded_allow_ips",
     "hsts_seconds",
+    "max_import_bytes",
 }
 # Not yet in the compose file, which another branch is changing: the migrating role's
 # URL (with an application role for DATABASE_URL) and a volume for the signed checkpoints

@@ -15,6 +15,9 @@ CASE_CENTRE = SearchAttributeKey.for_keyword("CaseCentre")
 CASE_LAWYER = SearchAttributeKey.for_keyword("CaseLawyer")
 
 ALL_KEYS = (CASE_STAGE, CASE_CATEGORY, CASE_NEEDS, CASE_CENTRE, CASE_LAWYER)
+# Set by Temporal itself on a run a schedule started: the time it was due, even when the
+# run starts late (catching up after an outage).
+SCHEDULED_START = SearchAttributeKey.for_datetime("TemporalScheduledStartTime")
 
 
 def dev_server_flags() -> list[str]:
