@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
+from api.metrics import MetricsMiddleware
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from api.policy import authorise
 from api.problems import COMMON_PROBLEMS, install_problem_handlers
@@ -22,8 +23,10 @@ from api.routers import (
     tracks,
     users,
 )
+from casework.metrics import READ_MODEL
 from casework.settings import Settings
 from casework.temporal import connect
+from casework.tracing import instrument_app, instrument_engine
 from services.db import make_engine, make_session_factory
 from services.users.attempts import SlidingWindow
 from services.users.recent import RecentUsers
@@ -42,7 +45,9 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url)
+        instrument_engine(engine)
         app.state.session_factory = make_session_factory(engine)
+        READ_MODEL.watch(app.state.session_factory)  # counted when /metrics is scraped
         app.state.temporal = await connect(settings)
         try:
             yield
@@ -64,8 +69,10 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.recent_users = RecentUsers()  # callers checked in the last few seconds
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestContextMiddleware)  # outermost: even a 413 carries its id
+    app.add_middleware(RequestContextMiddleware)  # even a 413 carries its id
+    app.add_middleware(MetricsMiddleware)  # outermost: every answer is counted
     install_problem_handlers(app)
+    instrument_app(app)  # when tracing is configured (casework.tracing)
     for router in (health, auth, users, cases, tracks, legal, tasks, reports, deadlines, access):
         app.include_router(router.router)
     return app

@@ -36,6 +36,16 @@ def _start() -> Settings:
     return settings
 
 
+def _observe(settings: Settings, service: str) -> None:
+    """Metrics on METRICS_PORT and traces to OTLP, where configured (docs/deployment.md);
+    before any Temporal client connects (the SDK's runtime carries its metrics)."""
+    from casework.metrics import start_metrics
+    from casework.tracing import configure_tracing
+
+    start_metrics(settings)
+    configure_tracing(settings, service)
+
+
 def _require_master_keys(settings: Settings) -> None:
     # Production processes share one ring: a development ring made per machine would
     # seal what the other processes cannot open.
@@ -48,7 +58,9 @@ def dev() -> None:
     """Everything on this machine: Temporal dev server, migrations, worker and API."""
     from casework.dev import run_dev
 
-    asyncio.run(run_dev(_start()))
+    settings = _start()
+    _observe(settings, "casework")
+    asyncio.run(run_dev(settings))
 
 
 @app.command()
@@ -62,6 +74,7 @@ def api() -> None:
             "invalid settings: AUTH_TOKEN_SECRET must be set (it signs sign-in tokens)"
         )
     _require_master_keys(settings)
+    _observe(settings, "casework-api")
 
     async def main() -> None:
         await serve_api(settings, stop_on_signals())
@@ -76,6 +89,7 @@ def worker() -> None:
 
     settings = _start()
     _require_master_keys(settings)
+    _observe(settings, "casework-worker")
 
     async def main() -> None:
         await run_worker(settings, stop_on_signals())
