@@ -3,24 +3,25 @@ the activity and its database statements; off unless ``OTEL_EXPORTER_OTLP_ENDPOI
 
 Spans carry no personal data: SQL statements without their parameters (the SQLAlchemy
 instrumentation records none), URLs without their query strings (``?text=李伟`` is a
-search for a person; :class:`RedactingSpanProcessor`), and Temporal spans only names and
+search for a person; :class:`RedactingExporter`), and Temporal spans only names and
 ids. Log lines written inside a span carry its ``trace_id`` and ``span_id``
 (``casework.logging.add_trace_ids``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI
 from opentelemetry import trace
-from opentelemetry.context import Context
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+from opentelemetry.metrics import NoOpMeter
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 from sqlalchemy import Engine
 from temporalio.contrib.opentelemetry import TracingInterceptor
 
@@ -32,27 +33,54 @@ _QUERY_ATTRIBUTES = ("url.query",)
 REDACTED = "[redacted]"
 
 
-class RedactingSpanProcessor(SpanProcessor):
-    """Strips query strings from a span's URLs as it starts (while it may still change)."""
+class RedactingExporter(SpanExporter):
+    """Hands spans on with their URLs' query strings cut off. At export, not at the
+    span's start: the ASGI instrumentation sets the URL on a span it has started."""
 
-    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        attributes = span.attributes or {}
-        for key in _URL_ATTRIBUTES:
-            value = attributes.get(key)
-            if isinstance(value, str) and "?" in value:
-                span.set_attribute(key, value.split("?", 1)[0])
-        for key in _QUERY_ATTRIBUTES:
-            if key in attributes:
-                span.set_attribute(key, REDACTED)
+    def __init__(self, exporter: SpanExporter) -> None:
+        self._exporter = exporter
 
-    def on_end(self, span: ReadableSpan) -> None:
-        pass
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        return self._exporter.export([_redacted(span) for span in spans])
+
+    def shutdown(self) -> None:
+        self._exporter.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return self._exporter.force_flush(timeout_millis)
+
+
+def _redacted(span: ReadableSpan) -> ReadableSpan:
+    attributes = dict(span.attributes or {})
+    changed = False
+    for key in _URL_ATTRIBUTES:
+        value = attributes.get(key)
+        if isinstance(value, str) and "?" in value:
+            attributes[key], changed = value.split("?", 1)[0], True
+    for key in _QUERY_ATTRIBUTES:
+        if key in attributes:
+            attributes[key], changed = REDACTED, True
+    if not changed:
+        return span
+    return ReadableSpan(
+        name=span.name,
+        context=span.context,
+        parent=span.parent,
+        resource=span.resource,
+        attributes=attributes,
+        events=span.events,
+        links=span.links,
+        kind=span.kind,
+        status=span.status,
+        start_time=span.start_time,
+        end_time=span.end_time,
+        instrumentation_scope=span.instrumentation_scope,
+    )
 
 
 def tracer_provider(service: str, exporter: SpanExporter, **batch: Any) -> TracerProvider:
     provider = TracerProvider(resource=Resource.create({"service.name": service}))
-    provider.add_span_processor(RedactingSpanProcessor())
-    provider.add_span_processor(BatchSpanProcessor(exporter, **batch))
+    provider.add_span_processor(BatchSpanProcessor(RedactingExporter(exporter), **batch))
     return provider
 
 
@@ -87,6 +115,11 @@ def instrument_app(app: FastAPI, provider: TracerProvider | None = None) -> None
 
 
 def instrument_engine(engine: Engine, provider: TracerProvider | None = None) -> None:
+    """Spans for the engine's statements (their text, never their parameters). The
+    instrumentor's own ``instrument()`` patches ``create_engine`` process-wide, works once
+    per process and refuses SQLAlchemy 2.1 by its declared range; its per-engine tracer
+    is all we need."""
     found = _provider(provider)
     if found:
-        SQLAlchemyInstrumentor().instrument(engine=engine, tracer_provider=found)
+        connections = NoOpMeter(__name__).create_up_down_counter("db.client.connections.usage")
+        EngineTracer(found.get_tracer(__name__), engine, connections)
