@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
+from api import codec
 from api.metrics import MetricsMiddleware
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from api.policy import authorise
@@ -70,9 +71,12 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.recent_users = RecentUsers()  # callers checked in the last few seconds
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)  # even a 413 carries its id
+    if settings.cors_origins():  # the Temporal UI, calling the codec routes
+        app.add_middleware(codec.CodecCors, origins=settings.cors_origins())
     app.add_middleware(MetricsMiddleware)  # outermost: every answer is counted
     install_problem_handlers(app)
     instrument_app(app)  # when tracing is configured (casework.tracing)
     for router in (health, auth, users, cases, tracks, legal, tasks, reports, deadlines, access):
         app.include_router(router.router)
+    app.include_router(codec.router)
     return app
