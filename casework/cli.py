@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from pathlib import Path
+from typing import Annotated
 
 import typer
 import uvloop
@@ -183,3 +186,42 @@ def projection_rebuild() -> None:
             engine.dispose()
 
     typer.echo(f"rebuilt {asyncio.run(main())} case(s)")
+
+
+@app.command("backup")
+def backup_command(
+    folder: Annotated[Path, typer.Argument(help="Folder to write the backup into")],
+    keys_only: Annotated[
+        bool, typer.Option("--keys-only", help="Only the case keys (again after Temporal's)")
+    ] = False,
+) -> None:
+    """Back up the database and its case keys (never the master keys: keep those apart)."""
+    from casework import backup
+
+    settings = _start()
+    try:
+        manifest = backup.backup(settings.database_url, folder, keys_only=keys_only)
+    except backup.BackupError as error:
+        raise SystemExit(f"backup failed: {error}") from None
+    typer.echo(f"backed up to {folder}: {json.dumps(manifest)}")
+
+
+@app.command("restore")
+def restore_command(
+    folder: Annotated[Path, typer.Argument(help="Folder that `casework backup` wrote")],
+    yes: Annotated[bool, typer.Option("--yes", help="Replace the database without asking")] = False,
+) -> None:
+    """Replace the database with a backup (stop the API and workers first)."""
+    from casework import backup
+    from casework.crypto import ensure_vault
+
+    settings = _start()
+    if not yes:
+        typer.confirm(f"Replace the database with the backup in {folder}?", abort=True)
+    try:
+        manifest = backup.restore(
+            settings.database_url, folder, set(ensure_vault(settings).master.keys)
+        )
+    except backup.BackupError as error:
+        raise SystemExit(f"restore failed: {error}") from None
+    typer.echo(f"restored from {folder}: {json.dumps(manifest)}")
