@@ -20,6 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from casework.probes import free_port, wait_until_ready
 from tests.e2e.stack import BIN, Stack
 from tests.e2e.test_source_year import eventually
+from tests.test_monitoring import monitored_metrics
 
 pytestmark = pytest.mark.e2e
 
@@ -192,6 +193,10 @@ async def test_a_day_of_work_shows_in_every_metric(
     projections = {"activity_type": "project_case_events"}
     assert total(worker, "temporal_activity_execution_latency_count", **projections) > 0
     assert total(api, "temporal_long_request_total", operation="UpdateWorkflowExecution") >= 7
+
+    # What the alert rules and the dashboard watch is all there to watch.
+    scraped = {name for name, _ in (*api, *worker)}
+    assert monitored_metrics() - scraped == set()
 
 
 async def _scrape(port: int) -> Samples:
