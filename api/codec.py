@@ -57,10 +57,13 @@ async def decode(
     assert isinstance(codec, EncryptionCodec)
     opened: list[JsonPayload] = []
     read: dict[str, str] = {}  # case id -> centre, of every case opened here
+    centres: dict[str | None, str | None] = {None: settings.centre_id}  # one read per case
     for item in body.payloads:
         payload = _payload(item)
         case_id = _case_of(payload)
-        centre = _centre_of(session, case_id, settings.centre_id)
+        if case_id is not None and case_id not in centres:
+            centres[case_id] = _centre_of(session, case_id)
+        centre = centres[case_id]
         if payload.metadata.get("encoding") != ENCODING or not _may_read(user, centre):
             opened.append(item)
             continue
@@ -110,11 +113,9 @@ def _case_of(payload: Payload) -> str | None:
     return raw.decode(errors="replace") if raw else None
 
 
-def _centre_of(session: SessionDep, case_id: str | None, own_centre: str) -> str | None:
-    """The centre whose payload it is: the case's, or (no case: the intake lock and the
-    like) this deployment's; None for a case the read model does not hold."""
-    if case_id is None:
-        return own_centre
+def _centre_of(session: SessionDep, case_id: str) -> str | None:
+    """The case's centre; None for a case the read model does not hold. (A payload of no
+    case, such as the intake lock's, is this deployment's centre's.)"""
     case = stored_case(session=session, case_id=case_id)
     return case.centre if case else None
 
