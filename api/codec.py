@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import uuid
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
@@ -114,10 +115,15 @@ def _case_of(payload: Payload) -> str | None:
 
 
 def _centre_of(session: SessionDep, case_id: str) -> str | None:
-    """The case's centre; None for a case the read model does not hold. (A payload of no
-    case, such as the intake lock's, is this deployment's centre's.)"""
-    case = stored_case(session=session, case_id=case_id)
-    return case.centre if case else None
+    """The case's centre; None for a case the read model does not hold (or no case id at
+    all: the text came from the caller). A payload of no case, such as the intake
+    lock's, is this deployment's centre's."""
+    try:
+        canonical = str(uuid.UUID(case_id))
+    except ValueError:
+        return None
+    case = stored_case(session=session, case_id=canonical)
+    return case.centre if case and case.id == case_id else None
 
 
 def _may_read(user: User, centre: str | None) -> bool:

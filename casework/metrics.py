@@ -97,10 +97,11 @@ class _ProjectionMetrics(ActivityInboundInterceptor):
             return await super().execute_activity(input)
         try:
             added = await super().execute_activity(input)
-        except BaseException:
+        except Exception:
             PROJECTION_FAILURES.inc()
             raise
-        # One transaction: a batch is written whole (added == its length) or was already.
+        # Events written before (by an earlier attempt) are a prefix of the batch, in seq
+        # order; the ``added`` new ones are its tail.
         if isinstance(added, int) and added > 0:
             count_projected(batch.events[-added:], datetime.now(UTC))
         return added

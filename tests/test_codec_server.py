@@ -140,3 +140,20 @@ async def test_the_ui_s_origin_may_call_the_codec_routes_and_no_other_origin_may
     assert allowed.headers["access-control-allow-credentials"] == "true"
     assert "access-control-allow-origin" not in refused.headers
     assert "access-control-allow-origin" not in other_route.headers
+
+
+@pytest.mark.parametrize("case_id", [b"\x00", b"not-a-case", "李伟".encode()])
+async def test_a_payload_naming_no_real_case_comes_back_as_sent(
+    client: httpx.AsyncClient, session_factory: sessionmaker[Session], case_id: bytes
+) -> None:
+    _, headers = _headers(session_factory, Role.SUPERVISOR)
+    metadata = {"encoding": b"binary/encrypted", "encryption-case": case_id}
+    forged = {
+        "metadata": {k: base64.b64encode(v).decode() for k, v in metadata.items()},
+        "data": base64.b64encode(b"\x01\x05test1" + bytes(40)).decode(),
+    }
+
+    response = await client.post("/codec/decode", json={"payloads": [forged]}, headers=headers)
+
+    assert response.status_code == 200
+    assert response.json()["payloads"] == [forged]
