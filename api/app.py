@@ -9,7 +9,9 @@ from datetime import timedelta
 from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
 
+from api import codec
 from api.docs import install_docs
+from api.metrics import MetricsMiddleware
 from api.middleware import (
     BodySizeLimitMiddleware,
     RequestContextMiddleware,
@@ -31,8 +33,10 @@ from api.routers import (
     tracks,
     users,
 )
+from casework.metrics import READ_MODEL
 from casework.settings import Settings
 from casework.temporal import connect
+from casework.tracing import instrument_app, instrument_engine
 from services.db import make_engine, make_session_factory
 from services.users.recent import RecentUsers
 from services.users.signin import PasswordChecks, SignInGuard, SignInLimits
@@ -58,7 +62,9 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = api_engine(settings)
+        instrument_engine(engine)
         app.state.session_factory = make_session_factory(engine)
+        READ_MODEL.watch(app.state.session_factory)  # counted when /metrics is scraped
         app.state.temporal = await connect(settings)
         try:
             yield
@@ -88,12 +94,16 @@ def create_app(settings: Settings) -> FastAPI:
         larger={"/register/imports": settings.max_import_bytes},
     )
     app.add_middleware(SecurityHeadersMiddleware, hsts_seconds=settings.hsts_seconds)
-    app.add_middleware(RequestContextMiddleware)  # outermost: even a 413 carries its id
+    app.add_middleware(RequestContextMiddleware)  # even a 413 carries its id
+    if settings.cors_origins():  # the Temporal UI, calling the codec routes
+        app.add_middleware(codec.CodecCors, origins=settings.cors_origins())
+    app.add_middleware(MetricsMiddleware)  # outermost: every answer is counted
     install_problem_handlers(app)
     install_docs(app)
+    instrument_app(app)  # when tracing is configured (casework.tracing)
     for router in (health, auth, users, cases, tracks, legal, tasks, reports, deadlines, access):
         app.include_router(router.router)
-    for router in (register, campaigns):
+    for router in (register, campaigns, codec):
         app.include_router(router.router)
     return app
 

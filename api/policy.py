@@ -81,6 +81,9 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/reports/summary"): _roles(SUPERVISOR),
     ("GET", "/reports/summary/cases"): _roles(SUPERVISOR),
     ("GET", "/access-log"): _roles(SUPERVISOR),
+    # The Temporal UI's codec server (api/codec.py): payloads of the caller's centre only.
+    ("POST", "/codec/decode"): _roles(SUPERVISOR),
+    ("POST", "/codec/encode"): _roles(SUPERVISOR),
     # One case: reads.
     ("GET", _C): READ_CASE,
     ("GET", f"{_C}/timeline"): READ_CASE,

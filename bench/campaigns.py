@@ -146,7 +146,7 @@ def main() -> None:
         engine = make_engine(url)
         session_factory = make_session_factory(engine)
         print(f"importing {households} households ({backend.name})", flush=True)
-        identity_key = settings.identity_hash_key.get_secret_value().encode()
+        identity_key = settings.identity_key()
         imports = import_register(session_factory, households, identity_key)
         results["import_s_per_5000_rows"] = imports
         assign_townships(session_factory, stack.password)

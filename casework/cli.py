@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+from pathlib import Path
+from typing import Annotated
 
 import typer
 import uvloop
@@ -94,12 +97,24 @@ def main() -> None:
         raise SystemExit(1) from None
 
 
+def _observe(settings: Settings, service: str) -> None:
+    """Metrics on METRICS_PORT and traces to OTLP, where configured (docs/deployment.md);
+    before any Temporal client connects (the SDK's runtime carries its metrics)."""
+    from casework.metrics import start_metrics
+    from casework.tracing import configure_tracing
+
+    start_metrics(settings)
+    configure_tracing(settings, service)
+
+
 @app.command()
 def dev() -> None:
     """Everything on this machine: Temporal dev server, migrations, worker and API."""
     from casework.dev import run_dev
 
-    asyncio.run(run_dev(_start()))
+    settings = _start()
+    _observe(settings, "casework")
+    asyncio.run(run_dev(settings))
 
 
 @app.command()
@@ -109,6 +124,7 @@ def api() -> None:
 
     settings = _start(required=("auth_token_secret", "master_keys", "identity_hash_key"))
     _refuse_demo_users(settings)
+    _observe(settings, "casework-api")
 
     async def main() -> None:
         await serve_api(settings, stop_on_signals())
@@ -122,6 +138,7 @@ def worker() -> None:
     from casework.processes import run_worker, stop_on_signals
 
     settings = _start(required=("master_keys", "identity_hash_key"))
+    _observe(settings, "casework-worker")
 
     async def main() -> None:
         await run_worker(settings, stop_on_signals())
@@ -252,3 +269,42 @@ def projection_rebuild() -> None:
             engine.dispose()
 
     typer.echo(f"rebuilt {asyncio.run(main())} case(s)")
+
+
+@app.command("backup")
+def backup_command(
+    folder: Annotated[Path, typer.Argument(help="Folder to write the backup into")],
+    keys_only: Annotated[
+        bool, typer.Option("--keys-only", help="Only the case keys (again after Temporal's)")
+    ] = False,
+) -> None:
+    """Back up the database and its case keys (never the master keys: keep those apart)."""
+    from casework import backup
+
+    settings = _start()
+    try:
+        manifest = backup.backup(settings.database_url, folder, keys_only=keys_only)
+    except backup.BackupError as error:
+        raise SystemExit(f"backup failed: {error}") from None
+    typer.echo(f"backed up to {folder}: {json.dumps(manifest)}")
+
+
+@app.command("restore")
+def restore_command(
+    folder: Annotated[Path, typer.Argument(help="Folder that `casework backup` wrote")],
+    yes: Annotated[bool, typer.Option("--yes", help="Replace the database without asking")] = False,
+) -> None:
+    """Replace the database with a backup (stop the API and workers first)."""
+    from casework import backup
+    from casework.crypto import ensure_vault
+
+    settings = _start()
+    if not yes:
+        typer.confirm(f"Replace the database with the backup in {folder}?", abort=True)
+    try:
+        manifest = backup.restore(
+            settings.database_url, folder, set(ensure_vault(settings).master.keys)
+        )
+    except backup.BackupError as error:
+        raise SystemExit(f"restore failed: {error}") from None
+    typer.echo(f"restored from {folder}: {json.dumps(manifest)}")

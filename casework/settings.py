@@ -133,6 +133,32 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest register spreadsheet POST /register/imports accepts",
     )
+    # Operating it (docs/deployment.md).
+    metrics_port: int | None = Field(
+        default=None, ge=1, le=65535, description="Port serving /metrics (unset: none)"
+    )
+    metrics_host: str = Field(default="127.0.0.1", description="Address of the metrics port")
+    otel_exporter_otlp_endpoint: str | None = Field(
+        default=None, description="OTLP/HTTP collector that receives traces (unset: no traces)"
+    )
+    otel_service_name: str | None = Field(
+        default=None, description="Service name on traces (default: casework-api/-worker)"
+    )
+    codec_cors_origins: str = Field(
+        default="",
+        description="Comma-separated origins (the Temporal UI's) allowed to call /codec",
+    )
+    temporal_accept_unsealed: bool = Field(
+        default=False,
+        description="Let workers read Temporal payloads not sealed by our codec (only to "
+        "finish histories recorded before it); false: refused, a forged step fails",
+    )
+    temporal_tls_ca: Path | None = Field(default=None, description="CA of Temporal's cert")
+    temporal_tls_cert: Path | None = Field(default=None, description="Client cert (mTLS)")
+    temporal_tls_key: Path | None = Field(default=None, description="Client key (mTLS)")
+    temporal_tls_server_name: str | None = Field(
+        default=None, description="Name on Temporal's certificate, if not the address's host"
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -173,6 +199,16 @@ class Settings(BaseSettings):
         if self.identity_hash_key is None:
             raise ValueError("IDENTITY_HASH_KEY must be set (it keys the identity hashes)")
         return self.identity_hash_key.get_secret_value().encode()
+
+    @field_validator("temporal_tls_ca", "temporal_tls_cert", "temporal_tls_key")
+    @classmethod
+    def _readable_file(cls, path: Path | None) -> Path | None:
+        if path is not None and not path.is_file():
+            raise ValueError(f"{path} is not a file")
+        return path
+
+    def cors_origins(self) -> list[str]:
+        return [origin.strip() for origin in self.codec_cors_origins.split(",") if origin.strip()]
 
     def policy(self) -> ClockPolicy:
         return policy_with(self.clock_policy)

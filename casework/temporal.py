@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -12,6 +13,7 @@ from temporalio import activity
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client
+from temporalio.service import TLSConfig
 from temporalio.worker import (
     ActivityInboundInterceptor,
     ExecuteActivityInput,
@@ -23,7 +25,9 @@ from activities.campaigns import CampaignActivities
 from activities.deadlines import DeadlineActivities
 from activities.projection import ProjectionActivities
 from casework.crypto import data_converter, database_case_keys, ensure_vault
+from casework.metrics import MetricsInterceptor
 from casework.settings import Settings
+from casework.tracing import temporal_interceptors
 from services.deadlines.calendar import DEFAULT_DIRECTORY as DEFAULT_CALENDARS
 from services.deadlines.policy import policy_with
 from workflows.campaign import CampaignWorkflow
@@ -45,8 +49,28 @@ async def connect(settings: Settings) -> Client:
             ensure_vault(settings),
             database_case_keys(settings),
             seal_with_case_keys=settings.temporal_case_keys,
+            accept_unsealed=settings.temporal_accept_unsealed,
         ),
+        tls=tls_config(settings),
+        # Traced when tracing is configured; workers made with this client inherit it.
+        interceptors=temporal_interceptors(),
     )
+
+
+def tls_config(settings: Settings) -> TLSConfig | bool:
+    """mTLS to Temporal when a client certificate is set (deploy/certs.sh makes them)."""
+    if settings.temporal_tls_cert is None and settings.temporal_tls_ca is None:
+        return False
+    return TLSConfig(
+        server_root_ca_cert=_read(settings.temporal_tls_ca),
+        client_cert=_read(settings.temporal_tls_cert),
+        client_private_key=_read(settings.temporal_tls_key),
+        domain=settings.temporal_tls_server_name,
+    )
+
+
+def _read(path: Path | None) -> bytes | None:
+    return path.read_bytes() if path else None
 
 
 async def register_search_attributes(client: Client, namespace: str) -> None:
@@ -88,7 +112,7 @@ def build_worker(
             *campaign_activities(campaigns),
         ],
         activity_executor=activity_executor,
-        interceptors=[LogContextInterceptor()],
+        interceptors=[LogContextInterceptor(), MetricsInterceptor()],
         # On shutdown, running activities get this long to finish before they are cancelled.
         graceful_shutdown_timeout=timedelta(seconds=30),
     )

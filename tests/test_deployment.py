@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import subprocess
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,8 @@ DEV_ONLY_SETTINGS = {"temporal_ui_port", "temporal_dev_db", "master_key_file", "
 PRODUCTION_DEFAULTS = {
     "calendar_dir",
     "temporal_case_keys",
+    "temporal_accept_unsealed",
+    "otel_service_name",
     "auth_token_minutes",
     "auth_rate_limit",
     "auth_rate_window_seconds",
@@ -68,7 +71,7 @@ PRODUCTION_DEFAULTS = {
 # of the timeline. Remove them from here once compose sets them.
 NOT_YET_IN_COMPOSE = {"migration_database_url", "audit_checkpoint_dir"}
 # Settings that only the HTTP API reads: where uvicorn listens, and how it signs tokens.
-API_ONLY_SETTINGS = {"api_host", "api_port", "auth_token_secret"}
+API_ONLY_SETTINGS = {"api_host", "api_port", "auth_token_secret", "codec_cors_origins"}
 
 # What an operator puts in .env; every value distinct, so a crossed wire shows.
 OPERATOR_ENV = {
@@ -80,8 +83,16 @@ OPERATOR_ENV = {
     "IDENTITY_HASH_KEY": "identity-hash-secret",
     "MASTER_KEYS": "k1:bWFzdGVyLWtleS1vZi10aGlzLWRlcGxveW1lbnQhISE=",
     "AUTH_TOKEN_SECRET": "token-signing-secret-of-this-deployment",
+    "GRAFANA_ADMIN_PASSWORD": "grafana-secret",
 }
-PASSWORD_VARIABLES = ("POSTGRES_PASSWORD", "CASEWORK_DB_PASSWORD", "TEMPORAL_DB_PASSWORD")
+PASSWORD_VARIABLES = (
+    "POSTGRES_PASSWORD",
+    "CASEWORK_DB_PASSWORD",
+    "TEMPORAL_DB_PASSWORD",
+    "GRAFANA_ADMIN_PASSWORD",
+)
+CERTS_SCRIPT = ROOT / "deploy" / "certs.sh"
+CERTS_MOUNT = "/certs/"
 ONE_SHOT_RESTART_POLICIES = {None, "no", "on-failure"}
 
 
@@ -275,14 +286,22 @@ def test_app_service_gets_every_production_setting_from_its_environment(service:
     assert not missing, f"{service} falls back to a development default for {missing}"
 
 
+@pytest.fixture(scope="session")
+def certs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The certificates deploy/certs.sh makes, as the containers see them at /certs."""
+    folder = tmp_path_factory.mktemp("certs")
+    subprocess.run(["sh", str(CERTS_SCRIPT), str(folder)], check=True, capture_output=True)
+    return folder
+
+
 @pytest.mark.parametrize("service", APP_SERVICES)
 def test_app_service_environment_is_accepted_by_settings(
-    service: str, monkeypatch: pytest.MonkeyPatch
+    service: str, monkeypatch: pytest.MonkeyPatch, certs: Path
 ) -> None:
     for field in Settings.model_fields:
         monkeypatch.delenv(settings_variable(field), raising=False)
     for name, value in environment(service).items():
-        monkeypatch.setenv(name, value)
+        monkeypatch.setenv(name, value.replace(CERTS_MOUNT, f"{certs}/"))
 
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
 
@@ -346,11 +365,13 @@ def test_temporal_address_points_at_the_temporal_service(service: str) -> None:
     assert port == "7233"
 
 
-def test_temporal_images_are_pinned_to_a_version() -> None:
-    for name in ("temporal", "temporal-setup", "temporal-ui", "postgresql"):
+def test_every_image_not_built_here_is_pinned_to_a_version() -> None:
+    pulled = [name for name, spec in services().items() if "build" not in spec]
+    assert {"temporal", "temporal-setup", "temporal-ui", "postgresql"} <= set(pulled)
+    for name in pulled:
         image = services()[name]["image"]
         _, _, tag = image.partition(":")
-        assert re.match(r"\d+\.\d+", tag) or re.fullmatch(r"\d+", tag), f"{name}: {image}"
+        assert re.match(r"v?\d+\.\d+", tag) or re.fullmatch(r"\d+", tag), f"{name}: {image}"
 
 
 def test_temporal_creates_the_namespace_the_app_uses() -> None:

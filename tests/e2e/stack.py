@@ -105,10 +105,17 @@ class Stack:
             self.tokens[role, centre] = response.json()["access_token"]
         return self.tokens[role, centre]
 
-    def start(self, name: str, *command: str) -> subprocess.Popen[bytes]:
+    def start(
+        self, name: str, *command: str, env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
+        """Start ``command`` as process ``name``, with the stack's environment and ``env``."""
         log = (self.workdir / f"{name}.log").open("ab")
         process = subprocess.Popen(
-            command, env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir
+            command,
+            env={**self.env, **(env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=self.workdir,
         )
         self.processes[name] = process
         return process

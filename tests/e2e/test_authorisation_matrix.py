@@ -63,6 +63,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/reports/summary"): "supervisor",
     ("GET", "/reports/summary/cases"): "supervisor",
     ("GET", "/access-log"): "supervisor",
+    ("POST", "/codec/decode"): "supervisor",
+    ("POST", "/codec/encode"): "supervisor",
     ("POST", "/cases"): "staff",
     ("GET", C): READERS,
     ("GET", f"{C}/timeline"): READERS,

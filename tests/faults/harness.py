@@ -548,10 +548,15 @@ class CarefulClient:
         attempt_timeout: float = ATTEMPT_TIMEOUT,
         budget: float = STEP_BUDGET,
         connections: int = 100,
+        api_urls: list[str] | None = None,
     ) -> None:
         self.journal = journal
         self.attempt_timeout = attempt_timeout
         self.budget = budget
+        # Several APIs: each attempt goes to the next, as a round-robin load balancer sends
+        # them (a retry after a transport error lands on another one).
+        self.api_urls = api_urls or [stack.api_url]
+        self._turn = 0
         self.http = httpx.AsyncClient(
             base_url=stack.api_url,
             headers=auth_headers(stack, "staff"),
@@ -574,9 +579,11 @@ class CarefulClient:
         if sent.if_match is not None:
             headers["If-Match"] = sent.if_match
         while True:
+            self._turn += 1
+            url = self.api_urls[self._turn % len(self.api_urls)] + sent.path
             try:
                 response = await self.http.request(
-                    sent.method, sent.path, json=sent.body, headers=headers, params=sent.params
+                    sent.method, url, json=sent.body, headers=headers, params=sent.params
                 )
                 attempt = Attempt(
                     status=response.status_code,
