@@ -18,6 +18,7 @@ from services.db import transaction
 from services.users import accounts, tokens
 from services.users.model import User
 from services.values import Role
+from tests.conftest import TEST_IDENTITY_KEY
 
 TOKEN_SECRET = "test-token-secret-0123456789abcdefghijkl"
 
@@ -34,6 +35,7 @@ async def in_process_api(
     settings = Settings(
         database_url=database_url,
         auth_token_secret=SecretStr(TOKEN_SECRET),
+        identity_hash_key=SecretStr(TEST_IDENTITY_KEY.decode()),
         temporal_task_queue=task_queue,
     )
     app = create_app(settings)
@@ -51,5 +53,5 @@ def signed_in(
     user = User(username=name or f"{role}-{uuid.uuid4().hex[:8]}", role=role, centre=centre)
     with transaction(session_factory) as session:
         accounts.add_user(session=session, user=user, password="a password")
-    token = tokens.issue_token(user, secret=TOKEN_SECRET.encode(), minutes=15)
+    token = tokens.issue_token(user, secret=TOKEN_SECRET.encode(), minutes=15, audience="casework")
     return user.username, {"Authorization": f"Bearer {token}"}

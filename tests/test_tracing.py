@@ -68,7 +68,10 @@ async def api(
     client = Client(**{**config, "interceptors": temporal_interceptors(provider)})
     app = create_app(
         Settings(
-            database_url=url, auth_token_secret=SecretStr(SECRET), temporal_task_queue=task_queue
+            database_url=url,
+            auth_token_secret=SecretStr(SECRET),
+            identity_hash_key=SecretStr(TEST_IDENTITY_KEY.decode()),
+            temporal_task_queue=task_queue,
         )
     )
     app.state.session_factory = session_factory
@@ -77,7 +80,7 @@ async def api(
     user = User(username="staff-traced", role=Role.STAFF, centre="county-centre")
     with transaction(session_factory) as session:
         accounts.add_user(session=session, user=user, password="a password")
-    token = tokens.issue_token(user, secret=SECRET.encode(), minutes=15)
+    token = tokens.issue_token(user, secret=SECRET.encode(), minutes=15, audience="casework")
     with ThreadPoolExecutor(max_workers=4) as executor:
         worker = build_worker(
             client,
