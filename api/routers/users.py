@@ -141,7 +141,9 @@ def account_changes(
     user: SignedIn,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    before: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Entries older than this id")] = None,
+    before: Annotated[
+        int | None, Query(ge=1, le=2**31 - 1, description="Entries older than this id")
+    ] = None,
 ) -> list[AccountEntry]:
     """Every change to the centre's accounts and request for one: who, what, when; newest
     first."""
