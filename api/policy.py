@@ -23,15 +23,14 @@ from fastapi.security import OAuth2PasswordBearer
 from starlette.routing import BaseRoute
 
 from api.deps import SessionDep, SettingsDep
-from services.cases.errors import CaseNotFound
-from services.cases.model import Actor
 from services.cases.queries import StoredCase, stored_case
+from services.kernel.actors import Actor, Role
+from services.kernel.errors import CaseNotFound
 from services.users import accounts, tokens
 from services.users.errors import NotAllowed, NotSignedIn
 from services.users.model import User
 from services.users.policy import may_see_case
 from services.users.recent import RecentUsers
-from services.values import Role
 
 STAFF, LAWYER, SUPERVISOR, ADMIN = Role.STAFF, Role.LAWYER, Role.SUPERVISOR, Role.ADMIN
 READERS = frozenset({STAFF, LAWYER, SUPERVISOR})

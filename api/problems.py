@@ -16,8 +16,23 @@ from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeou
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from services.cases.errors import DomainError
-from services.users.errors import NotSignedIn, TooManyAttempts
+from api.intake import IntakeInProgress
+from services.cases.duplicates import PossibleDuplicate
+from services.kernel.errors import (
+    DomainError,
+    IdempotencyKeyReused,
+    InvalidInput,
+    NotFound,
+    StaleVersion,
+    StepRejected,
+)
+from services.users.errors import (
+    NotAllowed,
+    NotSignedIn,
+    TooManyAttempts,
+    UnknownUser,
+    UserExists,
+)
 
 log = structlog.stdlib.get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -54,6 +69,30 @@ COMMON_PROBLEMS: dict[int | str, dict[str, object]] = {
     code: {"model": Problem, "content": {"application/problem+json": {}}}
     for code in (401, 403, 404, 413, 422, 429, 503)
 }
+
+
+# How each class of domain error is answered; a subclass not listed takes its parent's.
+STATUS_OF: dict[type[DomainError], int] = {
+    DomainError: 400,
+    InvalidInput: 422,
+    StepRejected: 409,
+    StaleVersion: 412,
+    IdempotencyKeyReused: 422,
+    NotFound: 404,
+    PossibleDuplicate: 409,
+    IntakeInProgress: 409,
+    NotSignedIn: 401,
+    NotAllowed: 403,
+    TooManyAttempts: 429,
+    UserExists: 409,
+    UnknownUser: 404,
+}
+# A step the case workflow refused arrives as the name of its error class.
+_ERROR_NAMED = {error.__name__: error for error in STATUS_OF}
+
+
+def status_of(error: type[DomainError]) -> int:
+    return next(STATUS_OF[kind] for kind in error.__mro__ if kind in STATUS_OF)
 
 
 def problem_response(
@@ -118,7 +157,7 @@ async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"}
     elif isinstance(exc, TooManyAttempts):
         headers = {"Retry-After": str(exc.retry_after)}
-    return problem_response(exc.status, exc.code, exc.message, errors, exc.extra, headers)
+    return problem_response(status_of(type(exc)), exc.code, exc.message, errors, exc.extra, headers)
 
 
 async def _step_failed(_: Request, exc: Exception) -> JSONResponse:
@@ -129,7 +168,7 @@ async def _step_failed(_: Request, exc: Exception) -> JSONResponse:
         field = info.get("field")
         errors = [FieldError(field=field, message=cause.message)] if field else []
         return problem_response(
-            int(info.get("status", 409)),
+            status_of(_ERROR_NAMED.get(cause.type or "", StepRejected)),
             str(info.get("code", "step_rejected")),
             cause.message,
             errors,

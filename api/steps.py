@@ -22,10 +22,11 @@ from temporalio.common import WorkflowIDConflictPolicy
 from api.deps import SessionDep, TemporalDep
 from api.policy import CurrentUser
 from services.cases import queries
-from services.cases.errors import CaseNotFound, InvalidInput
-from services.cases.model import Actor, CaseFile
+from services.cases.model import CaseFile
 from services.cases.steps import OpenCase, Step
 from services.deadlines.clocks import DeadlineRules
+from services.kernel.actors import Actor
+from services.kernel.errors import CaseNotFound, InvalidInput
 from workflows.case_contract import APPLY_STEP, CASE_WORKFLOW, CaseStart, StepRequest, StepResult
 from workflows.ids import case_workflow_id
 

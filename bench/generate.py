@@ -46,22 +46,18 @@ from sqlalchemy.orm import Session
 from casework.crypto import load_vault
 from casework.settings import Settings
 from services.cases import rules
-from services.cases.errors import StepRejected
+from services.cases.lifecycle import CaseOutcome
 from services.cases.model import (
-    Actor,
     CaseFile,
-    CaseOutcome,
     Claimant,
     ClaimantCategory,
     HouseholdMember,
     Need,
     Relation,
-    Role,
 )
 from services.cases.progress import track_outcomes
 from services.cases.projection import record_case_events
 from services.cases.steps import (
-    SYSTEM_ACTOR,
     AssignLawyer,
     CaseEvent,
     CloseCase,
@@ -80,6 +76,8 @@ from services.deadlines.clocks import DeadlineRules
 from services.deadlines.policy import policy_with
 from services.deadlines.records import EscalationRecord  # noqa: F401  (registers the table)
 from services.deadlines.triggers import clock_changes
+from services.kernel.actors import SYSTEM_ACTOR, Actor, Role
+from services.kernel.errors import StepRejected
 from services.legal.model import (
     AcknowledgeMatter,
     Channel,

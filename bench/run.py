@@ -65,11 +65,12 @@ from bench.stack import (
 )
 from casework.codec import DatabaseCaseKeys
 from casework.crypto import data_converter
-from services.cases.model import Actor, CaseFile, Role
+from services.cases.model import CaseFile
 from services.cases.steps import OpenCase
 from services.crypto.cipher import parse_key_ring
 from services.crypto.vault import Vault, install_vault
 from services.db import make_engine, make_session_factory, transaction
+from services.kernel.actors import Actor, Role
 from services.placement.model import ReferToJob
 from services.reports.tallies import compact_tallies
 from workflows.case_contract import APPLY_STEP, CASE_WORKFLOW, CaseStart, StepRequest, StepResult

@@ -28,7 +28,7 @@ def destroy(
     good. Its workflows are terminated first, as they could no longer read their own
     histories."""
     from casework.cli import _start
-    from services.cases.model import Stage
+    from services.cases.lifecycle import Stage
     from services.cases.queries import get_case
     from services.crypto.case_keys import destroy_case_key
     from services.db import make_engine, make_session_factory, transaction

@@ -7,8 +7,9 @@ from typing import Any
 
 from temporalio.client import Client, WorkflowHandle
 
-from services.cases.model import Actor, CaseFile, Claimant, ClaimantCategory, Need, Role
+from services.cases.model import CaseFile, Claimant, ClaimantCategory, Need
 from services.cases.steps import OpenCase, Step
+from services.kernel.actors import Actor, Role
 from workflows.case import CaseWorkflow
 from workflows.case_contract import CaseStart, StepRequest
 from workflows.ids import case_workflow_id

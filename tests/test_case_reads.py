@@ -24,10 +24,10 @@ from services.cases.projection import record_case_events
 from services.cases.steps import AssignLawyer, CaseEvent, Step
 from services.crypto.case_keys import destroy_case_key
 from services.db import lazy_commit, transaction
+from services.kernel.actors import Role
 from services.users import accounts, tokens
 from services.users.model import User
 from services.users.records import AccessLogRecord
-from services.values import Role
 from tests.cases import STAFF, intake
 
 SECRET = "test-token-secret-0123456789abcdefghijkl"

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.cases import queries, rules
-from services.cases.model import CaseFile, CaseOutcome
+from services.cases.lifecycle import CaseOutcome
+from services.cases.model import CaseFile
 from services.cases.projection import TimelineGap, fold_case_events, record_case_events
 from services.cases.records import CaseEventRecord
 from services.cases.steps import CaseEvent, CloseCase, DecideEligibility, StartAssessment, Step

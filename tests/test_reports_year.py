@@ -18,16 +18,11 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from casework.temporal import build_worker
-from services.cases.model import (
-    Actor,
-    CaseOutcome,
-    Claimant,
-    ClaimantCategory,
-    Need,
-    Role,
-)
+from services.cases.lifecycle import CaseOutcome
+from services.cases.model import Claimant, ClaimantCategory, Need
 from services.cases.steps import AssignLawyer, CloseCase, DecideEligibility
 from services.db import make_engine, make_session_factory
+from services.kernel.actors import Actor, Role
 from services.legal.model import (
     AcknowledgeMatter,
     Channel,

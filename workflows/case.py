@@ -13,17 +13,14 @@ from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from services.cases import rules
-    from services.cases.errors import (
-        DomainError,
-        IdempotencyKeyReused,
-        StepRejected,
-    )
-    from services.cases.model import CaseFile, Role
+    from services.cases.model import CaseFile
     from services.cases.progress import Task, open_tasks
-    from services.cases.steps import SYSTEM_ACTOR, CaseEvent, CaseEventBatch
+    from services.cases.steps import CaseEvent, CaseEventBatch
     from services.deadlines.alarms import due_actions, next_action_at, notification_for
     from services.deadlines.clocks import Clock, DeadlineRules, RulesRequest
     from services.deadlines.triggers import clock_changes
+    from services.kernel.actors import SYSTEM_ACTOR, Role
+    from services.kernel.errors import DomainError, IdempotencyKeyReused, StepRejected
     from services.legal.rules import changed_matters
     from services.notify.model import Notification
     from workflows import search_attributes
@@ -303,7 +300,7 @@ class CaseWorkflow:
 def _as_application_error(rejected: DomainError) -> ApplicationError:
     return ApplicationError(
         rejected.message,
-        {"code": rejected.code, "field": rejected.field, "status": rejected.status},
+        {"code": rejected.code, "field": rejected.field},
         type=type(rejected).__name__,
         non_retryable=True,
     )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.cases.model import Actor, CaseFile
+from services.cases.model import CaseFile
 from services.cases.steps import CaseEvent, Step
 from services.deadlines.clocks import DeadlineRules
+from services.kernel.actors import Actor
 from services.legal.model import LegalMatter
 from services.notify.model import Notification
 from workflows.idempotency import AppliedKey

@@ -16,7 +16,6 @@ from api.policy import CaseInReach, SignedIn
 from api.problems import PROBLEMS, STEP_PROBLEMS
 from api.steps import StepDep
 from services.cases import audit, duplicates, queries
-from services.cases.errors import CaseNotFound, InvalidInput
 from services.cases.model import CaseFile
 from services.cases.progress import Task
 from services.cases.queries import StoredCase
@@ -33,12 +32,14 @@ from services.cases.steps import (
 )
 from services.db import lazy_commit
 from services.deadlines.clocks import rules_in_force
+from services.kernel.actors import Role
+from services.kernel.errors import CaseNotFound, InvalidInput
+from services.kernel.values import Moment
 from services.users import accounts
 from services.users.access_log import record_read
 from services.users.errors import NotAllowed
 from services.users.model import User
 from services.users.policy import visible_cases
-from services.values import Moment, Role
 from workflows.ids import case_workflow_id
 
 router = APIRouter(prefix="/cases", tags=["cases"], responses=PROBLEMS)

@@ -13,8 +13,8 @@ from api.deps import SessionDep, TemporalDep
 from api.problems import PROBLEMS, STEP_PROBLEMS
 from api.steps import StepDep
 from services.cases import queries
-from services.cases.errors import CaseNotFound, NotFound
 from services.cases.model import CaseFile
+from services.kernel.errors import CaseNotFound, NotFound
 from services.legal.model import (
     AcknowledgeMatter,
     CloseMatterWithoutRemedy,

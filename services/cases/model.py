@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
+from services.cases.identity import normalize_national_id, normalize_phone
+from services.cases.lifecycle import CaseOutcome, Stage
 from services.deadlines.clocks import Clock
+from services.kernel.values import Frozen, LongText, ShortText
 from services.legal.model import LegalMatter
 from services.placement.model import Referral
 from services.relief.model import Petition
 from services.startup.model import StartupApplication
 from services.training.model import Enrolment
-from services.values import Frozen, LongText, NationalId, Phone, Role, ShortText
+
+NationalId = Annotated[str, AfterValidator(normalize_national_id)]
+Phone = Annotated[str, AfterValidator(normalize_phone)]
 
 
 class ClaimantCategory(StrEnum):
@@ -30,42 +36,12 @@ class Need(StrEnum):
     LEGAL_AID = "legal_aid"
 
 
-class Stage(StrEnum):
-    INTAKE = "intake"
-    ASSESSMENT = "assessment"
-    ACTIVE = "active"
-    CLOSED = "closed"
-
-
-class CaseOutcome(StrEnum):
-    PLACED = "placed"
-    TRAINED = "trained"
-    FUNDED = "funded"
-    RELIEF_GRANTED = "relief_granted"
-    RIGHTS_RESTORED = "rights_restored"
-    SERVED = "served"
-    NOT_ELIGIBLE = "not_eligible"
-    WITHDRAWN = "withdrawn"
-    UNREACHABLE = "unreachable"
-    NO_REMEDY = "no_remedy"
-
-
 class Relation(StrEnum):
     SPOUSE = "spouse"
     PARENT = "parent"
     CHILD = "child"
     SIBLING = "sibling"
     OTHER = "other"
-
-
-__all__ = ["Role"]
-
-
-class Actor(Frozen):
-    """Who did a step: always taken from the caller's identity, never from a request body."""
-
-    id: ShortText
-    role: Role
 
 
 class HouseholdMember(Frozen):

@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from services.cases.model import CaseFile, Need, Role, Stage
+from services.cases.lifecycle import Stage
+from services.cases.model import CaseFile, Need
+from services.kernel.actors import Role
+from services.kernel.values import Frozen
 from services.legal.model import OPEN_MATTER
 from services.placement.model import FollowUpStatus, ReferralStatus
 from services.placement.rules import follow_up_due_at
 from services.relief.model import PetitionStatus
 from services.startup.model import StartupStatus
 from services.training.model import TrainingStatus
-from services.values import Frozen
 
 OPEN_REFERRAL = (ReferralStatus.REFERRED, ReferralStatus.INTERVIEWING, ReferralStatus.OFFERED)
 PENDING_FOLLOW_UP = (FollowUpStatus.SCHEDULED, FollowUpStatus.DUE)

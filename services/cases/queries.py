@@ -14,8 +14,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Select, and_, bindparam, exists, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, defer
 
-from services.cases.errors import InvalidInput
-from services.cases.model import CaseFile, CaseOutcome, ClaimantCategory, Need, Role, Stage
+from services.cases.lifecycle import CaseOutcome, Stage
+from services.cases.model import CaseFile, ClaimantCategory, Need
 from services.cases.names import name_key
 from services.cases.progress import TaskKind
 from services.cases.projection import opened_document
@@ -23,7 +23,9 @@ from services.cases.records import CaseNeedRecord, CaseRecord, CaseTaskRecord
 from services.crypto.case_keys import unwrapped_ring
 from services.crypto.personal import has_sealed_fields
 from services.crypto.records import CaseKeyRecord
-from services.values import Moment
+from services.kernel.actors import Role
+from services.kernel.errors import InvalidInput
+from services.kernel.values import Moment
 
 
 class CaseSummary(BaseModel):

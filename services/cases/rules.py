@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from services.cases.errors import StaleVersion, StepRejected
-from services.cases.model import Actor, CaseFile, CaseOutcome, Eligibility, Need, Role, Stage
+from services.cases.lifecycle import CaseOutcome, Stage, require_need, require_open, require_stage
+from services.cases.model import CaseFile, Eligibility, Need
 from services.cases.progress import PENDING_FOLLOW_UP, open_items, track_outcomes
-from services.cases.rulekit import Rules, require_need, require_open, require_stage, stamp
 from services.cases.steps import (
     AddNeed,
     AssignLawyer,
@@ -29,6 +28,9 @@ from services.cases.steps import (
     WithdrawCase,
 )
 from services.deadlines.triggers import check_clock_step, merge_clocks
+from services.kernel.actors import Actor, Role
+from services.kernel.errors import StaleVersion, StepRejected
+from services.kernel.rulekit import Rules, stamp
 from services.legal import rules as legal
 from services.legal.model import OPEN_MATTER, MatterStatus
 from services.placement import rules as placement

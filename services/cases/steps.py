@@ -7,8 +7,11 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from services.cases.model import Actor, CaseOutcome, Claimant, Need, Role
+from services.cases.lifecycle import CaseOutcome
+from services.cases.model import Claimant, Need
 from services.deadlines.clocks import Clock
+from services.kernel.actors import Actor
+from services.kernel.values import Frozen, LongText, Reason, ShortText, StepBase
 from services.legal.model import (
     AcknowledgeMatter,
     CloseMatterWithoutRemedy,
@@ -33,7 +36,6 @@ from services.startup.model import (
     RefuseStartupAid,
 )
 from services.training.model import CompleteTraining, DropTraining, EnrolTraining
-from services.values import Frozen, LongText, Reason, ShortText, StepBase
 
 
 class OpenCase(StepBase):
@@ -176,6 +178,3 @@ class CaseEventBatch(Frozen):
 
     case_id: str
     events: list[CaseEvent]
-
-
-SYSTEM_ACTOR = Actor(id="system", role=Role.SYSTEM)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from services.cases.model import CaseFile, Stage
+from services.cases.lifecycle import Stage
+from services.cases.model import CaseFile
 from services.cases.steps import CaseEvent, ClockAlarm, Step
 from services.deadlines.clocks import DeadlineRules, next_alarm, who_must_act
 from services.notify.model import Notification

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from services.deadlines.calendar import WorkingCalendar, load_calendar
 from services.deadlines.policy import LADDER_NAMES, ClockKind, ClockPolicy, ClockRule, Unit
-from services.values import Frozen, Role
+from services.kernel.actors import Role
+from services.kernel.values import Frozen
 
 
 class Clock(Frozen):

@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from services.values import Role
+from services.kernel.actors import Role
 
 
 class ClockKind(StrEnum):

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from services.cases.errors import StepRejected
-from services.cases.model import CaseFile, Role
+from services.cases.model import CaseFile
 from services.cases.steps import CaseEvent, ClockAlarm, PauseClock, ResumeClock, Step
 from services.deadlines.clocks import (
     Clock,
@@ -18,6 +17,8 @@ from services.deadlines.clocks import (
     start_clock,
 )
 from services.deadlines.policy import ClockKind
+from services.kernel.actors import Role
+from services.kernel.errors import StepRejected
 
 STALE = (ClockKind.CASE_STALE, ClockKind.MATTER_STALE)
 CLOSING = ("case_closed", "case_withdrawn")

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from services.values import Frozen, LongText, Reason, ShortText, StepBase
+from services.kernel.values import Frozen, LongText, Reason, ShortText, StepBase
 
 
 class Department(StrEnum):

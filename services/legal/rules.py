@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from services.cases.errors import StepRejected
+from services.cases.lifecycle import require_need, require_open
 from services.cases.model import CaseFile, Need
-from services.cases.rulekit import Rules, find, item_id, replaced, require_need, require_open, stamp
 from services.cases.steps import CaseEvent
+from services.kernel.errors import StepRejected
+from services.kernel.rulekit import Rules, find, item_id, replaced, stamp
 from services.legal.model import (
     OPEN_MATTER,
     AcknowledgeMatter,

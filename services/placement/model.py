@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from services.values import Frozen, Money, Reason, ShortText, StepBase
+from services.kernel.values import Frozen, Money, Reason, ShortText, StepBase
 
 FOLLOW_UP_DAYS = (30, 90, 180)
 FollowUpDay = Literal[30, 90, 180]

@@ -4,19 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
-from services.cases.errors import StepRejected
-from services.cases.model import CaseFile, Need, Stage
-from services.cases.rulekit import (
-    Rules,
-    find,
-    item_id,
-    replaced,
-    require_need,
-    require_stage,
-    require_status,
-    stamp,
-)
+from services.cases.lifecycle import Stage, require_need, require_stage
+from services.cases.model import CaseFile, Need
 from services.cases.steps import CaseEvent
+from services.kernel.errors import StepRejected
+from services.kernel.rulekit import Rules, find, item_id, replaced, require_status, stamp
 from services.placement.model import (
     FOLLOW_UP_DAYS,
     FollowUp,

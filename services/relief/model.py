@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from services.values import Frozen, LongText, Money, Reason, ShortText, StepBase
+from services.kernel.values import Frozen, LongText, Money, Reason, ShortText, StepBase
 
 
 class Bureau(StrEnum):

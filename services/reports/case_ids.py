@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import String, and_, bindparam, cast, exists, literal, select, text, true
 from sqlalchemy.orm import Session, aliased
 
-from services.cases.errors import InvalidInput
 from services.cases.records import CaseEventRecord, CaseRecord
 from services.db import UtcDateTime
+from services.kernel.errors import InvalidInput
 from services.reports.counting import COMPLIANCE_NAMES, FIGURE_NAMES, TIME_TO_ACT
 
 E = CaseEventRecord

@@ -6,7 +6,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Literal
 
-from services.values import Frozen, LongText, Money, Reason, StepBase
+from services.kernel.values import Frozen, LongText, Money, Reason, StepBase
 
 
 class StartupStatus(StrEnum):

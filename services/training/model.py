@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import ValidationInfo, field_validator
 
-from services.values import Frozen, Reason, ShortText, StepBase
+from services.kernel.values import Frozen, Reason, ShortText, StepBase
 
 
 class TrainingStatus(StrEnum):

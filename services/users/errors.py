@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.cases.errors import DomainError
+from services.kernel.errors import DomainError
 
 
 class NotSignedIn(DomainError):

@@ -17,9 +17,10 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from services.cases.model import Actor, CaseFile, Claimant, ClaimantCategory, Need, Role
+from services.cases.model import CaseFile, Claimant, ClaimantCategory, Need
 from services.cases.steps import CaseEvent, OpenCase, Step
 from services.deadlines.clocks import Clock
+from services.kernel.actors import Actor, Role
 from tests.cases import current
 from workflows.case import CaseWorkflow
 from workflows.case_contract import CaseStart, StepRequest

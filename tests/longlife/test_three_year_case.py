@@ -23,19 +23,10 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from services.cases.audit import case_history
-from services.cases.model import (
-    Actor,
-    CaseFile,
-    CaseOutcome,
-    Claimant,
-    ClaimantCategory,
-    Need,
-    Role,
-    Stage,
-)
+from services.cases.lifecycle import CaseOutcome, Stage
+from services.cases.model import CaseFile, Claimant, ClaimantCategory, Need
 from services.cases.records import CaseEventRecord
 from services.cases.steps import (
-    SYSTEM_ACTOR,
     AssignLawyer,
     CloseCase,
     DecideEligibility,
@@ -43,6 +34,7 @@ from services.cases.steps import (
     StartAssessment,
     Step,
 )
+from services.kernel.actors import SYSTEM_ACTOR, Actor, Role
 from services.legal.model import (
     AcknowledgeMatter,
     Channel,

@@ -36,15 +36,8 @@ from temporalio.worker import Worker
 
 from casework.binaries import find_binary
 from casework.temporal import build_worker, register_search_attributes
-from services.cases.model import (
-    Actor,
-    CaseFile,
-    CaseOutcome,
-    Claimant,
-    ClaimantCategory,
-    Need,
-    Role,
-)
+from services.cases.lifecycle import CaseOutcome
+from services.cases.model import CaseFile, Claimant, ClaimantCategory, Need
 from services.cases.steps import (
     AddNeed,
     AssignLawyer,
@@ -59,6 +52,7 @@ from services.cases.steps import (
 from services.crypto.cipher import KeyRing
 from services.crypto.vault import Vault, install_vault
 from services.db import make_engine, make_session_factory
+from services.kernel.actors import Actor, Role
 from services.legal.model import (
     AcknowledgeMatter,
     Channel,

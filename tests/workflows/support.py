@@ -26,9 +26,10 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from services.cases.model import Actor, CaseFile, Claimant, ClaimantCategory, Need, Role
+from services.cases.model import CaseFile, Claimant, ClaimantCategory, Need
 from services.cases.progress import Task, TaskKind
 from services.cases.steps import CaseEvent, DecideEligibility, OpenCase, StartAssessment, Step
+from services.kernel.actors import Actor, Role
 from services.placement.model import FollowUp, Referral
 from tests.cases import current
 from workflows.case import CaseWorkflow
@@ -98,14 +99,14 @@ async def stays(
 
 
 def rejection(error: WorkflowUpdateFailedError) -> dict[str, Any]:
-    """The ``{"code", "field", "status"}`` details of a rejected step."""
+    """The ``{"code", "field"}`` details of a rejected step, with the ``type`` of its error."""
     cause = error.cause
     assert isinstance(cause, ApplicationError), f"not an ApplicationError: {cause!r}"
     assert cause.details, "rejection carries no details"
     details = cause.details[0]
     assert isinstance(details, dict)
-    assert {"code", "field", "status"} <= set(details), details
-    return details
+    assert {"code", "field"} <= set(details), details
+    return {**details, "type": cause.type}
 
 
 class CaseRun:
@@ -185,7 +186,7 @@ class CaseRun:
             await self.take(step, target=target, actor=actor)
         details = rejection(failed.value)
         assert details["code"] == code, details
-        assert details["status"] == 409, details
+        assert details["type"] == "StepRejected", details  # answered 409 by the API
         if field is not ANY_FIELD:
             assert details["field"] == field, details
         assert await self.case() == case_before

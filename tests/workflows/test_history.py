@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import WorkflowUpdateFailedError
 
-from services.cases.model import Actor, CaseFile, Need, Role
+from services.cases.model import CaseFile, Need
 from services.cases.records import CaseEventRecord
 from services.cases.steps import (
     AddNeed,
@@ -22,6 +22,7 @@ from services.cases.steps import (
     StartAssessment,
     Step,
 )
+from services.kernel.actors import Actor, Role
 from services.legal.model import Channel, Department, RecordInfringement, ReferMatter
 from services.placement.model import FollowUpDue, RecordOffer, RecordPlacement, ReferToJob
 from services.training.model import CompleteTraining, DropTraining, EnrolTraining, TrainingStatus

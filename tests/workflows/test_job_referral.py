@@ -12,8 +12,9 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from services.cases.model import Need, Role
+from services.cases.model import Need
 from services.cases.progress import TaskKind
+from services.kernel.actors import Role
 from services.placement.model import (
     FollowUpDue,
     FollowUpStatus,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from services.cases.model import Need, Stage
+from services.cases.lifecycle import Stage
+from services.cases.model import Need
 from services.cases.progress import TaskKind
 from services.cases.steps import AssignLawyer
 from services.legal.model import (

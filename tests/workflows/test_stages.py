@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from services.cases.model import CaseOutcome, Need, Stage
+from services.cases.lifecycle import CaseOutcome, Stage
+from services.cases.model import Need
 from services.cases.progress import TaskKind
 from services.cases.steps import (
     AssignLawyer,

@@ -1,4 +1,8 @@
-"""Domain errors: what was wrong with a step, in words a caller can act on."""
+"""Domain errors: what was wrong, in words a caller can act on.
+
+They carry a code and the field at fault, never an HTTP status: the API decides how each
+class of error is answered (``api/problems.py``).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ from __future__ import annotations
 class DomainError(Exception):
     """Base of the errors the API turns into problem details."""
 
-    status = 400
     code = "domain_error"
 
     def __init__(
@@ -28,31 +31,26 @@ class DomainError(Exception):
 class InvalidInput(DomainError):
     """A request parameter that passed its type check but does not make sense."""
 
-    status = 422
     code = "invalid_input"
 
 
 class StepRejected(DomainError):
     """The step does not fit the case as it stands now; nothing was changed."""
 
-    status = 409
     code = "step_rejected"
 
 
 class StaleVersion(StepRejected):
     """The caller saw an older version of the case than the one it now has (If-Match)."""
 
-    status = 412
     code = "stale_version"
 
 
 class IdempotencyKeyReused(DomainError):
-    status = 422
     code = "idempotency_key_reused"
 
 
 class NotFound(DomainError):
-    status = 404
     code = "not_found"
 
 

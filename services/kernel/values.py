@@ -1,15 +1,12 @@
-"""Value types shared by every domain: bounded text, money, identity numbers, step base."""
+"""Value types shared by every domain: bounded text, money, moments, the step base."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
-
-from services.cases.identity import normalize_national_id, normalize_phone
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
@@ -23,16 +20,6 @@ def as_utc(moment: datetime) -> datetime:
 
 
 Moment = Annotated[datetime, AfterValidator(as_utc)]
-NationalId = Annotated[str, AfterValidator(normalize_national_id)]
-Phone = Annotated[str, AfterValidator(normalize_phone)]
-
-
-class Role(StrEnum):
-    STAFF = "staff"
-    LAWYER = "lawyer"
-    SUPERVISOR = "supervisor"
-    ADMIN = "admin"
-    SYSTEM = "system"
 
 
 class Frozen(BaseModel):
