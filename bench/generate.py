@@ -76,9 +76,18 @@ from services.deadlines.clocks import DeadlineRules
 from services.deadlines.policy import policy_with
 from services.deadlines.records import EscalationRecord  # noqa: F401  (registers the table)
 from services.deadlines.triggers import clock_changes
+from services.fee_relief.model import Bureau, GrantPetition, RefusePetition, SubmitPetition
+from services.job_referral.model import (
+    RecordFollowUp,
+    RecordInterview,
+    RecordNotPlaced,
+    RecordOffer,
+    RecordPlacement,
+    ReferToJob,
+)
 from services.kernel.actors import SYSTEM_ACTOR, Actor, Role
 from services.kernel.errors import StepRejected
-from services.legal.model import (
+from services.legal_aid.model import (
     AcknowledgeMatter,
     Channel,
     CloseMatterWithoutRemedy,
@@ -88,16 +97,7 @@ from services.legal.model import (
     ResolveMatter,
 )
 from services.migrate import upgrade_database
-from services.placement.model import (
-    RecordFollowUp,
-    RecordInterview,
-    RecordNotPlaced,
-    RecordOffer,
-    RecordPlacement,
-    ReferToJob,
-)
-from services.relief.model import Bureau, GrantPetition, RefusePetition, SubmitPetition
-from services.startup.model import (
+from services.startup_aid.model import (
     ApplyStartupAid,
     ApproveStartupAid,
     DisburseStartupAid,

@@ -70,8 +70,8 @@ from services.cases.steps import OpenCase
 from services.crypto.cipher import parse_key_ring
 from services.crypto.vault import Vault, install_vault
 from services.db import make_engine, make_session_factory, transaction
+from services.job_referral.model import ReferToJob
 from services.kernel.actors import Actor, Role
-from services.placement.model import ReferToJob
 from services.reports.tallies import compact_tallies
 from workflows.case_contract import APPLY_STEP, CASE_WORKFLOW, CaseStart, StepRequest, StepResult
 from workflows.ids import case_workflow_id

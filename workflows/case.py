@@ -21,7 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from services.deadlines.triggers import clock_changes
     from services.kernel.actors import SYSTEM_ACTOR, Role
     from services.kernel.errors import DomainError, IdempotencyKeyReused, StepRejected
-    from services.legal.rules import changed_matters
+    from services.legal_aid.rules import changed_matters
     from services.notify.model import Notification
     from workflows import search_attributes
     from workflows.case_contract import (

@@ -8,7 +8,7 @@ from services.cases.model import CaseFile
 from services.cases.steps import CaseEvent, Step
 from services.deadlines.clocks import DeadlineRules
 from services.kernel.actors import Actor
-from services.legal.model import LegalMatter
+from services.legal_aid.model import LegalMatter
 from services.notify.model import Notification
 from workflows.idempotency import AppliedKey
 

@@ -15,7 +15,7 @@ from api.steps import StepDep
 from services.cases import queries
 from services.cases.model import CaseFile
 from services.kernel.errors import CaseNotFound, NotFound
-from services.legal.model import (
+from services.legal_aid.model import (
     AcknowledgeMatter,
     CloseMatterWithoutRemedy,
     RecordInfringement,

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Path, status
 from api.problems import PROBLEMS, STEP_PROBLEMS
 from api.steps import StepDep
 from services.cases.model import CaseFile
-from services.placement.model import (
+from services.fee_relief.model import GrantPetition, RefusePetition, SubmitPetition
+from services.job_referral.model import (
     RecordFollowUp,
     RecordInterview,
     RecordNotPlaced,
@@ -18,8 +19,7 @@ from services.placement.model import (
     RecordPlacement,
     ReferToJob,
 )
-from services.relief.model import GrantPetition, RefusePetition, SubmitPetition
-from services.startup.model import (
+from services.startup_aid.model import (
     ApplyStartupAid,
     ApproveStartupAid,
     DisburseStartupAid,

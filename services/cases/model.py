@@ -11,11 +11,11 @@ from pydantic import AfterValidator, Field
 from services.cases.identity import normalize_national_id, normalize_phone
 from services.cases.lifecycle import CaseOutcome, Stage
 from services.deadlines.clocks import Clock
+from services.fee_relief.model import Petition
+from services.job_referral.model import Referral
 from services.kernel.values import Frozen, LongText, ShortText
-from services.legal.model import LegalMatter
-from services.placement.model import Referral
-from services.relief.model import Petition
-from services.startup.model import StartupApplication
+from services.legal_aid.model import LegalMatter
+from services.startup_aid.model import StartupApplication
 from services.training.model import Enrolment
 
 NationalId = Annotated[str, AfterValidator(normalize_national_id)]

@@ -7,13 +7,13 @@ from enum import StrEnum
 
 from services.cases.lifecycle import Stage
 from services.cases.model import CaseFile, Need
+from services.fee_relief.model import PetitionStatus
+from services.job_referral.model import FollowUpStatus, ReferralStatus
+from services.job_referral.rules import follow_up_due_at
 from services.kernel.actors import Role
 from services.kernel.values import Frozen
-from services.legal.model import OPEN_MATTER
-from services.placement.model import FollowUpStatus, ReferralStatus
-from services.placement.rules import follow_up_due_at
-from services.relief.model import PetitionStatus
-from services.startup.model import StartupStatus
+from services.legal_aid.model import OPEN_MATTER
+from services.startup_aid.model import StartupStatus
 from services.training.model import TrainingStatus
 
 OPEN_REFERRAL = (ReferralStatus.REFERRED, ReferralStatus.INTERVIEWING, ReferralStatus.OFFERED)

@@ -28,15 +28,15 @@ from services.cases.steps import (
     WithdrawCase,
 )
 from services.deadlines.triggers import check_clock_step, merge_clocks
+from services.fee_relief import rules as fee_relief
+from services.job_referral import rules as job_referral
+from services.job_referral.model import FollowUpDue, FollowUpStatus
 from services.kernel.actors import Actor, Role
 from services.kernel.errors import StaleVersion, StepRejected
 from services.kernel.rulekit import Rules, stamp
-from services.legal import rules as legal
-from services.legal.model import OPEN_MATTER, MatterStatus
-from services.placement import rules as placement
-from services.placement.model import FollowUpDue, FollowUpStatus
-from services.relief import rules as relief
-from services.startup import rules as startup
+from services.legal_aid import rules as legal_aid
+from services.legal_aid.model import OPEN_MATTER, MatterStatus
+from services.startup_aid import rules as startup_aid
 from services.training import rules as training
 
 SYSTEM_ONLY = (FollowUpDue, ClockAlarm)
@@ -258,8 +258,8 @@ _RULES: Rules = {
     ResumeClock: (_check_clock, _clock_step),
     ClockAlarm: (_check_clock, _clock_step),
     **training.RULES,
-    **placement.RULES,
-    **startup.RULES,
-    **relief.RULES,
-    **legal.RULES,
+    **job_referral.RULES,
+    **startup_aid.RULES,
+    **fee_relief.RULES,
+    **legal_aid.RULES,
 }

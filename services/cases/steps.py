@@ -10,16 +10,8 @@ from pydantic import Field, field_validator
 from services.cases.lifecycle import CaseOutcome
 from services.cases.model import Claimant, Need
 from services.deadlines.clocks import Clock
-from services.kernel.actors import Actor
-from services.kernel.values import Frozen, LongText, Reason, ShortText, StepBase
-from services.legal.model import (
-    AcknowledgeMatter,
-    CloseMatterWithoutRemedy,
-    RecordInfringement,
-    ReferMatter,
-    ResolveMatter,
-)
-from services.placement.model import (
+from services.fee_relief.model import GrantPetition, RefusePetition, SubmitPetition
+from services.job_referral.model import (
     FollowUpDue,
     RecordFollowUp,
     RecordInterview,
@@ -28,8 +20,16 @@ from services.placement.model import (
     RecordPlacement,
     ReferToJob,
 )
-from services.relief.model import GrantPetition, RefusePetition, SubmitPetition
-from services.startup.model import (
+from services.kernel.actors import Actor
+from services.kernel.values import Frozen, LongText, Reason, ShortText, StepBase
+from services.legal_aid.model import (
+    AcknowledgeMatter,
+    CloseMatterWithoutRemedy,
+    RecordInfringement,
+    ReferMatter,
+    ResolveMatter,
+)
+from services.startup_aid.model import (
     ApplyStartupAid,
     ApproveStartupAid,
     DisburseStartupAid,

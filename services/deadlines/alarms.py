@@ -8,9 +8,9 @@ from services.cases.lifecycle import Stage
 from services.cases.model import CaseFile
 from services.cases.steps import CaseEvent, ClockAlarm, Step
 from services.deadlines.clocks import DeadlineRules, next_alarm, who_must_act
+from services.job_referral.model import FollowUpDue, FollowUpStatus
+from services.job_referral.rules import follow_up_due_at
 from services.notify.model import Notification
-from services.placement.model import FollowUpDue, FollowUpStatus
-from services.placement.rules import follow_up_due_at
 
 
 def _pending(

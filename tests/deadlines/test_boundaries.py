@@ -17,8 +17,8 @@ import pytest
 from services.cases.model import Need
 from services.cases.steps import DecideEligibility
 from services.deadlines.policy import DEFAULT_RULES, ClockKind
-from services.legal.model import Channel, Department, RecordInfringement, ReferMatter
-from services.placement.model import RecordInterview, RecordOffer, RecordPlacement, ReferToJob
+from services.job_referral.model import RecordInterview, RecordOffer, RecordPlacement, ReferToJob
+from services.legal_aid.model import Channel, Department, RecordInfringement, ReferMatter
 from tests.deadlines.support import (
     LAWYER,
     CaseWorld,

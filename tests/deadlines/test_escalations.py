@@ -12,7 +12,7 @@ from sqlalchemy import select
 from services.cases.model import Need
 from services.cases.steps import CaseEvent, DecideEligibility
 from services.deadlines.queries import Escalation, list_escalations
-from services.legal.model import Channel, Department, RecordInfringement, ReferMatter
+from services.legal_aid.model import Channel, Department, RecordInfringement, ReferMatter
 from services.notify.outbox import OutboxRecord
 from tests.deadlines.support import (
     LAWYER,

@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from services.cases.model import Need
-from services.legal.model import RecordInfringement
+from services.legal_aid.model import RecordInfringement
 from tests.deadlines.support import (
     FRIDAY,
     LAWYER,

@@ -34,17 +34,8 @@ from services.cases.steps import (
     StartAssessment,
     Step,
 )
-from services.kernel.actors import SYSTEM_ACTOR, Actor, Role
-from services.legal.model import (
-    AcknowledgeMatter,
-    Channel,
-    Department,
-    MatterStatus,
-    RecordInfringement,
-    ReferMatter,
-    ResolveMatter,
-)
-from services.placement.model import (
+from services.fee_relief.model import Bureau, GrantPetition, RefusePetition, SubmitPetition
+from services.job_referral.model import (
     FollowUpStatus,
     RecordFollowUp,
     RecordInterview,
@@ -54,8 +45,17 @@ from services.placement.model import (
     ReferralStatus,
     ReferToJob,
 )
-from services.relief.model import Bureau, GrantPetition, RefusePetition, SubmitPetition
-from services.startup.model import (
+from services.kernel.actors import SYSTEM_ACTOR, Actor, Role
+from services.legal_aid.model import (
+    AcknowledgeMatter,
+    Channel,
+    Department,
+    MatterStatus,
+    RecordInfringement,
+    ReferMatter,
+    ResolveMatter,
+)
+from services.startup_aid.model import (
     ApplyStartupAid,
     ApproveStartupAid,
     DisburseStartupAid,

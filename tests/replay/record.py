@@ -52,17 +52,8 @@ from services.cases.steps import (
 from services.crypto.cipher import KeyRing
 from services.crypto.vault import Vault, install_vault
 from services.db import make_engine, make_session_factory
-from services.kernel.actors import Actor, Role
-from services.legal.model import (
-    AcknowledgeMatter,
-    Channel,
-    Department,
-    RecordInfringement,
-    ReferMatter,
-    ResolveMatter,
-)
-from services.migrate import upgrade_database
-from services.placement.model import (
+from services.fee_relief.model import Bureau, GrantPetition, RefusePetition, SubmitPetition
+from services.job_referral.model import (
     FollowUpStatus,
     RecordFollowUp,
     RecordInterview,
@@ -71,8 +62,17 @@ from services.placement.model import (
     RecordPlacement,
     ReferToJob,
 )
-from services.relief.model import Bureau, GrantPetition, RefusePetition, SubmitPetition
-from services.startup.model import (
+from services.kernel.actors import Actor, Role
+from services.legal_aid.model import (
+    AcknowledgeMatter,
+    Channel,
+    Department,
+    RecordInfringement,
+    ReferMatter,
+    ResolveMatter,
+)
+from services.migrate import upgrade_database
+from services.startup_aid.model import (
     ApplyStartupAid,
     ApproveStartupAid,
     DisburseStartupAid,

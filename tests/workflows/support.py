@@ -29,8 +29,8 @@ from temporalio.testing import WorkflowEnvironment
 from services.cases.model import CaseFile, Claimant, ClaimantCategory, Need
 from services.cases.progress import Task, TaskKind
 from services.cases.steps import CaseEvent, DecideEligibility, OpenCase, StartAssessment, Step
+from services.job_referral.model import FollowUp, Referral
 from services.kernel.actors import Actor, Role
-from services.placement.model import FollowUp, Referral
 from tests.cases import current
 from workflows.case import CaseWorkflow
 from workflows.case_contract import CaseStart, MatterSnapshot, StepRequest

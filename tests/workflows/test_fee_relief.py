@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from services.cases.model import Need
-from services.relief.model import (
+from services.fee_relief.model import (
     Bureau,
     GrantPetition,
     PetitionStatus,

@@ -22,9 +22,9 @@ from services.cases.steps import (
     StartAssessment,
     Step,
 )
+from services.job_referral.model import FollowUpDue, RecordOffer, RecordPlacement, ReferToJob
 from services.kernel.actors import Actor, Role
-from services.legal.model import Channel, Department, RecordInfringement, ReferMatter
-from services.placement.model import FollowUpDue, RecordOffer, RecordPlacement, ReferToJob
+from services.legal_aid.model import Channel, Department, RecordInfringement, ReferMatter
 from services.training.model import CompleteTraining, DropTraining, EnrolTraining, TrainingStatus
 from tests.workflows.support import (
     ASSESSOR,

@@ -14,8 +14,7 @@ from pydantic import ValidationError
 
 from services.cases.model import Need
 from services.cases.progress import TaskKind
-from services.kernel.actors import Role
-from services.placement.model import (
+from services.job_referral.model import (
     FollowUpDue,
     FollowUpStatus,
     RecordFollowUp,
@@ -26,6 +25,7 @@ from services.placement.model import (
     ReferralStatus,
     ReferToJob,
 )
+from services.kernel.actors import Role
 from tests.workflows.support import (
     CaseRun,
     Scenario,

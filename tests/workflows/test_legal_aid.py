@@ -9,7 +9,7 @@ from services.cases.lifecycle import Stage
 from services.cases.model import Need
 from services.cases.progress import TaskKind
 from services.cases.steps import AssignLawyer
-from services.legal.model import (
+from services.legal_aid.model import (
     AcknowledgeMatter,
     Channel,
     Department,

@@ -40,7 +40,7 @@ from temporalio.worker import (
 
 from services.cases.model import Need
 from services.cases.steps import AssignLawyer
-from services.legal.model import (
+from services.legal_aid.model import (
     Channel,
     Department,
     MatterStatus,

@@ -19,12 +19,18 @@ from services.cases.steps import (
     StartAssessment,
     WithdrawCase,
 )
-from services.legal.model import Channel, Department, MatterStatus, RecordInfringement, ReferMatter
-from services.placement.model import (
+from services.job_referral.model import (
     FollowUpStatus,
     RecordOffer,
     RecordPlacement,
     ReferToJob,
+)
+from services.legal_aid.model import (
+    Channel,
+    Department,
+    MatterStatus,
+    RecordInfringement,
+    ReferMatter,
 )
 from tests.workflows.support import (
     ASSESSOR,

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from services.cases.model import Need
-from services.startup.model import (
+from services.startup_aid.model import (
     ApplyStartupAid,
     ApproveStartupAid,
     DisburseStartupAid,

@@ -7,7 +7,7 @@ from services.cases.model import CaseFile, Need
 from services.cases.steps import CaseEvent
 from services.kernel.errors import StepRejected
 from services.kernel.rulekit import Rules, find, item_id, replaced, require_status, stamp
-from services.startup.model import (
+from services.startup_aid.model import (
     ApplyStartupAid,
     ApproveStartupAid,
     DisburseStartupAid,

@@ -5,14 +5,14 @@ from __future__ import annotations
 from services.cases.lifecycle import Stage, require_need, require_stage
 from services.cases.model import CaseFile, Need
 from services.cases.steps import CaseEvent
-from services.kernel.rulekit import Rules, find, item_id, replaced, require_status, stamp
-from services.relief.model import (
+from services.fee_relief.model import (
     GrantPetition,
     Petition,
     PetitionStatus,
     RefusePetition,
     SubmitPetition,
 )
+from services.kernel.rulekit import Rules, find, item_id, replaced, require_status, stamp
 
 PREFIX = "P"
 

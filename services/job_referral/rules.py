@@ -7,9 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 from services.cases.lifecycle import Stage, require_need, require_stage
 from services.cases.model import CaseFile, Need
 from services.cases.steps import CaseEvent
-from services.kernel.errors import StepRejected
-from services.kernel.rulekit import Rules, find, item_id, replaced, require_status, stamp
-from services.placement.model import (
+from services.job_referral.model import (
     FOLLOW_UP_DAYS,
     FollowUp,
     FollowUpDue,
@@ -23,6 +21,8 @@ from services.placement.model import (
     ReferralStatus,
     ReferToJob,
 )
+from services.kernel.errors import StepRejected
+from services.kernel.rulekit import Rules, find, item_id, replaced, require_status, stamp
 
 PREFIX = "R"
 OPEN_REFERRAL = (ReferralStatus.REFERRED, ReferralStatus.INTERVIEWING, ReferralStatus.OFFERED)

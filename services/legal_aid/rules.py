@@ -7,7 +7,7 @@ from services.cases.model import CaseFile, Need
 from services.cases.steps import CaseEvent
 from services.kernel.errors import StepRejected
 from services.kernel.rulekit import Rules, find, item_id, replaced, stamp
-from services.legal.model import (
+from services.legal_aid.model import (
     OPEN_MATTER,
     AcknowledgeMatter,
     CloseMatterWithoutRemedy,
