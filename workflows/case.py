@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from services.deadlines.triggers import clock_changes
     from services.kernel.actors import SYSTEM_ACTOR, Role
     from services.kernel.errors import DomainError, IdempotencyKeyReused, StepRejected
+    from services.legal_aid.model import MATTERS
     from services.legal_aid.rules import changed_matters
     from services.notify.model import Notification
     from workflows import search_attributes
@@ -244,7 +245,7 @@ class CaseWorkflow:
             self._matters_to_sync.discard(matter_id)
             case = self._case
             assert case is not None
-            matter = next(m for m in case.legal_matters if m.id == matter_id)
+            matter = MATTERS.find(case, matter_id)
             snapshot = MatterSnapshot(
                 case_id=self._case_id, seq=case.version, lawyer=case.lawyer, matter=matter
             )

@@ -1,4 +1,4 @@
-"""What a case must do on its own, and when: follow-ups falling due, clocks sounding."""
+"""What a case must do on its own, and when: tracks' steps falling due, clocks sounding."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ from datetime import datetime
 
 from services.cases.lifecycle import Stage
 from services.cases.model import CaseFile
+from services.cases.registry import TRACKS
 from services.cases.steps import CaseEvent, ClockAlarm, Step
 from services.deadlines.clocks import DeadlineRules, next_alarm, who_must_act
-from services.job_referral.model import FollowUpDue, FollowUpStatus
-from services.job_referral.rules import follow_up_due_at
 from services.notify.model import Notification
 
 
@@ -19,10 +18,7 @@ def _pending(
     if case is None or case.stage is Stage.CLOSED:
         return []
     pending: list[tuple[datetime, Step, str]] = [
-        (follow_up_due_at(follow_up), FollowUpDue(day=follow_up.day), referral.id)
-        for referral in case.referrals
-        for follow_up in referral.follow_ups
-        if follow_up.status is FollowUpStatus.SCHEDULED
+        (due.at, due.step, due.target) for track in TRACKS for due in track.due(case)
     ]
     if rules is not None:
         for clock in case.clocks:

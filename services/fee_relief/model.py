@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
+from services.cases.tracks import Items, kind_of
 from services.kernel.values import Frozen, LongText, Money, Reason, ShortText, StepBase
 
 
@@ -59,3 +60,10 @@ class GrantPetition(StepBase):
 class RefusePetition(StepBase):
     kind: Literal["petition_refused"] = "petition_refused"
     reason: Reason
+
+
+NEED = "fee_relief"
+PETITIONS = Items(field="petitions", prefix="P", model=Petition, name="petition")
+PETITION_SUBMITTED = kind_of(SubmitPetition)
+PETITION_GRANTED = kind_of(GrantPetition)
+PETITION_REFUSED = kind_of(RefusePetition)

@@ -2,29 +2,33 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from services.cases.lifecycle import Stage, require_need, require_stage
-from services.cases.model import CaseFile, Need
-from services.cases.steps import CaseEvent
 from services.fee_relief.model import (
+    NEED,
+    PETITIONS,
     GrantPetition,
     Petition,
     PetitionStatus,
     RefusePetition,
     SubmitPetition,
 )
-from services.kernel.rulekit import Rules, find, item_id, replaced, require_status, stamp
+from services.kernel.rulekit import require_status
 
-PREFIX = "P"
+if TYPE_CHECKING:
+    from services.cases.model import CaseFile
+    from services.cases.steps import CaseEvent
 
 
 def check_submit(case: CaseFile, step: SubmitPetition, target: str | None) -> None:
     require_stage(case, Stage.ACTIVE)
-    require_need(case, Need.FEE_RELIEF)
+    require_need(case, NEED)
 
 
 def check_decide(case: CaseFile, step: GrantPetition | RefusePetition, target: str | None) -> None:
     require_stage(case, Stage.ACTIVE)
-    petition = find(case.petitions, target, "petition")
+    petition = PETITIONS.find(case, target)
     require_status(petition.status, [PetitionStatus.SUBMITTED], "petition")
 
 
@@ -32,29 +36,21 @@ def submit(case: CaseFile, event: CaseEvent) -> CaseFile:
     step = event.step
     assert isinstance(step, SubmitPetition)
     petition = Petition(
-        id=item_id(PREFIX, event),
+        id=PETITIONS.new_id(event),
         bureau=step.bureau,
         bureau_name=step.bureau_name,
         request=step.request,
         submitted_on=step.submitted_on,
     )
-    return stamp(case, event, petitions=[*case.petitions, petition])
+    return PETITIONS.added(case, event, petition)
 
 
 def decide(case: CaseFile, event: CaseEvent) -> CaseFile:
     step = event.step
-    petition = find(case.petitions, event.target, "petition")
+    petition = PETITIONS.find(case, event.target)
     if isinstance(step, GrantPetition):
         changes = {"status": PetitionStatus.GRANTED, "relief": step.relief, "value": step.value}
     else:
         assert isinstance(step, RefusePetition)
         changes = {"status": PetitionStatus.REFUSED, "refusal_reason": step.reason}
-    updated = petition.model_copy(update=changes)
-    return stamp(case, event, petitions=replaced(case.petitions, updated))
-
-
-RULES: Rules = {
-    SubmitPetition: (check_submit, submit),
-    GrantPetition: (check_decide, decide),
-    RefusePetition: (check_decide, decide),
-}
+    return PETITIONS.replaced(case, event, petition.model_copy(update=changes))

@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
+from services.cases.tracks import Items, kind_of
 from services.kernel.values import Frozen, Money, Reason, ShortText, StepBase
 
 FOLLOW_UP_DAYS = (30, 90, 180)
@@ -102,3 +103,14 @@ class RecordFollowUp(StepBase):
         if info.data.get("still_employed") is False and not reason:
             raise ValueError("reason is required when the person has left the job")
         return reason
+
+
+NEED = "job_referral"
+REFERRALS = Items(field="referrals", prefix="R", model=Referral, name="referral")
+JOB_REFERRED = kind_of(ReferToJob)
+INTERVIEW_RECORDED = kind_of(RecordInterview)
+OFFER_RECORDED = kind_of(RecordOffer)
+PLACEMENT_RECORDED = kind_of(RecordPlacement)
+NOT_PLACED = kind_of(RecordNotPlaced)
+FOLLOW_UP_DUE = kind_of(FollowUpDue)
+FOLLOW_UP_RECORDED = kind_of(RecordFollowUp)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from services.cases.lifecycle import Stage, require_need, require_stage
-from services.cases.model import CaseFile, Need
-from services.cases.steps import CaseEvent
 from services.job_referral.model import (
     FOLLOW_UP_DAYS,
+    NEED,
+    REFERRALS,
     FollowUp,
     FollowUpDue,
     FollowUpStatus,
@@ -22,10 +23,14 @@ from services.job_referral.model import (
     ReferToJob,
 )
 from services.kernel.errors import StepRejected
-from services.kernel.rulekit import Rules, find, item_id, replaced, require_status, stamp
+from services.kernel.rulekit import require_status
 
-PREFIX = "R"
+if TYPE_CHECKING:
+    from services.cases.model import CaseFile
+    from services.cases.steps import CaseEvent
+
 OPEN_REFERRAL = (ReferralStatus.REFERRED, ReferralStatus.INTERVIEWING, ReferralStatus.OFFERED)
+PENDING_FOLLOW_UP = (FollowUpStatus.SCHEDULED, FollowUpStatus.DUE)
 _NEXT_STATUS: dict[type, tuple[tuple[ReferralStatus, ...], ReferralStatus]] = {
     RecordInterview: ((ReferralStatus.REFERRED,), ReferralStatus.INTERVIEWING),
     RecordOffer: ((ReferralStatus.REFERRED, ReferralStatus.INTERVIEWING), ReferralStatus.OFFERED),
@@ -41,18 +46,18 @@ def follow_up_due_at(follow_up: FollowUp) -> datetime:
 
 def check_refer(case: CaseFile, step: ReferToJob, target: str | None) -> None:
     require_stage(case, Stage.ACTIVE)
-    require_need(case, Need.JOB_REFERRAL)
+    require_need(case, NEED)
 
 
 def check_progress(case: CaseFile, step: object, target: str | None) -> None:
     require_stage(case, Stage.ACTIVE)
-    referral = find(case.referrals, target, "referral")
+    referral = REFERRALS.find(case, target)
     allowed, _ = _NEXT_STATUS[type(step)]
     require_status(referral.status, allowed, "referral")
 
 
 def check_follow_up(case: CaseFile, step: FollowUpDue | RecordFollowUp, target: str | None) -> None:
-    referral = find(case.referrals, target, "referral")
+    referral = REFERRALS.find(case, target)
     follow_up = _follow_up(referral, step.day)
     wanted = FollowUpStatus.SCHEDULED if isinstance(step, FollowUpDue) else FollowUpStatus.DUE
     if follow_up.status is not wanted:
@@ -67,17 +72,17 @@ def refer(case: CaseFile, event: CaseEvent) -> CaseFile:
     step = event.step
     assert isinstance(step, ReferToJob)
     referral = Referral(
-        id=item_id(PREFIX, event),
+        id=REFERRALS.new_id(event),
         employer=step.employer,
         position=step.position,
         referred_on=step.referred_on,
     )
-    return stamp(case, event, referrals=[*case.referrals, referral])
+    return REFERRALS.added(case, event, referral)
 
 
 def progress(case: CaseFile, event: CaseEvent) -> CaseFile:
     step = event.step
-    referral = find(case.referrals, event.target, "referral")
+    referral = REFERRALS.find(case, event.target)
     _, status = _NEXT_STATUS[type(step)]
     changes: dict[str, object] = {"status": status}
     if isinstance(step, RecordInterview):
@@ -92,15 +97,13 @@ def progress(case: CaseFile, event: CaseEvent) -> CaseFile:
         ]
     elif isinstance(step, RecordNotPlaced):
         changes["not_placed_reason"] = step.reason
-    return stamp(
-        case, event, referrals=replaced(case.referrals, referral.model_copy(update=changes))
-    )
+    return REFERRALS.replaced(case, event, referral.model_copy(update=changes))
 
 
 def follow_up(case: CaseFile, event: CaseEvent) -> CaseFile:
     step = event.step
     assert isinstance(step, FollowUpDue | RecordFollowUp)
-    referral = find(case.referrals, event.target, "referral")
+    referral = REFERRALS.find(case, event.target)
     follow_ups = []
     left = False
     for item in referral.follow_ups:
@@ -112,12 +115,11 @@ def follow_up(case: CaseFile, event: CaseEvent) -> CaseFile:
             item = item.model_copy(
                 update={"status": status, "recorded_at": event.at, "reason": step.reason}
             )
-        elif left and item.status in (FollowUpStatus.SCHEDULED, FollowUpStatus.DUE):
+        elif left and item.status in PENDING_FOLLOW_UP:
             # Nobody to follow up once the person has left the job.
             item = item.model_copy(update={"status": FollowUpStatus.CANCELLED})
         follow_ups.append(item)
-    updated = referral.model_copy(update={"follow_ups": follow_ups})
-    return stamp(case, event, referrals=replaced(case.referrals, updated))
+    return REFERRALS.replaced(case, event, referral.model_copy(update={"follow_ups": follow_ups}))
 
 
 def _follow_up(referral: Referral, day: int) -> FollowUp:
@@ -129,14 +131,3 @@ def _follow_up(referral: Referral, day: int) -> FollowUp:
         code="follow_up_not_due",
         field="day",
     )
-
-
-RULES: Rules = {
-    ReferToJob: (check_refer, refer),
-    RecordInterview: (check_progress, progress),
-    RecordOffer: (check_progress, progress),
-    RecordPlacement: (check_progress, progress),
-    RecordNotPlaced: (check_progress, progress),
-    FollowUpDue: (check_follow_up, follow_up),
-    RecordFollowUp: (check_follow_up, follow_up),
-}

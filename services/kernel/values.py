@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -27,6 +27,9 @@ class Frozen(BaseModel):
 
 
 class StepBase(Frozen):
+    if TYPE_CHECKING:
+        kind: str  # each step narrows it to the literal kind of the event it records
+
     note: LongText | None = Field(default=None, description="Optional free-text note")
     late_reason: Reason | None = Field(
         default=None, description="Why, when this step comes after its deadline has passed"

@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from services.cases.tracks import Items, kind_of
 from services.kernel.values import Frozen, LongText, Reason, ShortText, StepBase
 
 
@@ -90,3 +91,12 @@ class ResolveMatter(StepBase):
 class CloseMatterWithoutRemedy(StepBase):
     kind: Literal["matter_closed"] = "matter_closed"
     reason: Reason
+
+
+NEED = "legal_aid"
+MATTERS = Items(field="legal_matters", prefix="M", model=LegalMatter, name="matter")
+INFRINGEMENT_RECORDED = kind_of(RecordInfringement)
+MATTER_REFERRED = kind_of(ReferMatter)
+MATTER_ACKNOWLEDGED = kind_of(AcknowledgeMatter)
+MATTER_RESOLVED = kind_of(ResolveMatter)
+MATTER_CLOSED = kind_of(CloseMatterWithoutRemedy)

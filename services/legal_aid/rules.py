@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from services.cases.lifecycle import require_need, require_open
-from services.cases.model import CaseFile, Need
-from services.cases.steps import CaseEvent
 from services.kernel.errors import StepRejected
-from services.kernel.rulekit import Rules, find, item_id, replaced, stamp
 from services.legal_aid.model import (
+    MATTERS,
+    NEED,
     OPEN_MATTER,
     AcknowledgeMatter,
     CloseMatterWithoutRemedy,
@@ -19,7 +20,10 @@ from services.legal_aid.model import (
     ResolveMatter,
 )
 
-PREFIX = "M"
+if TYPE_CHECKING:
+    from services.cases.model import CaseFile
+    from services.cases.steps import CaseEvent
+
 MatterStep = ReferMatter | AcknowledgeMatter | ResolveMatter | CloseMatterWithoutRemedy
 
 
@@ -87,11 +91,11 @@ def apply_matter_step(matter: LegalMatter, event: CaseEvent) -> LegalMatter:
 
 def changed_matters(before: CaseFile | None, after: CaseFile) -> set[str]:
     """Matters whose state a step changed; a new lawyer changes every open one."""
-    old = {matter.id: matter for matter in before.legal_matters} if before else {}
+    old = {matter.id: matter for matter in MATTERS.of(before)} if before else {}
     lawyer_changed = before is not None and before.lawyer != after.lawyer
     return {
         matter.id
-        for matter in after.legal_matters
+        for matter in MATTERS.of(after)
         if old.get(matter.id) != matter or (lawyer_changed and matter.status in OPEN_MATTER)
     }
 
@@ -99,19 +103,19 @@ def changed_matters(before: CaseFile | None, after: CaseFile) -> set[str]:
 def check_record(case: CaseFile, step: RecordInfringement, target: str | None) -> None:
     # Any open stage: an infringement is handled at once, eligibility or not.
     require_open(case)
-    require_need(case, Need.LEGAL_AID)
+    require_need(case, NEED)
 
 
 def check_step(case: CaseFile, step: MatterStep, target: str | None) -> None:
     require_open(case)
-    check_matter_step(find(case.legal_matters, target, "matter"), step)
+    check_matter_step(MATTERS.find(case, target), step)
 
 
 def record(case: CaseFile, event: CaseEvent) -> CaseFile:
     step = event.step
     assert isinstance(step, RecordInfringement)
     matter = LegalMatter(
-        id=item_id(PREFIX, event),
+        id=MATTERS.new_id(event),
         infringement=step.infringement,
         infringer=step.infringer,
         occurred_on=step.occurred_on,
@@ -119,18 +123,9 @@ def record(case: CaseFile, event: CaseEvent) -> CaseFile:
         recorded_at=event.at,
         updated_at=event.at,
     )
-    return stamp(case, event, legal_matters=[*case.legal_matters, matter])
+    return MATTERS.added(case, event, matter)
 
 
 def step_matter(case: CaseFile, event: CaseEvent) -> CaseFile:
-    matter = apply_matter_step(find(case.legal_matters, event.target, "matter"), event)
-    return stamp(case, event, legal_matters=replaced(case.legal_matters, matter))
-
-
-RULES: Rules = {
-    RecordInfringement: (check_record, record),
-    ReferMatter: (check_step, step_matter),
-    AcknowledgeMatter: (check_step, step_matter),
-    ResolveMatter: (check_step, step_matter),
-    CloseMatterWithoutRemedy: (check_step, step_matter),
-}
+    matter = apply_matter_step(MATTERS.find(case, event.target), event)
+    return MATTERS.replaced(case, event, matter)

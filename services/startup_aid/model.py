@@ -6,6 +6,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Literal
 
+from services.cases.tracks import Items, kind_of
 from services.kernel.values import Frozen, LongText, Money, Reason, StepBase
 
 
@@ -47,3 +48,11 @@ class DisburseStartupAid(StepBase):
     kind: Literal["startup_disbursed"] = "startup_disbursed"
     amount: Money
     disbursed_on: date
+
+
+NEED = "startup_aid"
+APPLICATIONS = Items(field="startup_aid", prefix="S", model=StartupApplication, name="application")
+STARTUP_APPLIED = kind_of(ApplyStartupAid)
+STARTUP_APPROVED = kind_of(ApproveStartupAid)
+STARTUP_REFUSED = kind_of(RefuseStartupAid)
+STARTUP_DISBURSED = kind_of(DisburseStartupAid)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from services.cases.lifecycle import Stage, require_need, require_stage
-from services.cases.model import CaseFile, Need
-from services.cases.steps import CaseEvent
 from services.kernel.errors import StepRejected
-from services.kernel.rulekit import Rules, find, item_id, replaced, require_status, stamp
+from services.kernel.rulekit import require_status
 from services.startup_aid.model import (
+    APPLICATIONS,
+    NEED,
     ApplyStartupAid,
     ApproveStartupAid,
     DisburseStartupAid,
@@ -16,7 +18,10 @@ from services.startup_aid.model import (
     StartupStatus,
 )
 
-PREFIX = "S"
+if TYPE_CHECKING:
+    from services.cases.model import CaseFile
+    from services.cases.steps import CaseEvent
+
 _FROM: dict[type, StartupStatus] = {
     ApproveStartupAid: StartupStatus.APPLIED,
     RefuseStartupAid: StartupStatus.APPLIED,
@@ -26,12 +31,12 @@ _FROM: dict[type, StartupStatus] = {
 
 def check_apply(case: CaseFile, step: ApplyStartupAid, target: str | None) -> None:
     require_stage(case, Stage.ACTIVE)
-    require_need(case, Need.STARTUP_AID)
+    require_need(case, NEED)
 
 
 def check_decide(case: CaseFile, step: object, target: str | None) -> None:
     require_stage(case, Stage.ACTIVE)
-    application = find(case.startup_aid, target, "application")
+    application = APPLICATIONS.find(case, target)
     require_status(application.status, [_FROM[type(step)]], "application")
     if isinstance(step, DisburseStartupAid) and step.amount > (application.amount_approved or 0):
         raise StepRejected(
@@ -45,14 +50,14 @@ def apply(case: CaseFile, event: CaseEvent) -> CaseFile:
     step = event.step
     assert isinstance(step, ApplyStartupAid)
     application = StartupApplication(
-        id=item_id(PREFIX, event), plan=step.plan, amount_requested=step.amount_requested
+        id=APPLICATIONS.new_id(event), plan=step.plan, amount_requested=step.amount_requested
     )
-    return stamp(case, event, startup_aid=[*case.startup_aid, application])
+    return APPLICATIONS.added(case, event, application)
 
 
 def decide(case: CaseFile, event: CaseEvent) -> CaseFile:
     step = event.step
-    application = find(case.startup_aid, event.target, "application")
+    application = APPLICATIONS.find(case, event.target)
     if isinstance(step, ApproveStartupAid):
         changes = {"status": StartupStatus.APPROVED, "amount_approved": step.amount_approved}
     elif isinstance(step, RefuseStartupAid):
@@ -64,13 +69,4 @@ def decide(case: CaseFile, event: CaseEvent) -> CaseFile:
             "amount_disbursed": step.amount,
             "disbursed_on": step.disbursed_on,
         }
-    updated = application.model_copy(update=changes)
-    return stamp(case, event, startup_aid=replaced(case.startup_aid, updated))
-
-
-RULES: Rules = {
-    ApplyStartupAid: (check_apply, apply),
-    ApproveStartupAid: (check_decide, decide),
-    RefuseStartupAid: (check_decide, decide),
-    DisburseStartupAid: (check_decide, decide),
-}
+    return APPLICATIONS.replaced(case, event, application.model_copy(update=changes))
