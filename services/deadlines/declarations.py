@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -48,22 +48,33 @@ class ClockSpec:
     stale: bool = False
 
 
-TargetOf = Callable[["CaseEvent"], str | None]
+class Taken(Protocol):
+    """A step as taken (an event, or a step being checked): what a clock's target is of."""
+
+    @property
+    def step(self) -> Any: ...
+    @property
+    def target(self) -> str | None: ...
+    @property
+    def seq(self) -> int: ...
+
+
+TargetOf = Callable[[Taken], str | None]
 
 
 def new_item(prefix: str) -> TargetOf:
     """The item the step makes (``M7`` for the step of seq 7)."""
-    return lambda event: f"{prefix}{event.seq}"
+    return lambda taken: f"{prefix}{taken.seq}"
 
 
-def the_item(event: CaseEvent) -> str | None:
+def the_item(taken: Taken) -> str | None:
     """The item the step acts on."""
-    return event.target
+    return taken.target
 
 
 def item_and(field: str) -> TargetOf:
     """A part of the item the step acts on, named by a field of the step: ``M3/labour``."""
-    return lambda event: f"{event.target}/{getattr(event.step, field, '')}"
+    return lambda taken: f"{taken.target}/{getattr(taken.step, field, '')}"
 
 
 def always(step: Any) -> bool:

@@ -10,13 +10,12 @@ from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, Protocol
 
-from services.deadlines.policy import ClockKind
+from services.deadlines.policy import STALE, ClockKind
 
-STALE_KINDS = (ClockKind.CASE_STALE.value, ClockKind.MATTER_STALE.value)
 COMPLIANCE_NAMES = tuple(
     f"compliance.{kind.value}.{met}"
     for kind in ClockKind
-    if kind.value not in STALE_KINDS
+    if kind.value not in STALE
     for met in ("on_time", "late")
 )
 FIGURE_NAMES = (
@@ -120,7 +119,7 @@ def _counted(event: EventRow, category: str, times: CaseTimes) -> Iterator[Count
     if event.role != "system":
         yield Counted(Key(ACTIVITY, event.actor, event.role), at)
     for clock in event.clocks if isinstance(event.clocks, list) else ():
-        if clock.get("satisfied_at") is not None and clock.get("kind") not in STALE_KINDS:
+        if clock.get("satisfied_at") is not None and clock.get("kind") not in STALE:
             late = (clock.get("level") or 0) > 0
             yield Counted(Key(f"compliance.{clock['kind']}.{'late' if late else 'on_time'}"), at)
     kind = event.type
