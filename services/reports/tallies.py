@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, aliased
 
 from services.cases.records import CaseEventRecord, CaseRecord
 from services.reports.counting import (
-    START_TYPES,
+    REMEMBERED_TYPES,
     TIMED_TYPES,
     CaseTimes,
     Counted,
@@ -184,7 +184,7 @@ def case_times(session: Session, case_id: str, *, before_seq: int) -> CaseTimes:
         .where(
             CaseEventRecord.case_id == case_id,
             CaseEventRecord.seq < before_seq,
-            CaseEventRecord.type.in_((*START_TYPES, "matter_referred")),
+            CaseEventRecord.type.in_(REMEMBERED_TYPES),
         )
         .order_by(CaseEventRecord.seq)
     ):  # fmt: skip
