@@ -66,6 +66,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)  # outermost: even a 413 carries its id
     install_problem_handlers(app)
-    for router in (health, auth, users, cases, tracks, legal, tasks, reports, deadlines, access):
+    for router in (health, auth, users, cases):
+        app.include_router(router.router)
+    for track_router in tracks.routers:
+        app.include_router(track_router)
+    for router in (legal, tasks, reports, deadlines, access):
         app.include_router(router.router)
     return app

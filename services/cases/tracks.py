@@ -8,7 +8,7 @@ clocks, report figures, routes and who may take each step) is built from the spe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
@@ -168,3 +168,19 @@ class TrackSpec(Generic[Item]):
     due: Callable[[CaseFile], Iterable[DueStep]] = _none
     priority: bool = False  # the need makes a case a priority case
     lawyer: bool = False  # a lawyer works this kind of help (the case needs one assigned)
+
+    @property
+    def item_param(self) -> str:
+        """The path parameter naming an item: ``referral_id``."""
+        return f"{self.items.name}_id"
+
+    def routed_steps(self) -> Iterator[tuple[StepRule, StepRoute, str]]:
+        """Each step taken through a route, with its path under ``/cases/{case_id}/``."""
+        for rule in self.steps:
+            route = rule.route
+            if route is None:
+                continue
+            path = self.routes.segment
+            if route.action:
+                path += f"/{{{self.item_param}}}/{route.action}"
+            yield rule, route, path
