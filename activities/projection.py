@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
-from services.cases.projection import fold_case_events
 from services.cases.steps import CaseEventBatch
 from services.db import transaction
+from services.read_model import fold_case_events
 
 
 class ProjectionActivities:

@@ -5,7 +5,7 @@ would: ``services.cases.rules.check`` then ``evolve``, the clocks each step star
 meets (``services.deadlines.triggers.clock_changes``), and the system steps that fall due
 on their own between two steps (follow-ups falling due, clock warnings and escalations,
 ``services.deadlines.alarms.due_actions``). The finished case and all its events are then
-projected with ``services.cases.projection.record_case_events``, many cases per
+projected with ``services.read_model.record_case_events``, many cases per
 transaction, into a scratch SQLite shard whose rows are copied into the targets: the
 rows, hash chains, per-case keys, needs, tasks and escalations are the ones the worker
 would have written, whatever the projection writes next.
@@ -56,7 +56,6 @@ from services.cases.model import (
     Relation,
 )
 from services.cases.progress import track_outcomes
-from services.cases.projection import record_case_events
 from services.cases.steps import (
     AssignLawyer,
     CaseEvent,
@@ -97,6 +96,7 @@ from services.legal_aid.model import (
     ResolveMatter,
 )
 from services.migrate import upgrade_database
+from services.read_model import record_case_events
 from services.startup_aid.model import (
     ApplyStartupAid,
     ApproveStartupAid,

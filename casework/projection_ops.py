@@ -11,10 +11,11 @@ from temporalio.client import Client
 
 from services.cases.model import CaseFile
 from services.cases.progress import open_tasks
-from services.cases.projection import case_columns, readable_document, record_case_events
+from services.cases.projection import case_columns, readable_document
 from services.cases.records import CaseEventRecord, CaseNeedRecord, CaseRecord, CaseTaskRecord
 from services.cases.steps import CaseEvent
 from services.db import transaction
+from services.read_model import record_case_events
 from workflows.case_contract import CASE_WORKFLOW
 from workflows.ids import case_id_from_workflow_id
 

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.cases import audit
 from services.cases.model import Need
-from services.cases.projection import record_case_events
 from services.cases.steps import AddNeed, CloseCase, StartAssessment
 from services.db import transaction
+from services.read_model import record_case_events
 from tests.cases import intake
 from tests.test_projection import KEY, _events
 

@@ -20,11 +20,11 @@ from api.app import create_app
 from casework.settings import Settings
 from services.cases import rules
 from services.cases.model import CaseFile, Claimant, ClaimantCategory
-from services.cases.projection import record_case_events
 from services.cases.steps import AssignLawyer, CaseEvent, Step
 from services.crypto.case_keys import destroy_case_key
 from services.db import lazy_commit, transaction
 from services.kernel.actors import Role
+from services.read_model import record_case_events
 from services.users import accounts, tokens
 from services.users.model import User
 from services.users.records import AccessLogRecord

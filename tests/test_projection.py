@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from services.cases import queries, rules
 from services.cases.lifecycle import CaseOutcome
 from services.cases.model import CaseFile
-from services.cases.projection import TimelineGap, fold_case_events, record_case_events
+from services.cases.projection import TimelineGap
 from services.cases.records import CaseEventRecord
 from services.cases.steps import CaseEvent, CloseCase, DecideEligibility, StartAssessment, Step
 from services.cases.timeline import GENESIS_HASH, canonical_event, chain_hash
 from services.db import transaction
+from services.read_model import fold_case_events, record_case_events
 from tests.cases import STAFF, intake
 
 KEY = b"test-key"
