@@ -12,12 +12,14 @@ from temporalio.exceptions import ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
+    from activities.deadlines import DeadlineActivities
+    from activities.projection import ProjectionActivities
     from services.cases import rules
     from services.cases.model import CaseFile
     from services.cases.progress import Task, open_tasks
     from services.cases.steps import CaseEvent, CaseEventBatch
     from services.deadlines.alarms import due_actions, next_action_at, notification_for
-    from services.deadlines.clocks import Clock, DeadlineRules, RulesRequest
+    from services.deadlines.clocks import DeadlineRules, RulesRequest
     from services.deadlines.triggers import clock_changes
     from services.kernel.actors import SYSTEM_ACTOR, Role
     from services.kernel.errors import DomainError, IdempotencyKeyReused, StepRejected
@@ -26,7 +28,6 @@ with workflow.unsafe.imports_passed_through():
     from services.notify.model import Notification
     from workflows import search_attributes
     from workflows.case_contract import (
-        APPLY_STEP,
         CASE_WORKFLOW,
         CarriedCase,
         CaseStart,
@@ -73,10 +74,9 @@ class CaseWorkflow:
     @workflow.run
     async def run(self, start: CaseStart) -> None:
         if self._rules is None:
-            self._rules = await workflow.execute_activity(
-                "load_deadline_rules",
+            self._rules = await workflow.execute_activity_method(
+                DeadlineActivities.load_deadline_rules,
                 RulesRequest(at=workflow.now()),
-                result_type=DeadlineRules,
                 start_to_close_timeout=RULES_TIMEOUT,
             )
         while True:
@@ -100,7 +100,8 @@ class CaseWorkflow:
                         CaseStart(case_id=self._case_id, carried=self._carry())
                     )
 
-    @workflow.update(name=APPLY_STEP)
+    # The method's name is the update's name, which running cases and clients rely on.
+    @workflow.update
     async def apply_step(self, request: StepRequest) -> StepResult:
         seq = self._applied_seq(request)
         if seq is None:
@@ -147,10 +148,6 @@ class CaseWorkflow:
     def history(self) -> list[CaseEvent]:
         """This run's steps; the whole history is the timeline (GET /cases/{id}/history)."""
         return self._events
-
-    @workflow.query(name="deadlines")
-    def deadlines(self) -> list[Clock]:
-        return self._case.clocks if self._case else []
 
     @workflow.query(name="tasks")
     def tasks(self) -> list[Task]:
@@ -218,8 +215,8 @@ class CaseWorkflow:
     async def _project(self) -> None:
         assert self._case is not None
         batch = self._unprojected
-        await workflow.execute_activity(
-            "project_case_events",
+        await workflow.execute_activity_method(
+            ProjectionActivities.project_case_events,
             CaseEventBatch(case_id=self._case_id, events=batch),
             start_to_close_timeout=PROJECTION_TIMEOUT,
             retry_policy=PROJECTION_RETRY,
@@ -229,8 +226,8 @@ class CaseWorkflow:
     async def _notify(self) -> None:
         # Projected first: a notification never points at a step the timeline lacks.
         batch = self._to_notify[: self.NOTIFY_BATCH]
-        await workflow.execute_activity(
-            "notify",
+        await workflow.execute_activity_method(
+            DeadlineActivities.notify,
             batch,
             start_to_close_timeout=PROJECTION_TIMEOUT,
             retry_policy=PROJECTION_RETRY,
@@ -251,7 +248,8 @@ class CaseWorkflow:
             )
             child_id = legal_matter_workflow_id(self._case_id, matter_id)
             if matter_id in self._matters_started:
-                await workflow.get_external_workflow_handle(child_id).signal("sync", snapshot)
+                child = workflow.get_external_workflow_handle_for(LegalMatterWorkflow.run, child_id)
+                await child.signal(LegalMatterWorkflow.sync, snapshot)
             else:
                 self._matters_started.add(matter_id)
                 await workflow.start_child_workflow(

@@ -14,7 +14,6 @@ from workflows.idempotency import AppliedKey
 
 CASE_WORKFLOW = "Case"
 LEGAL_MATTER_WORKFLOW = "LegalMatter"
-APPLY_STEP = "apply_step"
 
 
 class CarriedCase(BaseModel):

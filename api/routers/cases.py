@@ -40,7 +40,7 @@ from services.users.access_log import record_read
 from services.users.errors import NotAllowed
 from services.users.model import User
 from services.users.policy import visible_cases
-from workflows.ids import case_workflow_id
+from workflows import client as cases
 
 router = APIRouter(prefix="/cases", tags=["cases"], responses=PROBLEMS)
 CaseId = uuid.UUID
@@ -189,8 +189,7 @@ def get_history(case: CaseInReach, session: SessionDep, user: SignedIn) -> list[
 @router.get("/{case_id}/tasks")
 async def get_tasks(case_id: CaseId, temporal: TemporalDep) -> list[Task]:
     """The work on this case that is waiting on someone, and on whom."""
-    handle = temporal.get_workflow_handle(case_workflow_id(str(case_id)))
-    return await handle.query("tasks", result_type=list[Task])
+    return await cases.open_tasks(temporal, str(case_id))
 
 
 @router.post("/{case_id}/assessment/start", responses=STEP_PROBLEMS)

@@ -15,8 +15,8 @@ from api.problems import PROBLEMS
 from services.cases import queries
 from services.kernel.errors import CaseNotFound, NotFound
 from services.legal_aid.track import TRACK
+from workflows import client as cases
 from workflows.case_contract import MatterSnapshot
-from workflows.ids import legal_matter_workflow_id
 
 router = APIRouter(
     prefix=f"/cases/{{case_id}}/{TRACK.routes.segment}",
@@ -34,9 +34,8 @@ async def get_matter(
     case_id: CaseId, matter_id: MatterId, temporal: TemporalDep, session: SessionDep
 ) -> MatterSnapshot:
     """The legal matter as its own workflow holds it."""
-    handle = temporal.get_workflow_handle(legal_matter_workflow_id(str(case_id), matter_id))
     try:
-        return await handle.query("matter", result_type=MatterSnapshot)
+        return await cases.legal_matter(temporal, str(case_id), matter_id)
     except RPCError as error:
         if error.status is not RPCStatusCode.NOT_FOUND:
             raise

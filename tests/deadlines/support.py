@@ -246,7 +246,7 @@ class CaseWorld:
         return await handle.query(CaseWorkflow.history)
 
     async def clocks(self, handle: Handle) -> dict[str, Clock]:
-        return {clock.id: clock for clock in await handle.query(CaseWorkflow.deadlines)}
+        return {clock.id: clock for clock in (await current(handle)).clocks}
 
     async def clock(self, handle: Handle, clock_id: str) -> Clock:
         clocks = await self.clocks(handle)
@@ -331,7 +331,7 @@ async def assert_breaches_at_due(
     after = await eventually(
         lambda: world.clock(handle, clock_id),
         lambda c: c.level == 1,
-        what=f"{clock_id} at level 1 in the deadlines query",
+        what=f"{clock_id} at level 1 in the case's clocks",
     )
     assert after.satisfied_at is None and after.next_escalation_at is not None
     return breach

@@ -1,7 +1,7 @@
 """Each of the six clocks breaches exactly at its due time: not a second before, once after.
 
 The time-skipping server jumps to one second before the clock's own ``due_at`` (read
-from the ``deadlines`` query), then to one second after it. Warnings sound earlier as
+from the case query), then to one second after it. Warnings sound earlier as
 alarms of their own that leave the clock at level 0; a breach is the alarm that takes it
 to level 1."""
 

@@ -20,6 +20,7 @@ from temporalio.converter import DataConverter
 from temporalio.worker import Replayer, Worker
 from temporalio.workflow import NondeterminismError
 
+from activities.projection import PROJECT_CASE_EVENTS
 from tests.cases import STAFF, intake
 from tests.replay.recorded import CURRENT, HISTORIES, INDEX, Recorded, recorded, sets
 from tests.replay.variants import CHANGED, CHANGED_FOR, PatchedPause
@@ -141,7 +142,7 @@ async def test_a_patched_change_applies_to_new_runs(case_worker: Worker) -> None
     projection = next(
         i
         for i, e in events
-        if e.activity_task_scheduled_event_attributes.activity_type.name == "project_case_events"
+        if e.activity_task_scheduled_event_attributes.activity_type.name == PROJECT_CASE_EVENTS
     )
     assert timer < projection  # the new branch: it paused before projecting
 
