@@ -17,11 +17,18 @@ from services.cases.model import CaseFile
 from services.cases.names import identifier_hash, name_key
 from services.cases.progress import open_tasks
 from services.cases.records import CaseEventRecord, CaseNeedRecord, CaseRecord, CaseTaskRecord
+from services.cases.sealing import (
+    document_is_sealed,
+    opened_document,
+    opened_payload,
+    payload_is_sealed,
+    sealed_document,
+    sealed_payload,
+)
 from services.cases.steps import CaseEvent
 from services.cases.timeline import GENESIS_HASH, canonical_event, chain_hash
 from services.crypto.case_keys import case_ring
 from services.crypto.cipher import KeyRing
-from services.crypto.personal import has_sealed_fields, open_claimant, seal_claimant
 
 
 class TimelineGap(Exception):
@@ -136,51 +143,18 @@ def _event_row(event: CaseEvent, prev_hash: str, ring: KeyRing | None) -> CaseEv
     return row
 
 
-EVENT_PLACE = "case_event.payload"
-CASE_PLACE = "cases.document"
-
-
-def sealed_payload(payload: dict[str, Any], ring: KeyRing | None, case_id: str) -> dict[str, Any]:
-    if not isinstance(payload.get("claimant"), dict):
-        return payload
-    claimant = seal_claimant(payload["claimant"], ring=ring, place=EVENT_PLACE, case_id=case_id)
-    return {**payload, "claimant": claimant}
-
-
-def opened_payload(payload: dict[str, Any], ring: KeyRing | None, case_id: str) -> dict[str, Any]:
-    if not isinstance(payload.get("claimant"), dict):
-        return payload
-    claimant = open_claimant(payload["claimant"], ring=ring, place=EVENT_PLACE, case_id=case_id)
-    return {**payload, "claimant": claimant}
-
-
 def readable_document(session: Session, document: dict[str, Any]) -> dict[str, Any]:
     """The stored case document with its personal fields opened (or marked erased)."""
-    if not has_sealed_fields(document["claimant"]):
+    if not document_is_sealed(document):
         return document
     return opened_document(document, case_ring(session=session, case_id=document["id"]))
 
 
 def readable_payload(session: Session, case_id: str, payload: dict[str, Any]) -> dict[str, Any]:
     """A stored event payload with its personal fields opened (or marked erased)."""
-    claimant = payload.get("claimant")
-    if not isinstance(claimant, dict) or not has_sealed_fields(claimant):
+    if not payload_is_sealed(payload):
         return payload
     return opened_payload(payload, case_ring(session=session, case_id=case_id), case_id)
-
-
-def sealed_document(document: dict[str, Any], ring: KeyRing | None) -> dict[str, Any]:
-    claimant = seal_claimant(
-        document["claimant"], ring=ring, place=CASE_PLACE, case_id=document["id"]
-    )
-    return {**document, "claimant": claimant}
-
-
-def opened_document(document: dict[str, Any], ring: KeyRing | None) -> dict[str, Any]:
-    claimant = open_claimant(
-        document["claimant"], ring=ring, place=CASE_PLACE, case_id=document["id"]
-    )
-    return {**document, "claimant": claimant}
 
 
 def canonical_row(row: CaseEventRecord) -> bytes:

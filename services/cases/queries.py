@@ -18,10 +18,9 @@ from services.cases.lifecycle import CaseOutcome, Stage
 from services.cases.model import CaseFile, ClaimantCategory, Need
 from services.cases.names import name_key
 from services.cases.progress import TaskKind
-from services.cases.projection import opened_document
 from services.cases.records import CaseNeedRecord, CaseRecord, CaseTaskRecord
+from services.cases.sealing import document_is_sealed, opened_document
 from services.crypto.case_keys import unwrapped_ring
-from services.crypto.personal import has_sealed_fields
 from services.crypto.records import CaseKeyRecord
 from services.kernel.actors import Role
 from services.kernel.errors import InvalidInput
@@ -120,7 +119,7 @@ def stored_case(*, session: Session, case_id: str) -> StoredCase | None:
 def opened_case(stored: StoredCase) -> CaseFile:
     """The case with its personal fields readable (or, once its key is destroyed, erased)."""
     document = stored.document
-    if has_sealed_fields(document["claimant"]):
+    if document_is_sealed(document):
         document = opened_document(document, unwrapped_ring(stored.id, stored.wrapped_key))
     return CaseFile.model_validate(document)
 

@@ -168,6 +168,9 @@ class TrackSpec(Generic[Item]):
     due: Callable[[CaseFile], Iterable[DueStep]] = _none
     priority: bool = False  # the need makes a case a priority case
     lawyer: bool = False  # a lawyer works this kind of help (the case needs one assigned)
+    # Fields of its steps and items that hold personal data: sealed at rest with the
+    # case's key, like the claimant's (services/cases/sealing.py).
+    sealed: tuple[str, ...] = ()
 
     @property
     def item_param(self) -> str:

@@ -1,0 +1,123 @@
+"""Sealing the personal data a case stores: the claimant's fields, and the fields each kind
+of help declares personal (``TrackSpec.sealed``), in its steps' payloads on the timeline
+and in its items in the case document. Each is sealed under the case's key with its place
+as associated data; once the key is gone it reads as erased (empty)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from services.cases.registry import TRACKS
+from services.crypto.cipher import DecryptionError, KeyRing, is_sealed_text
+from services.crypto.personal import has_sealed_fields, open_claimant, seal_claimant
+
+EVENT_PLACE = "case_event.payload"
+CASE_PLACE = "cases.document"
+# The case document's item lists with personal fields, and the step kinds that carry them.
+_SEALED_ITEMS = {track.items.field: track.sealed for track in TRACKS if track.sealed}
+_SEALED_STEPS = {
+    rule.kind: (track.items.field, track.sealed)
+    for track in TRACKS
+    if track.sealed
+    for rule in track.steps
+}
+
+
+def sealed_fields(
+    values: dict[str, Any], names: Sequence[str], *, ring: KeyRing | None, place: str
+) -> dict[str, Any]:
+    """A copy of ``values`` with the ``names`` fields sealed (associated data
+    ``<place>.<name>``); with no key (destroyed) they are dropped (null) instead."""
+    sealed = dict(values)
+    for name in names:
+        value = values.get(name)
+        if value is None or is_sealed_text(value):
+            continue
+        sealed[name] = (
+            None if ring is None else ring.seal_text(json.dumps(value), f"{place}.{name}")
+        )
+    return sealed
+
+
+def opened_fields(
+    values: dict[str, Any], names: Sequence[str], *, ring: KeyRing | None, place: str
+) -> dict[str, Any]:
+    """A copy of ``values`` with the ``names`` fields readable; those whose key is gone
+    (or that do not open) come back null."""
+    opened = dict(values)
+    for name in names:
+        value = values.get(name)
+        if not isinstance(value, str) or not is_sealed_text(value):
+            continue
+        try:
+            if ring is None:
+                raise DecryptionError("case key destroyed")
+            opened[name] = json.loads(ring.open_text(value, f"{place}.{name}"))
+        except DecryptionError:
+            opened[name] = None
+    return opened
+
+
+def sealed_payload(payload: dict[str, Any], ring: KeyRing | None, case_id: str) -> dict[str, Any]:
+    if isinstance(payload.get("claimant"), dict):
+        claimant = seal_claimant(payload["claimant"], ring=ring, place=EVENT_PLACE, case_id=case_id)
+        payload = {**payload, "claimant": claimant}
+    if payload.get("kind") in _SEALED_STEPS:
+        field, names = _SEALED_STEPS[payload["kind"]]
+        payload = sealed_fields(payload, names, ring=ring, place=f"{EVENT_PLACE}/{case_id}/{field}")
+    return payload
+
+
+def opened_payload(payload: dict[str, Any], ring: KeyRing | None, case_id: str) -> dict[str, Any]:
+    if isinstance(payload.get("claimant"), dict):
+        claimant = open_claimant(payload["claimant"], ring=ring, place=EVENT_PLACE, case_id=case_id)
+        payload = {**payload, "claimant": claimant}
+    if payload.get("kind") in _SEALED_STEPS:
+        field, names = _SEALED_STEPS[payload["kind"]]
+        payload = opened_fields(payload, names, ring=ring, place=f"{EVENT_PLACE}/{case_id}/{field}")
+    return payload
+
+
+def payload_is_sealed(payload: dict[str, Any]) -> bool:
+    claimant = payload.get("claimant")
+    if isinstance(claimant, dict) and has_sealed_fields(claimant):
+        return True
+    _, names = _SEALED_STEPS.get(payload.get("kind", ""), ("", ()))
+    return any(is_sealed_text(payload.get(name)) for name in names)
+
+
+def sealed_document(document: dict[str, Any], ring: KeyRing | None) -> dict[str, Any]:
+    case_id = document["id"]
+    claimant = seal_claimant(document["claimant"], ring=ring, place=CASE_PLACE, case_id=case_id)
+    items = {
+        field: [
+            sealed_fields(item, names, ring=ring, place=f"{CASE_PLACE}/{case_id}/{field}")
+            for item in document.get(field, [])
+        ]
+        for field, names in _SEALED_ITEMS.items()
+    }
+    return {**document, "claimant": claimant, **items}
+
+
+def opened_document(document: dict[str, Any], ring: KeyRing | None) -> dict[str, Any]:
+    case_id = document["id"]
+    claimant = open_claimant(document["claimant"], ring=ring, place=CASE_PLACE, case_id=case_id)
+    items = {
+        field: [
+            opened_fields(item, names, ring=ring, place=f"{CASE_PLACE}/{case_id}/{field}")
+            for item in document.get(field, [])
+        ]
+        for field, names in _SEALED_ITEMS.items()
+    }
+    return {**document, "claimant": claimant, **items}
+
+
+def document_is_sealed(document: dict[str, Any]) -> bool:
+    return has_sealed_fields(document["claimant"]) or any(
+        is_sealed_text(item.get(name))
+        for field, names in _SEALED_ITEMS.items()
+        for item in document.get(field, [])
+        for name in names
+    )
