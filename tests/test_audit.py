@@ -18,7 +18,7 @@ from services.cases.model import Need
 from services.cases.steps import AddNeed, CloseCase, StartAssessment
 from services.db import transaction
 from services.read_model import record_case_events
-from tests.cases import intake
+from tests.support import intake
 from tests.test_projection import KEY, _events
 
 

@@ -28,7 +28,7 @@ from services.read_model import record_case_events
 from services.users import accounts, tokens
 from services.users.model import User
 from services.users.records import AccessLogRecord
-from tests.cases import STAFF, intake
+from tests.support import STAFF, intake
 
 SECRET = "test-token-secret-0123456789abcdefghijkl"
 CENTRE = "north"

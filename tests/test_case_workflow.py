@@ -8,7 +8,7 @@ from temporalio.worker import Worker
 from services.cases.lifecycle import CaseOutcome, Stage
 from services.cases.queries import get_case
 from services.cases.steps import CloseCase
-from tests.cases import open_case, take
+from tests.support import open_case, take
 from workflows.case import CaseWorkflow
 
 

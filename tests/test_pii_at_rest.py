@@ -30,8 +30,8 @@ from services.crypto.vault import Vault, current_vault, install_vault
 from services.db import make_engine, make_session_factory, transaction
 from services.migrate import upgrade_database
 from services.read_model import record_case_events
-from tests.cases import STAFF, intake
 from tests.conftest import PG_URL, _fresh_postgres_database
+from tests.support import STAFF, intake
 
 KEY = b"test-key"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -18,7 +18,7 @@ from services.cases.steps import CaseEvent, CloseCase, DecideEligibility, StartA
 from services.cases.timeline import GENESIS_HASH, canonical_event, chain_hash
 from services.db import transaction
 from services.read_model import fold_case_events, record_case_events
-from tests.cases import STAFF, intake
+from tests.support import STAFF, intake
 
 KEY = b"test-key"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -43,8 +43,8 @@ from services.migrate import upgrade_database
 from services.reports.case_ids import figure_case_ids
 from services.reports.summary import period_bounds, summary_report
 from services.startup_aid.model import ApplyStartupAid, ApproveStartupAid, DisburseStartupAid
-from tests.cases import intake, open_case, take
 from tests.conftest import TEST_IDENTITY_KEY
+from tests.support import intake, open_case, take
 from workflows.case import CaseWorkflow
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

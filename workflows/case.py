@@ -20,7 +20,6 @@ with workflow.unsafe.imports_passed_through():
     from services.cases.steps import CaseEvent, CaseEventBatch
     from services.deadlines.alarms import due_actions, next_action_at, notification_for
     from services.deadlines.clocks import DeadlineRules, RulesRequest
-    from services.deadlines.triggers import clock_changes
     from services.kernel.actors import SYSTEM_ACTOR, Role
     from services.kernel.errors import DomainError, IdempotencyKeyReused, StepRejected
     from services.legal_aid.model import MATTERS
@@ -159,19 +158,17 @@ class CaseWorkflow:
             self._take_due_actions()
         # Checked again: another update may have changed the case since validation.
         self._validate_step(request)
-        event = CaseEvent(
+        before = self._case
+        event = rules.record(
+            before,
+            request.step,
             case_id=self._case_id,
-            seq=(self._case.version if self._case else 0) + 1,
-            at=workflow.now(),
             actor=request.actor,
             target=request.target,
-            step=request.step,
+            at=workflow.now(),
+            deadlines=self._rules,
         )
-        before = self._case
-        if self._rules is not None:
-            changes = clock_changes(before, event, self._rules)
-            event = event.model_copy(update={"clocks": changes})
-        self._case = rules.evolve(self._case, event)
+        self._case = rules.evolve(before, event)
         self._events.append(event)
         self._ledger.remember(request.idempotency_key, request.fingerprint, event.seq)
         self._matters_to_sync |= changed_matters(before, self._case)

@@ -29,7 +29,8 @@ from services.cases.steps import (
     WithdrawCase,
 )
 from services.cases.tracks import Apply, Check
-from services.deadlines.triggers import check_clock_step, merge_clocks
+from services.deadlines.clocks import DeadlineRules
+from services.deadlines.triggers import check_clock_step, clock_changes, merge_clocks
 from services.kernel.actors import Actor, Role
 from services.kernel.errors import StaleVersion, StepRejected
 from services.kernel.rulekit import stamp
@@ -72,6 +73,31 @@ def check_version(case: CaseFile, expected: int) -> None:
             f"the case is at version {case.version}, not {expected}: reload it and retry",
             field="If-Match",
         )
+
+
+def record(
+    case: CaseFile | None,
+    step: Step,
+    *,
+    case_id: str,
+    actor: Actor,
+    target: str | None,
+    at: datetime,
+    deadlines: DeadlineRules | None,
+) -> CaseEvent:
+    """The event that records ``step`` (checked already) as the case's next, with the
+    clocks it starts or changes under ``deadlines`` (the calendar and policy in force)."""
+    event = CaseEvent(
+        case_id=case_id,
+        seq=(case.version if case else 0) + 1,
+        at=at,
+        actor=actor,
+        target=target,
+        step=step,
+    )
+    if deadlines is None:
+        return event
+    return event.model_copy(update={"clocks": clock_changes(case, event, deadlines)})
 
 
 def evolve(case: CaseFile | None, event: CaseEvent) -> CaseFile:

@@ -3,13 +3,12 @@ drives case workflows on a worker of its own and reads what their clocks did."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
@@ -17,25 +16,21 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from services.cases.model import CaseFile, Claimant, ClaimantCategory, Need
+from services.cases.model import CaseFile
 from services.cases.steps import CaseEvent, OpenCase, Step
 from services.deadlines.clocks import Clock
-from services.kernel.actors import Actor, Role
-from tests.cases import current
+from services.kernel.actors import Actor
+from tests.support import STAFF, current, eventually, intake, stays
 from workflows.case import CaseWorkflow
 from workflows.case_contract import CaseStart, StepRequest
 from workflows.ids import case_workflow_id, legal_matter_workflow_id
 
-T = TypeVar("T")
 Handle = WorkflowHandle[CaseWorkflow, None]
 
 OFFSET_MINUTES = 480
 LOCAL = timezone(timedelta(minutes=OFFSET_MINUTES))  # the centre's UTC+8
 SECOND = timedelta(seconds=1)
 MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY, SUNDAY = range(7)
-
-STAFF = Actor(id="staff-1", role=Role.STAFF)
-LAWYER = Actor(id="lawyer-1", role=Role.LAWYER)
 
 
 # --- calendars -------------------------------------------------------------------------
@@ -114,51 +109,6 @@ def working_days_after(
     return on_local_day(day, start).astimezone(UTC)
 
 
-# --- polling ---------------------------------------------------------------------------
-
-
-async def eventually(
-    probe: Callable[[], Awaitable[T]],
-    check: Callable[[T], bool],
-    *,
-    what: str,
-    within: float = 15.0,
-) -> T:
-    """Poll ``probe`` (real time) until ``check`` holds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while True:
-        value = await probe()
-        if check(value):
-            return value
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}; last value: {value!r}")
-        await asyncio.sleep(0.05)
-
-
-def as_probe(function: Callable[[], T]) -> Callable[[], Awaitable[T]]:
-    """A synchronous read (e.g. of the read model) as a probe for ``eventually``."""
-
-    async def probe() -> T:
-        return function()
-
-    return probe
-
-
-async def stays(
-    probe: Callable[[], Awaitable[T]], check: Callable[[T], bool], *, what: str, for_: float = 0.3
-) -> T:
-    """``check`` holds on every poll for ``for_`` seconds of real time."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + for_
-    while True:
-        value = await probe()
-        assert check(value), f"{what} no longer holds: {value!r}"
-        if loop.time() > deadline:
-            return value
-        await asyncio.sleep(0.05)
-
-
 # --- alarms in a history ---------------------------------------------------------------
 
 
@@ -185,16 +135,6 @@ def rejection_code(error: WorkflowUpdateFailedError) -> str:
 
 
 # --- the world of one test -------------------------------------------------------------
-
-
-def intake(*needs: Need, centre: str = "deadline-centre", **overrides: Any) -> OpenCase:
-    fields: dict[str, Any] = {
-        "claimant": Claimant(name="Zhou Min", category=ClaimantCategory.MILITARY_FAMILY),
-        "needs": list(needs) or [Need.JOB_REFERRAL],
-        "centre": centre,
-    }
-    fields.update(overrides)
-    return OpenCase(**fields)
 
 
 class CaseWorld:

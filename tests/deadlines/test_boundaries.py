@@ -19,14 +19,8 @@ from services.cases.steps import DecideEligibility
 from services.deadlines.policy import DEFAULT_RULES, ClockKind
 from services.job_referral.model import RecordInterview, RecordOffer, RecordPlacement, ReferToJob
 from services.legal_aid.model import Channel, Department, RecordInfringement, ReferMatter
-from tests.deadlines.support import (
-    LAWYER,
-    CaseWorld,
-    Handle,
-    assert_breaches_at_due,
-    eventually,
-    intake,
-)
+from tests.deadlines.support import CaseWorld, Handle, assert_breaches_at_due
+from tests.support import LAWYER, eventually, intake
 
 INFRINGEMENT = RecordInfringement(infringement="Wages withheld", infringer="Employer X")
 

@@ -14,13 +14,8 @@ from services.cases.steps import CaseEvent, DecideEligibility
 from services.deadlines.queries import Escalation, list_escalations
 from services.legal_aid.model import Channel, Department, RecordInfringement, ReferMatter
 from services.notify.outbox import OutboxRecord
-from tests.deadlines.support import (
-    LAWYER,
-    CaseWorld,
-    as_probe,
-    eventually,
-    intake,
-)
+from tests.deadlines.support import CaseWorld
+from tests.support import LAWYER, as_probe, eventually, intake
 
 INFRINGEMENT = RecordInfringement(infringement="Pension withheld", infringer="Employer Z")
 

@@ -79,8 +79,8 @@ from services.startup_aid.model import (
     RefuseStartupAid,
 )
 from services.training.model import CompleteTraining, DropTraining, EnrolTraining
-from tests.cases import current
 from tests.replay import recorded
+from tests.support import current
 from workflows.case import CaseWorkflow
 from workflows.case_contract import (
     CASE_WORKFLOW,

@@ -21,9 +21,9 @@ from temporalio.worker import Replayer, Worker
 from temporalio.workflow import NondeterminismError
 
 from activities.projection import PROJECT_CASE_EVENTS
-from tests.cases import STAFF, intake
 from tests.replay.recorded import CURRENT, HISTORIES, INDEX, Recorded, recorded, sets
 from tests.replay.variants import CHANGED, CHANGED_FOR, PatchedPause
+from tests.support import STAFF, intake
 from workflows.case import CaseWorkflow
 from workflows.case_contract import CASE_WORKFLOW, LEGAL_MATTER_WORKFLOW, CaseStart, StepRequest
 from workflows.ids import case_workflow_id

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from temporalio.api.enums.v1 import EventType
@@ -26,24 +26,17 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from services.cases.model import CaseFile, Claimant, ClaimantCategory, Need
+from services.cases.model import CaseFile, Need
 from services.cases.progress import Task, TaskKind
 from services.cases.steps import CaseEvent, DecideEligibility, OpenCase, StartAssessment, Step
 from services.job_referral.model import FollowUp, Referral
-from services.kernel.actors import Actor, Role
-from tests.cases import current
+from services.kernel.actors import Actor
+from tests.support import ASSESSOR, STAFF, current, eventually, intake
 from workflows.case import CaseWorkflow
 from workflows.case_contract import CaseStart, MatterSnapshot, StepRequest
 from workflows.ids import case_workflow_id, legal_matter_workflow_id
 from workflows.legal_matter import LegalMatterWorkflow
 
-STAFF = Actor(id="staff-1", role=Role.STAFF)
-ASSESSOR = Actor(id="assessor-1", role=Role.STAFF)
-SUPERVISOR = Actor(id="supervisor-1", role=Role.SUPERVISOR)
-LAWYER = Actor(id="lawyer-1", role=Role.LAWYER)
-SYSTEM = Actor(id="system", role=Role.SYSTEM)
-
-T = TypeVar("T")
 ANY_FIELD = object()
 # Real seconds a skip of virtual time may take before a test fails instead of hanging.
 SLEEP_LIMIT = 20.0
@@ -51,51 +44,8 @@ SLEEP_LIMIT = 20.0
 STEP_LIMIT = 20.0
 
 
-def intake(*needs: Need, **overrides: Any) -> OpenCase:
-    fields: dict[str, Any] = {
-        "claimant": Claimant(name="Li Wei", category=ClaimantCategory.VETERAN),
-        "needs": list(needs) or [Need.JOB_REFERRAL],
-        "centre": "test-centre",
-    }
-    fields.update(overrides)
-    return OpenCase(**fields)
-
-
 def midnight_utc(day: date) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=UTC)
-
-
-async def eventually(
-    probe: Callable[[], Awaitable[T]],
-    check: Callable[[T], bool],
-    *,
-    what: str,
-    within: float = 10.0,
-) -> T:
-    """Poll ``probe`` (real time; virtual time stays locked) until ``check`` holds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while True:
-        value = await probe()
-        if check(value):
-            return value
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}; last value: {value!r}")
-        await asyncio.sleep(0.05)
-
-
-async def stays(
-    probe: Callable[[], Awaitable[T]], check: Callable[[T], bool], *, what: str, for_: float = 0.3
-) -> T:
-    """Assert ``check`` holds on every poll for ``for_`` seconds of real time."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + for_
-    while True:
-        value = await probe()
-        assert check(value), f"{what} no longer holds: {value!r}"
-        if loop.time() > deadline:
-            return value
-        await asyncio.sleep(0.05)
 
 
 def rejection(error: WorkflowUpdateFailedError) -> dict[str, Any]:

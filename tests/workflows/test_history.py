@@ -26,16 +26,8 @@ from services.job_referral.model import FollowUpDue, RecordOffer, RecordPlacemen
 from services.kernel.actors import Actor, Role
 from services.legal_aid.model import Channel, Department, RecordInfringement, ReferMatter
 from services.training.model import CompleteTraining, DropTraining, EnrolTraining, TrainingStatus
-from tests.workflows.support import (
-    ASSESSOR,
-    LAWYER,
-    STAFF,
-    SUPERVISOR,
-    SYSTEM,
-    Scenario,
-    intake,
-    rejection,
-)
+from tests.support import ASSESSOR, LAWYER, STAFF, SUPERVISOR, SYSTEM, intake
+from tests.workflows.support import Scenario, rejection
 
 COURSE = EnrolTraining(
     course="Bookkeeping",

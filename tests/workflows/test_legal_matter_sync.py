@@ -47,7 +47,8 @@ from services.legal_aid.model import (
     RecordInfringement,
     ReferMatter,
 )
-from tests.workflows.support import LAWYER, SUPERVISOR, Scenario, eventually, intake
+from tests.support import LAWYER, SUPERVISOR, eventually, intake
+from tests.workflows.support import Scenario
 
 INFRINGEMENT = RecordInfringement(infringement="Wages withheld", infringer="Acme Textiles")
 
