@@ -1,12 +1,14 @@
 """Record the histories that tests/replay/test_replay.py replays.
 
-    .venv/bin/python -m tests.replay.record [--set NAME]
+    .venv/bin/python -m tests.replay.record [--set NAME] [--scenario SCENARIO ...]
 
 Runs each scenario below on a fresh time-skipping test server with the production worker
 (SQLite read model in a temporary directory), then writes every run's history of the case
 workflow and of its legal-matter child workflows to tests/replay/histories/NAME/ (default
-``current``), replacing what that set held. Re-record only on purpose: see
-docs/workflow-versioning.md. All data are made up: no real names, no national ids.
+``current``), replacing what that set held; with ``--scenario``, only those scenarios'
+histories are (re)recorded and the set's others kept, e.g. for a new kind of help.
+Re-record only on purpose: see docs/workflow-versioning.md. All data are made up: no real
+names, no national ids.
 """
 
 from __future__ import annotations
@@ -451,7 +453,9 @@ def _worker(
     )
 
 
-async def record() -> Entries:
+async def record(
+    scenarios: list[Callable[[WorkflowEnvironment], Awaitable[Entries]]],
+) -> Entries:
     # Recorded in the clear (no payload codec), so that a change shows in a diff; the
     # projection still seals personal data in the read model, with a made-up master key.
     ring = KeyRing(keys={"rec1": b"replay-recorder-master-key-32-b!"}, current="rec1")
@@ -471,7 +475,7 @@ async def record() -> Entries:
                 worker = _worker(env.client, make_session_factory(engine), executor)
                 async with worker:
                     entries: Entries = []
-                    for scenario in SCENARIOS:
+                    for scenario in scenarios:
                         entries += await scenario(env)
                         print(f"recorded {scenario.__name__}", flush=True)
                     return entries
@@ -487,9 +491,18 @@ def main() -> None:
         default=recorded.CURRENT,
         help="the set (folder under histories/) to write, replacing its content",
     )
-    set_name = parser.parse_args().set
-    takes = asyncio.run(record())
-    entries = [
+    parser.add_argument(
+        "--scenario",
+        action="append",
+        choices=[scenario.__name__ for scenario in SCENARIOS],
+        help="record only this scenario (repeatable), keeping the set's other histories",
+    )
+    arguments = parser.parse_args()
+    set_name, only = arguments.set, arguments.scenario
+    chosen = [scenario for scenario in SCENARIOS if only is None or scenario.__name__ in only]
+    takes = asyncio.run(record(chosen))
+    kept = [entry for entry in recorded.recorded(set_name) if only and entry.scenario not in only]
+    entries = kept + [
         recorded.write(
             take.history,
             set_name=set_name,
