@@ -15,7 +15,13 @@ from services.legal_aid.track import TRACK as LEGAL_AID
 from services.startup_aid.track import TRACK as STARTUP_AID
 from services.training.track import TRACK as TRAINING
 
-TRACKS: tuple[TrackSpec[Any], ...] = (TRAINING, JOB_REFERRAL, STARTUP_AID, FEE_RELIEF, LEGAL_AID)
+TRACKS: tuple[TrackSpec[Any], ...] = (
+    TRAINING,
+    JOB_REFERRAL,
+    STARTUP_AID,
+    FEE_RELIEF,
+    LEGAL_AID,
+)
 
 TRACK_OF_NEED: dict[str, TrackSpec[Any]] = {track.need: track for track in TRACKS}
 STEP_RULES: dict[type, StepRule] = {rule.step: rule for track in TRACKS for rule in track.steps}
