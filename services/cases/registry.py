@@ -10,6 +10,7 @@ from typing import Any
 
 from services.cases.tracks import StepRule, TrackSpec
 from services.fee_relief.track import TRACK as FEE_RELIEF
+from services.hardship_aid.track import TRACK as HARDSHIP_AID
 from services.job_referral.track import TRACK as JOB_REFERRAL
 from services.legal_aid.track import TRACK as LEGAL_AID
 from services.startup_aid.track import TRACK as STARTUP_AID
@@ -21,6 +22,7 @@ TRACKS: tuple[TrackSpec[Any], ...] = (
     STARTUP_AID,
     FEE_RELIEF,
     LEGAL_AID,
+    HARDSHIP_AID,
 )
 
 TRACK_OF_NEED: dict[str, TrackSpec[Any]] = {track.need: track for track in TRACKS}

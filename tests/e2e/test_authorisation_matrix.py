@@ -96,6 +96,10 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", f"{C}/legal-matters/{{matter_id}}/acknowledgements"): "staff lawyer",
     ("POST", f"{C}/legal-matters/{{matter_id}}/resolution"): "staff lawyer",
     ("POST", f"{C}/legal-matters/{{matter_id}}/closure"): "staff lawyer",
+    ("POST", f"{C}/hardship-aid"): "staff",
+    ("POST", f"{C}/hardship-aid/{{request_id}}/grant"): "staff",
+    ("POST", f"{C}/hardship-aid/{{request_id}}/refusal"): "staff",
+    ("POST", f"{C}/hardship-aid/{{request_id}}/payments"): "staff",
 }
 OTHER_PARAMS = {
     "{enrolment_id}": "T1",
@@ -103,6 +107,7 @@ OTHER_PARAMS = {
     "{application_id}": "S1",
     "{petition_id}": "P1",
     "{matter_id}": "M1",
+    "{request_id}": "H1",
     "{username}": "nobody-here",
 }
 QUERIES = {

@@ -55,6 +55,13 @@ from services.crypto.cipher import KeyRing
 from services.crypto.vault import Vault, install_vault
 from services.db import make_engine, make_session_factory
 from services.fee_relief.model import Bureau, GrantPetition, RefusePetition, SubmitPetition
+from services.hardship_aid.model import (
+    Difficulty,
+    GrantHardshipAid,
+    PayHardshipAid,
+    RefuseHardshipAid,
+    RequestHardshipAid,
+)
 from services.job_referral.model import (
     FollowUpStatus,
     RecordFollowUp,
@@ -390,6 +397,33 @@ async def legal(env: WorkflowEnvironment) -> Entries:
     return entries
 
 
+async def hardship(env: WorkflowEnvironment) -> Entries:
+    case = Case(env.client, "hardship")
+    await case.open(Need.HARDSHIP_AID)
+    await case.step(DecideEligibility(accepted=True))
+    today = (await env.get_current_time()).date()
+    granted = await case.step(
+        RequestHardshipAid(
+            difficulty=Difficulty.MEDICAL,
+            situation="Test family: hospital bill (test data)",
+            amount_requested=Decimal(3000),
+        )
+    )
+    request = f"H{granted.seq}"
+    await case.step(GrantHardshipAid(amount_granted=Decimal(2000)), request)
+    await case.step(PayHardshipAid(amount=Decimal(1200), paid_on=today), request)
+    await case.step(PayHardshipAid(amount=Decimal(800), paid_on=today), request)
+    refused = await case.step(
+        RequestHardshipAid(difficulty=Difficulty.HOUSING, amount_requested=Decimal(9000))
+    )
+    await case.step(
+        RefuseHardshipAid(reason="Above the fund's line (test data)"), f"H{refused.seq}"
+    )
+    await case.step(CloseCase(outcome=CaseOutcome.SERVED))
+    history = await _settled(env.client, case.workflow_id)
+    return [Take(history, "hardship.case", "hardship aid: request, grant, two payments, refuse")]
+
+
 async def continue_as_new(env: WorkflowEnvironment) -> Entries:
     """Steps until the history passes HISTORY_BOUND and the case continues-as-new."""
     case = Case(env.client, "continue_as_new")
@@ -437,6 +471,7 @@ SCENARIOS: list[Callable[[WorkflowEnvironment], Awaitable[Entries]]] = [
     reopen_withdraw,
     legal,
     continue_as_new,
+    hardship,
 ]
 
 

@@ -46,6 +46,7 @@ SCENARIOS = {
     "reopen_withdraw",
     "legal",
     "continue_as_new",
+    "hardship",
 }
 SIZE_BUDGET = 200_000  # bytes per set
 

@@ -4,6 +4,7 @@ the steps it records on its own), in memory and in milliseconds."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,7 +33,7 @@ class Story:
     """One case, step by step, at a clock the test moves on."""
 
     def __init__(self, at: datetime = MONDAY_MORNING, deadlines: DeadlineRules | None = None):
-        self.case_id = "case-1"
+        self.case_id = str(uuid.uuid4())
         self.case: CaseFile | None = None
         self.now = at
         self.deadlines = deadlines or CALENDAR_AND_POLICY

@@ -29,6 +29,13 @@ from services.cases.steps import (
     WithdrawCase,
 )
 from services.fee_relief.model import Bureau, GrantPetition, RefusePetition, SubmitPetition
+from services.hardship_aid.model import (
+    Difficulty,
+    GrantHardshipAid,
+    PayHardshipAid,
+    RefuseHardshipAid,
+    RequestHardshipAid,
+)
 from services.job_referral.model import (
     FollowUpDue,
     RecordFollowUp,
@@ -66,6 +73,8 @@ APPLICATION = ApplyStartupAid(plan="A noodle stall", amount_requested=MONEY)
 PETITION = SubmitPetition(bureau=Bureau.TAX, request="Waive the fee", submitted_on=DAY)
 INFRINGEMENT = RecordInfringement(infringement="Wages withheld", infringer="Acme")
 LABOUR = ReferMatter(department=Department.LABOUR, channel=Channel.LETTER)
+HARDSHIP = RequestHardshipAid(difficulty=Difficulty.LIVING, amount_requested=MONEY)
+PAYMENT = PayHardshipAid(amount=MONEY, paid_on=DAY)
 
 
 @dataclass(frozen=True)
@@ -139,6 +148,10 @@ APPROVED = then(
     active(Need.STARTUP_AID), APPLICATION, ApproveStartupAid(amount_approved=MONEY), target="S4"
 )
 FOLLOW_UP = RecordFollowUp(day=30, still_employed=True)
+HARDSHIP_REQUESTED = then(active(Need.HARDSHIP_AID), HARDSHIP)
+HARDSHIP_GRANTED = then(
+    active(Need.HARDSHIP_AID), HARDSHIP, GrantHardshipAid(amount_granted=MONEY), target="H4"
+)
 
 ACCEPTED: dict[type, Example] = {
     OpenCase: Example(Story, intake()),
@@ -194,6 +207,10 @@ ACCEPTED: dict[type, Example] = {
     CloseMatterWithoutRemedy: Example(
         with_matter, CloseMatterWithoutRemedy(reason="settled"), "M2", LAWYER
     ),
+    RequestHardshipAid: Example(active(Need.HARDSHIP_AID), HARDSHIP),
+    GrantHardshipAid: Example(HARDSHIP_REQUESTED, GrantHardshipAid(amount_granted=MONEY), "H4"),
+    RefuseHardshipAid: Example(HARDSHIP_REQUESTED, RefuseHardshipAid(reason="above line"), "H4"),
+    PayHardshipAid: Example(HARDSHIP_GRANTED, PAYMENT, "H4"),
 }
 
 REFUSED: dict[type, Example] = {
@@ -271,6 +288,19 @@ REFUSED: dict[type, Example] = {
     ),
     CloseMatterWithoutRemedy: Example(
         with_matter, CloseMatterWithoutRemedy(reason="x"), "M9", LAWYER, code="unknown_matter"
+    ),
+    RequestHardshipAid: Example(active(Need.TRAINING), HARDSHIP, code="need_missing"),
+    GrantHardshipAid: Example(
+        HARDSHIP_GRANTED, GrantHardshipAid(amount_granted=MONEY), "H4", code="wrong_status"
+    ),
+    RefuseHardshipAid: Example(
+        HARDSHIP_REQUESTED, RefuseHardshipAid(reason="x"), "H9", code="unknown_request"
+    ),
+    PayHardshipAid: Example(
+        HARDSHIP_GRANTED,
+        PayHardshipAid(amount=MONEY + 1, paid_on=DAY),
+        "H4",
+        code="amount_exceeds_grant",
     ),
 }
 
