@@ -10,8 +10,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.converter import DataConverter
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from casework.binaries import find_binary
@@ -101,16 +102,21 @@ async def time_skipping_server(data_converter: DataConverter) -> AsyncIterator[W
         await env.shutdown()
 
 
-async def open_case(
-    client: Client, task_queue: str, step: OpenCase | None = None, actor: Actor = STAFF
-) -> tuple[WorkflowHandle[CaseWorkflow, None], CaseFile]:
+async def start_case(client: Client, task_queue: str) -> WorkflowHandle[CaseWorkflow, None]:
+    """A new case's workflow, started as the API starts one (its first step to come)."""
     case_id = str(uuid.uuid4())
-    handle = await client.start_workflow(
+    return await client.start_workflow(
         CaseWorkflow.run,
         CaseStart(case_id=case_id),
         id=case_workflow_id(case_id),
         task_queue=task_queue,
     )
+
+
+async def open_case(
+    client: Client, task_queue: str, step: OpenCase | None = None, actor: Actor = STAFF
+) -> tuple[WorkflowHandle[CaseWorkflow, None], CaseFile]:
+    handle = await start_case(client, task_queue)
     await handle.execute_update(
         CaseWorkflow.apply_step, StepRequest(step=step or intake(), actor=actor)
     )
@@ -127,6 +133,16 @@ async def take(
         CaseWorkflow.apply_step, StepRequest(step=step, actor=actor, target=target)
     )
     return await current(handle)
+
+
+async def terminate(handle: WorkflowHandle[Any, Any]) -> None:
+    """End a workflow the test started, if it still runs (no timer of it fires later)."""
+    try:
+        description = await handle.describe()
+        if description.status is WorkflowExecutionStatus.RUNNING:
+            await handle.terminate(reason="test finished")
+    except RPCError:
+        pass
 
 
 async def current(handle: WorkflowHandle[CaseWorkflow, None]) -> CaseFile:

@@ -61,22 +61,26 @@ def opened_fields(
 
 
 def sealed_payload(payload: dict[str, Any], ring: KeyRing | None, case_id: str) -> dict[str, Any]:
-    if isinstance(payload.get("claimant"), dict):
-        claimant = seal_claimant(payload["claimant"], ring=ring, place=EVENT_PLACE, case_id=case_id)
-        payload = {**payload, "claimant": claimant}
-    if payload.get("kind") in _SEALED_STEPS:
-        field, names = _SEALED_STEPS[payload["kind"]]
-        payload = sealed_fields(payload, names, ring=ring, place=f"{EVENT_PLACE}/{case_id}/{field}")
-    return payload
+    return _payload(payload, ring, case_id, seal=True)
 
 
 def opened_payload(payload: dict[str, Any], ring: KeyRing | None, case_id: str) -> dict[str, Any]:
+    return _payload(payload, ring, case_id, seal=False)
+
+
+def _payload(
+    payload: dict[str, Any], ring: KeyRing | None, case_id: str, *, seal: bool
+) -> dict[str, Any]:
+    claimant_fields = seal_claimant if seal else open_claimant
+    fields = sealed_fields if seal else opened_fields
     if isinstance(payload.get("claimant"), dict):
-        claimant = open_claimant(payload["claimant"], ring=ring, place=EVENT_PLACE, case_id=case_id)
+        claimant = claimant_fields(
+            payload["claimant"], ring=ring, place=EVENT_PLACE, case_id=case_id
+        )
         payload = {**payload, "claimant": claimant}
     if payload.get("kind") in _SEALED_STEPS:
         field, names = _SEALED_STEPS[payload["kind"]]
-        payload = opened_fields(payload, names, ring=ring, place=f"{EVENT_PLACE}/{case_id}/{field}")
+        payload = fields(payload, names, ring=ring, place=f"{EVENT_PLACE}/{case_id}/{field}")
     return payload
 
 
@@ -89,24 +93,21 @@ def payload_is_sealed(payload: dict[str, Any]) -> bool:
 
 
 def sealed_document(document: dict[str, Any], ring: KeyRing | None) -> dict[str, Any]:
-    case_id = document["id"]
-    claimant = seal_claimant(document["claimant"], ring=ring, place=CASE_PLACE, case_id=case_id)
-    items = {
-        field: [
-            sealed_fields(item, names, ring=ring, place=f"{CASE_PLACE}/{case_id}/{field}")
-            for item in document.get(field, [])
-        ]
-        for field, names in _SEALED_ITEMS.items()
-    }
-    return {**document, "claimant": claimant, **items}
+    return _document(document, ring, seal=True)
 
 
 def opened_document(document: dict[str, Any], ring: KeyRing | None) -> dict[str, Any]:
+    return _document(document, ring, seal=False)
+
+
+def _document(document: dict[str, Any], ring: KeyRing | None, *, seal: bool) -> dict[str, Any]:
+    claimant_fields = seal_claimant if seal else open_claimant
+    fields = sealed_fields if seal else opened_fields
     case_id = document["id"]
-    claimant = open_claimant(document["claimant"], ring=ring, place=CASE_PLACE, case_id=case_id)
+    claimant = claimant_fields(document["claimant"], ring=ring, place=CASE_PLACE, case_id=case_id)
     items = {
         field: [
-            opened_fields(item, names, ring=ring, place=f"{CASE_PLACE}/{case_id}/{field}")
+            fields(item, names, ring=ring, place=f"{CASE_PLACE}/{case_id}/{field}")
             for item in document.get(field, [])
         ]
         for field, names in _SEALED_ITEMS.items()

@@ -8,10 +8,9 @@ import uuid
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
-from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
@@ -20,10 +19,10 @@ from services.cases.model import CaseFile
 from services.cases.steps import CaseEvent, OpenCase, Step
 from services.deadlines.clocks import Clock
 from services.kernel.actors import Actor
-from tests.support import STAFF, current, eventually, intake, stays
+from tests.support import STAFF, current, eventually, intake, start_case, stays, terminate
 from workflows.case import CaseWorkflow
-from workflows.case_contract import CaseStart, StepRequest
-from workflows.ids import case_workflow_id, legal_matter_workflow_id
+from workflows.case_contract import StepRequest
+from workflows.ids import legal_matter_workflow_id
 
 Handle = WorkflowHandle[CaseWorkflow, None]
 
@@ -163,13 +162,7 @@ class CaseWorld:
         await self.env.sleep(moment - now)
 
     async def open(self, step: OpenCase | None = None, actor: Actor = STAFF) -> Handle:
-        case_id = str(uuid.uuid4())
-        handle = await self.client.start_workflow(
-            CaseWorkflow.run,
-            CaseStart(case_id=case_id),
-            id=case_workflow_id(case_id),
-            task_queue=self.task_queue,
-        )
+        handle = await start_case(self.client, self.task_queue)
         self.handles.append(handle)
         await self.take(handle, step or intake())
         return handle
@@ -207,21 +200,12 @@ class CaseWorld:
                 case = None
             matters = case.legal_matters if case else []
             for matter in matters:
-                await _terminate(
+                await terminate(
                     self.client.get_workflow_handle(
                         legal_matter_workflow_id(case.id, matter.id)  # type: ignore[union-attr]
                     )
                 )
-            await _terminate(handle)
-
-
-async def _terminate(handle: WorkflowHandle[Any, Any]) -> None:
-    try:
-        description = await handle.describe()
-        if description.status is WorkflowExecutionStatus.RUNNING:
-            await handle.terminate(reason="test finished")
-    except RPCError:
-        pass
+            await terminate(handle)
 
 
 async def assert_breaches_at_due(

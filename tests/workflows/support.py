@@ -8,7 +8,6 @@ timer of one test fires while a later test skips time on the shared test server.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -31,10 +30,10 @@ from services.cases.progress import Task, TaskKind
 from services.cases.steps import CaseEvent, DecideEligibility, OpenCase, StartAssessment, Step
 from services.job_referral.model import FollowUp, Referral
 from services.kernel.actors import Actor
-from tests.support import ASSESSOR, STAFF, current, eventually, intake
+from tests.support import ASSESSOR, STAFF, current, eventually, intake, start_case, terminate
 from workflows.case import CaseWorkflow
-from workflows.case_contract import CaseStart, MatterSnapshot, StepRequest
-from workflows.ids import case_workflow_id, legal_matter_workflow_id
+from workflows.case_contract import MatterSnapshot, StepRequest
+from workflows.ids import case_id_from_workflow_id, case_workflow_id, legal_matter_workflow_id
 from workflows.legal_matter import LegalMatterWorkflow
 
 ANY_FIELD = object()
@@ -195,13 +194,9 @@ class Scenario:
         self.children: list[WorkflowHandle[Any, Any]] = []
 
     async def open(self, step: OpenCase | None = None, actor: Actor = STAFF) -> CaseRun:
-        case_id = str(uuid.uuid4())
-        handle = await self.client.start_workflow(
-            CaseWorkflow.run,
-            CaseStart(case_id=case_id),
-            id=case_workflow_id(case_id),
-            task_queue=self.task_queue,
-        )
+        handle = await start_case(self.client, self.task_queue)
+        case_id = case_id_from_workflow_id(handle.id)
+        assert case_id is not None
         run = CaseRun(self, case_id, handle)
         self.runs.append(run)
         await run.take(step or intake(), actor=actor)
@@ -252,17 +247,8 @@ class Scenario:
                 children.setdefault(child_id, self.client.get_workflow_handle(child_id))
             for child_id, child in children.items():
                 if child_id.startswith(case_workflow_id(run.id) + "/"):
-                    await _terminate(child)
-            await _terminate(run.handle)
-
-
-async def _terminate(handle: WorkflowHandle[Any, Any]) -> None:
-    try:
-        description = await handle.describe()
-        if description.status is WorkflowExecutionStatus.RUNNING:
-            await handle.terminate(reason="test finished")
-    except RPCError:
-        pass
+                    await terminate(child)
+            await terminate(run.handle)
 
 
 async def completed(handle: WorkflowHandle[Any, Any]) -> None:

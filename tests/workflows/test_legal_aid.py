@@ -1,38 +1,24 @@
 """Legal aid: infringements referred to the labour and justice departments until resolved,
-each followed by its own child LegalMatter workflow."""
+each followed by its own child LegalMatter workflow (the matters' rules are tested in
+tests/unit/legal_aid)."""
 
 from __future__ import annotations
-
-from datetime import date
 
 from services.cases.model import Need
 from services.cases.progress import TaskKind
 from services.cases.steps import AssignLawyer
 from services.legal_aid.model import (
     AcknowledgeMatter,
-    Channel,
     Department,
     MatterStatus,
-    RecordInfringement,
-    ReferMatter,
     ResolveMatter,
 )
 from tests.support import LAWYER, STAFF, SUPERVISOR, intake
+from tests.unit.legal_aid.test_rules import INFRINGEMENT, refer
 from tests.workflows.support import CaseRun, Scenario, completed
 from workflows import search_attributes
 from workflows.case_contract import MatterSnapshot
 from workflows.ids import legal_matter_workflow_id
-
-INFRINGEMENT = RecordInfringement(
-    infringement="Employer withheld three months' wages of a serving soldier's wife",
-    infringer="Acme Textiles",
-    occurred_on=date(2025, 2, 1),
-    evidence=["payslips", "bank statement"],
-)
-
-
-def refer(department: Department) -> ReferMatter:
-    return ReferMatter(department=department, channel=Channel.PHONE, reference=f"{department}-1")
 
 
 async def with_matter(scenario: Scenario, lawyer: str | None = LAWYER.id) -> tuple[CaseRun, str]:
