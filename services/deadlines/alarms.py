@@ -7,7 +7,7 @@ from datetime import datetime
 from services.cases.lifecycle import Stage
 from services.cases.model import CaseFile
 from services.cases.registry import TRACKS
-from services.cases.steps import CaseEvent, ClockAlarm, Step
+from services.cases.steps import CLOCK_ALARM, CaseEvent, ClockAlarm, Step
 from services.deadlines.clocks import DeadlineRules, next_alarm, who_must_act
 from services.notify.model import Notification
 
@@ -43,7 +43,7 @@ def due_actions(
 
 def notification_for(event: CaseEvent, case: CaseFile) -> Notification | None:
     """A clock's alarm tells the person (or rung) who must act now."""
-    if event.step.kind != "clock_alarm" or not event.clocks:
+    if event.step.kind != CLOCK_ALARM or not event.clocks:
         return None
     clock = event.clocks[0]
     recipient, role = who_must_act(clock, case.intake_by)
