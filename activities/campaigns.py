@@ -24,8 +24,8 @@ from services.campaigns.work import (
     SelectPage,
     SoundRung,
 )
-from services.cases.errors import DomainError
 from services.db import transaction
+from services.kernel.errors import DomainError
 
 
 class ScheduleKeeper(Protocol):
@@ -81,7 +81,7 @@ class CampaignActivities:
         except DomainError as refused:
             raise ApplicationError(
                 refused.message,
-                {"code": refused.code, "field": refused.field, "status": refused.status},
+                {"code": refused.code, "field": refused.field},
                 type=type(refused).__name__,
                 non_retryable=True,
             ) from None

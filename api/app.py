@@ -101,7 +101,11 @@ def create_app(settings: Settings) -> FastAPI:
     install_problem_handlers(app)
     install_docs(app)
     instrument_app(app)  # when tracing is configured (casework.tracing)
-    for router in (health, auth, users, cases, tracks, legal, tasks, reports, deadlines, access):
+    for router in (health, auth, users, cases):
+        app.include_router(router.router)
+    for track_router in tracks.routers:
+        app.include_router(track_router)
+    for router in (legal, tasks, reports, deadlines, access):
         app.include_router(router.router)
     for router in (register, campaigns, codec):
         app.include_router(router.router)

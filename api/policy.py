@@ -23,15 +23,15 @@ from fastapi.security import OAuth2PasswordBearer
 from starlette.routing import BaseRoute
 
 from api.deps import SessionDep, SettingsDep
-from services.cases.errors import CaseNotFound
-from services.cases.model import Actor
 from services.cases.queries import StoredCase, stored_case
+from services.cases.registry import TRACKS
+from services.kernel.actors import Actor, Role
+from services.kernel.errors import CaseNotFound
 from services.users import accounts, tokens
 from services.users.errors import NotAllowed, NotSignedIn, PasswordChangeRequired
 from services.users.model import User
 from services.users.policy import may_see_case
 from services.users.recent import RecentUsers
-from services.values import Role
 
 STAFF, LAWYER, SUPERVISOR, ADMIN = Role.STAFF, Role.LAWYER, Role.SUPERVISOR, Role.ADMIN
 READERS = frozenset({STAFF, LAWYER, SUPERVISOR})
@@ -54,7 +54,6 @@ PUBLIC = Rule(public=True)
 SIGNED_IN = _roles(STAFF, LAWYER, SUPERVISOR, ADMIN)
 READ_CASE = Rule(roles=READERS, case=True)
 STAFF_STEP = _roles(STAFF, case=True)
-LEGAL_STEP = _roles(STAFF, LAWYER, case=True)
 _C = "/cases/{case_id}"
 
 POLICY: dict[tuple[str, str], Rule] = {
@@ -105,27 +104,12 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", f"{_C}/reopen"): STAFF_STEP,
     ("POST", f"{_C}/deadlines/pause"): STAFF_STEP,
     ("POST", f"{_C}/deadlines/resume"): STAFF_STEP,
-    ("POST", f"{_C}/training"): STAFF_STEP,
-    ("POST", f"{_C}/training/{{enrolment_id}}/completion"): STAFF_STEP,
-    ("POST", f"{_C}/training/{{enrolment_id}}/drop"): STAFF_STEP,
-    ("POST", f"{_C}/referrals"): STAFF_STEP,
-    ("POST", f"{_C}/referrals/{{referral_id}}/interview"): STAFF_STEP,
-    ("POST", f"{_C}/referrals/{{referral_id}}/offer"): STAFF_STEP,
-    ("POST", f"{_C}/referrals/{{referral_id}}/placement"): STAFF_STEP,
-    ("POST", f"{_C}/referrals/{{referral_id}}/not-placed"): STAFF_STEP,
-    ("POST", f"{_C}/referrals/{{referral_id}}/follow-ups"): STAFF_STEP,
-    ("POST", f"{_C}/startup-aid"): STAFF_STEP,
-    ("POST", f"{_C}/startup-aid/{{application_id}}/approval"): STAFF_STEP,
-    ("POST", f"{_C}/startup-aid/{{application_id}}/refusal"): STAFF_STEP,
-    ("POST", f"{_C}/startup-aid/{{application_id}}/disbursement"): STAFF_STEP,
-    ("POST", f"{_C}/fee-relief"): STAFF_STEP,
-    ("POST", f"{_C}/fee-relief/{{petition_id}}/grant"): STAFF_STEP,
-    ("POST", f"{_C}/fee-relief/{{petition_id}}/refusal"): STAFF_STEP,
-    ("POST", f"{_C}/legal-matters"): LEGAL_STEP,
-    ("POST", f"{_C}/legal-matters/{{matter_id}}/referrals"): LEGAL_STEP,
-    ("POST", f"{_C}/legal-matters/{{matter_id}}/acknowledgements"): LEGAL_STEP,
-    ("POST", f"{_C}/legal-matters/{{matter_id}}/resolution"): LEGAL_STEP,
-    ("POST", f"{_C}/legal-matters/{{matter_id}}/closure"): LEGAL_STEP,
+    # Each track's steps, as its spec says who may take each.
+    **{
+        ("POST", f"{_C}/{path}"): Rule(roles=route.roles, case=True)
+        for track in TRACKS
+        for _, route, path in track.routed_steps()
+    },
     # The register and holiday visits (not cases): staff of the centre write, staff and
     # supervisors read; supervisors decide who visits which township, and read the
     # register's journal and a year's visit figures. Routes narrow to the caller's centre.

@@ -16,9 +16,29 @@ from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeou
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from services.cases.errors import DomainError
+from api.intake import IntakeInProgress
+from services.cases.duplicates import PossibleDuplicate
 from services.crypto.case_keys import KeyUnavailable
-from services.users.errors import NotSignedIn, RetryLater
+from services.kernel.errors import (
+    DomainError,
+    IdempotencyKeyReused,
+    InvalidInput,
+    NotFound,
+    StaleVersion,
+    StepRejected,
+)
+from services.register.matching import PossibleDuplicatePerson
+from services.users.errors import (
+    NotAllowed,
+    NotSignedIn,
+    RetryLater,
+    SecondAdminRequired,
+    SignInBusy,
+    TooManyAttempts,
+    UnknownRequest,
+    UnknownUser,
+    UserExists,
+)
 
 log = structlog.stdlib.get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -56,6 +76,45 @@ COMMON_PROBLEMS: dict[int | str, dict[str, object]] = {
     code: {"model": Problem, "content": {"application/problem+json": {}}}
     for code in (401, 403, 404, 413, 422, 429, 503)
 }
+
+
+# How each class of domain error is answered; a subclass not listed takes its parent's.
+STATUS_OF: dict[type[DomainError], int] = {
+    DomainError: 400,
+    InvalidInput: 422,
+    StepRejected: 409,
+    StaleVersion: 412,
+    IdempotencyKeyReused: 422,
+    NotFound: 404,
+    PossibleDuplicate: 409,
+    IntakeInProgress: 409,
+    NotSignedIn: 401,
+    NotAllowed: 403,
+    RetryLater: 429,
+    TooManyAttempts: 429,
+    UserExists: 409,
+    UnknownUser: 404,
+    SignInBusy: 503,
+    UnknownRequest: 404,
+    SecondAdminRequired: 403,
+    PossibleDuplicatePerson: 409,
+}
+
+
+def _error_classes(base: type[DomainError]) -> list[type[DomainError]]:
+    return [base, *(kind for sub in base.__subclasses__() for kind in _error_classes(sub))]
+
+
+def _error_named(name: str) -> type[DomainError]:
+    """A refusal from a workflow arrives as the name of its error class (every domain
+    error class is imported by the time one arrives)."""
+    return next(
+        (kind for kind in _error_classes(DomainError) if kind.__name__ == name), StepRejected
+    )
+
+
+def status_of(error: type[DomainError]) -> int:
+    return next(STATUS_OF[kind] for kind in error.__mro__ if kind in STATUS_OF)
 
 
 def problem_response(
@@ -121,7 +180,7 @@ async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"}
     elif isinstance(exc, RetryLater):
         headers = {"Retry-After": str(exc.retry_after)}
-    return problem_response(exc.status, exc.code, exc.message, errors, exc.extra, headers)
+    return problem_response(status_of(type(exc)), exc.code, exc.message, errors, exc.extra, headers)
 
 
 async def _step_failed(_: Request, exc: Exception) -> JSONResponse:
@@ -132,7 +191,7 @@ async def _step_failed(_: Request, exc: Exception) -> JSONResponse:
         field = info.get("field")
         errors = [FieldError(field=field, message=cause.message)] if field else []
         return problem_response(
-            int(info.get("status", 409)),
+            status_of(_error_named(cause.type or "")),
             str(info.get("code", "step_rejected")),
             cause.message,
             errors,

@@ -45,12 +45,12 @@ from services.cases.model import Actor
 from services.crypto.cipher import parse_key_ring
 from services.crypto.vault import Vault, install_vault
 from services.db import make_engine, make_session_factory, transaction
+from services.kernel.actors import Role
 from services.register.imports import import_people
 from services.register.model import Category
 from services.register.townships import assign_township
 from services.users import accounts
 from services.users.model import User
-from services.values import Role
 from workflows.campaign import CampaignWorkflow
 from workflows.campaign_client import start_campaign
 from workflows.ids import campaign_workflow_id

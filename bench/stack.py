@@ -26,9 +26,9 @@ from casework.dev import dev_server_command
 from casework.probes import free_port, wait_for_port, wait_until_ready
 from services.crypto.cipher import KeyRing, format_key_ring, new_key
 from services.db import make_engine, make_session_factory, transaction
+from services.kernel.actors import Role
 from services.users.accounts import ensure_user
 from services.users.model import User
-from services.values import Role
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parent.parent

@@ -29,10 +29,11 @@ def destroy(
     good. Its workflows are terminated first, as they could no longer read their own
     histories."""
     from casework.cli import _start
-    from services.cases.model import Stage
+    from services.cases.lifecycle import Stage
     from services.cases.queries import get_case
     from services.crypto.case_keys import destroy_case_key
     from services.db import make_engine, make_session_factory, transaction
+    from services.legal_aid.model import MATTERS
 
     try:  # the id as cases are stored: lower case, hyphens, no braces
         case_id = str(uuid.UUID(case_id))
@@ -49,7 +50,7 @@ def destroy(
         raise SystemExit(f"case {case_id} is {case.stage.value}; close it first (or --force)")
     if not yes:
         typer.confirm(f"Erase the personal data of case {case_id} for good?", abort=True)
-    matters = [matter.id for matter in case.legal_matters]
+    matters = [matter.id for matter in MATTERS.of(case)] if case else []
     ended = asyncio.run(_terminate_workflows(settings, case_id, matters))
     with transaction(session_factory) as session:
         destroyed = destroy_case_key(session=session, case_id=case_id)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from services.values import Role
+from services.kernel.actors import Role
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -144,8 +144,8 @@ def _settings() -> Settings:
 @contextmanager
 def _session(database_url: str) -> Iterator[Session]:
     """One transaction; a refused change (no such user, name taken) exits 1 saying why."""
-    from services.cases.errors import DomainError
     from services.db import make_engine, make_session_factory, transaction
+    from services.kernel.errors import DomainError
 
     engine = make_engine(database_url)
     try:

@@ -15,9 +15,9 @@ from temporalio.client import Client
 from api.app import create_app
 from casework.settings import Settings
 from services.db import transaction
+from services.kernel.actors import Role
 from services.users import accounts, tokens
 from services.users.model import User
-from services.values import Role
 from tests.conftest import TEST_IDENTITY_KEY
 
 TOKEN_SECRET = "test-token-secret-0123456789abcdefghijkl"

@@ -18,14 +18,14 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from casework.binaries import find_binary
 from casework.codec import DatabaseCaseKeys
 from casework.crypto import data_converter
-from casework.temporal import build_worker, register_search_attributes
+from casework.temporal import build_worker
 from services.crypto.cipher import KeyRing
 from services.crypto.vault import Vault, install_vault
 from services.db import make_engine, make_session_factory
 from services.migrate import upgrade_database
+from tests.support import time_skipping_server
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_IDENTITY_KEY = b"test-identity-key"
@@ -141,14 +141,10 @@ async def workflow_env(
     """A time-skipping server per test: it starts in well under a second, and a test
     server whose time-skipping lock leaked (a known test-server bug around completed
     child workflows) cannot stall the tests after it."""
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=find_binary("temporal-test-server"),
-        # Case keys live in the read model the case worker projects into.
-        data_converter=data_converter(TEST_VAULT, DatabaseCaseKeys(sqlite_session_factory)),
-    )
-    await register_search_attributes(env.client, env.client.namespace)
-    yield env
-    await env.shutdown()
+    # Case keys live in the read model the case worker projects into.
+    converter = data_converter(TEST_VAULT, DatabaseCaseKeys(sqlite_session_factory))
+    async with time_skipping_server(converter) as env:
+        yield env
 
 
 @pytest.fixture

@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.app import create_app
 from casework.settings import Settings
 from services.db import transaction
+from services.kernel.actors import Role
 from services.users import accounts, changes
 from services.users.account_log import ChangedBy
 from services.users.model import User
-from services.values import Role
 
 SECRET = "test-token-secret-0123456789abcdefghijkl"
 PASSWORD = "correct horse battery"

@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.cases import audit
 from services.cases.model import Need
-from services.cases.projection import record_case_events
 from services.cases.steps import AddNeed, AssignLawyer, CloseCase, StartAssessment
 from services.db import transaction
-from tests.cases import intake
+from services.read_model import record_case_events
 from tests.conftest import TEST_MASTER_KEY_RING
+from tests.support import intake
 from tests.test_projection import KEY, _events
 
 CASEWORK = str(Path(sys.executable).parent / "casework")

@@ -20,9 +20,9 @@ from api.app import create_app
 from casework.dev import dev_settings
 from casework.settings import Settings
 from services.db import transaction
+from services.kernel.actors import Role
 from services.users import accounts, tokens
 from services.users.model import User
-from services.values import Role
 
 SECRET = "test-token-secret-0123456789abcdefghijkl"
 PASSWORD = "correct horse battery"

@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.app import create_app
 from casework.settings import Settings
 from services.db import transaction
+from services.kernel.actors import Role
 from services.users import accounts, tokens
 from services.users.model import User
 from services.users.recent import TTL_SECONDS, RecentUsers
 from services.users.records import UserRecord
-from services.values import Role
 
 SECRET = "test-token-secret-0123456789abcdefghijkl"
 

@@ -20,18 +20,18 @@ from api.app import api_engine, create_app
 from casework.settings import Settings
 from services.cases import queries, rules
 from services.cases.model import CaseFile, Claimant, ClaimantCategory
-from services.cases.projection import record_case_events
 from services.cases.steps import AssignLawyer, CaseEvent, Step
 from services.crypto.case_keys import destroy_case_key
 from services.crypto.cipher import KeyRing, new_key
 from services.crypto.vault import Vault, install_vault
 from services.db import lazy_commit, make_session_factory, transaction
+from services.kernel.actors import Role
+from services.read_model import record_case_events
 from services.users import accounts, tokens
 from services.users.model import User
 from services.users.records import AccessLogRecord
-from services.values import Role
-from tests.cases import STAFF, intake
 from tests.conftest import TEST_VAULT
+from tests.support import STAFF, intake
 
 SECRET = "test-token-secret-0123456789abcdefghijkl"
 CENTRE = "north"

@@ -20,7 +20,7 @@ from api.app import create_app
 from casework.codec import DatabaseCaseKeys, EncryptionCodec
 from casework.crypto import data_converter
 from casework.settings import Settings
-from services.values import Role
+from services.kernel.actors import Role
 from tests.conftest import TEST_VAULT
 from tests.test_case_reads import CENTRE, SECRET, _case, _headers, _log_rows
 

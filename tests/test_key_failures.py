@@ -33,8 +33,8 @@ from services.crypto.cipher import KeyRing, new_key
 from services.crypto.records import CaseKeyRecord
 from services.crypto.vault import Vault, current_vault, install_vault
 from services.db import transaction
-from tests.cases import STAFF
 from tests.conftest import TEST_MASTER_KEY_RING, TEST_VAULT
+from tests.support import STAFF
 from tests.test_pii_at_rest import KEY, T0, _claimant, _project, canary_id, canary_phone
 from workflows.ids import case_workflow_id
 

@@ -19,7 +19,7 @@ from services.cases.model import (
     Need,
     Relation,
 )
-from services.cases.projection import case_columns, record_case_events
+from services.cases.projection import case_columns
 from services.cases.records import CaseEventRecord, CaseRecord
 from services.cases.steps import AddNeed, CaseEvent, Step
 from services.cases.timeline import GENESIS_HASH, canonical_event, chain_hash
@@ -29,8 +29,9 @@ from services.crypto.records import CaseKeyRecord
 from services.crypto.vault import Vault, current_vault, install_vault
 from services.db import make_engine, make_session_factory, transaction
 from services.migrate import upgrade_database
-from tests.cases import STAFF, intake
+from services.read_model import record_case_events
 from tests.conftest import PG_URL, _fresh_postgres_database
+from tests.support import STAFF, intake
 
 KEY = b"test-key"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

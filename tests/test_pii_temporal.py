@@ -18,9 +18,9 @@ from services.cases.model import Claimant, ClaimantCategory
 from services.cases.steps import CloseCase, OpenCase
 from services.crypto.case_keys import destroy_case_key
 from services.db import transaction
-from tests.cases import intake, open_case, take
 from tests.conftest import TEST_VAULT
 from tests.replay.recorded import Recorded, recorded
+from tests.support import intake, open_case, take
 from tests.test_pii_at_rest import ADDRESS, canary_id, canary_phone
 from workflows.case import CaseWorkflow
 from workflows.legal_matter import LegalMatterWorkflow

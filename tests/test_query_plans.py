@@ -14,7 +14,8 @@ from sqlalchemy import Engine, Select, select, text
 
 from bench import generate
 from services.cases.duplicates import candidates
-from services.cases.model import ClaimantCategory, Need, Stage
+from services.cases.lifecycle import Stage
+from services.cases.model import ClaimantCategory, Need
 from services.cases.queries import CaseFilter, _filtered
 from services.cases.records import CaseEventRecord, CaseRecord, CaseTaskRecord
 from services.db import make_engine

@@ -20,9 +20,9 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench import generate
-from services.cases.projection import record_case_events
 from services.db import make_engine, make_session_factory, transaction
 from services.migrate import MIGRATIONS, upgrade_database
+from services.read_model import record_case_events
 from services.reports import case_ids
 from services.reports.case_ids import figure_case_ids
 from services.reports.counting import ACTIVITY, Key

@@ -22,14 +22,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.app import create_app
 from casework.processes import api_server_config
 from casework.settings import Settings
-from services.cases.errors import DomainError
 from services.db import transaction
+from services.kernel.actors import Role
+from services.kernel.errors import DomainError
 from services.users import accounts
 from services.users.errors import NotSignedIn, SignInBusy, TooManyAttempts
 from services.users.model import User
 from services.users.records import SignInFailureRecord
 from services.users.signin import PasswordChecks, SignInGuard, SignInLimits, sign_in
-from services.values import Role
 
 SECRET = "test-token-secret-0123456789abcdefghijkl"
 PASSWORD = "correct horse battery"

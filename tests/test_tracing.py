@@ -31,10 +31,10 @@ from casework.tracing import (
 )
 from casework.tracing import tracer_provider as make_tracer_provider
 from services.db import make_engine, make_session_factory, transaction
+from services.kernel.actors import Role
 from services.migrate import upgrade_database
 from services.users import accounts, tokens
 from services.users.model import User
-from services.values import Role
 from tests.conftest import TEST_IDENTITY_KEY
 from tests.replay.recorded import Recorded, recorded
 from tests.test_pii_at_rest import ADDRESS, canary_id, canary_phone

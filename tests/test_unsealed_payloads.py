@@ -10,8 +10,8 @@ from temporalio.worker import Worker
 
 from services.cases.model import Actor, Stage
 from services.cases.steps import CloseCase, StartAssessment
-from services.values import Role
-from tests.cases import open_case, take
+from services.kernel.actors import Role
+from tests.support import open_case, take
 from workflows.case import CaseWorkflow
 from workflows.case_contract import StepRequest
 

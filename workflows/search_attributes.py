@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from temporalio.common import SearchAttributeKey, SearchAttributeUpdate, TypedSearchAttributes
+from temporalio.common import SearchAttributeKey, SearchAttributeUpdate
 
 from services.cases.model import CaseFile
 
@@ -40,6 +40,3 @@ def pairs_for(case: CaseFile) -> list[SearchAttributeUpdate[Any]]:
     if case.lawyer:
         pairs.append(CASE_LAWYER.value_set(case.lawyer))
     return pairs
-
-
-__all__ = ["ALL_KEYS", "TypedSearchAttributes", "dev_server_flags", "pairs_for"]

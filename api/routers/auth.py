@@ -14,7 +14,7 @@ from api.deps import SessionDep, SettingsDep
 from api.policy import SignedIn
 from api.problems import PROBLEMS
 from casework.settings import Settings
-from services.cases.errors import DomainError
+from services.kernel.errors import DomainError
 from services.users import account_log, changes, signin, tokens
 from services.users.account_log import Notice
 from services.users.errors import NotSignedIn

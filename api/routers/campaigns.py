@@ -21,7 +21,7 @@ from services.campaigns.model import CampaignIn, CampaignPlan
 from services.campaigns.selection import CampaignClosed
 from services.campaigns.visits import Visit, VisitIn, record_visit
 from services.campaigns.work import AddHouseholds, HouseholdsAdded
-from services.cases.errors import InvalidInput
+from services.kernel.errors import InvalidInput
 from workflows.campaign_client import add_households, start_campaign
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"], responses=PROBLEMS)

@@ -16,7 +16,6 @@ from api.policy import CaseInReach, SignedIn
 from api.problems import PROBLEMS, STEP_PROBLEMS
 from api.steps import StepDep
 from services.cases import audit, duplicates, queries
-from services.cases.errors import CaseNotFound, InvalidInput
 from services.cases.model import CaseFile
 from services.cases.progress import Task
 from services.cases.queries import StoredCase
@@ -32,13 +31,15 @@ from services.cases.steps import (
 )
 from services.db import lazy_commit
 from services.deadlines.clocks import rules_in_force
+from services.kernel.actors import Role
+from services.kernel.errors import CaseNotFound, InvalidInput
+from services.kernel.values import Moment
 from services.users import accounts
 from services.users.access_log import record_read
 from services.users.errors import NotAllowed
 from services.users.model import User
 from services.users.policy import visible_cases
-from services.values import Moment, Role
-from workflows.ids import case_workflow_id
+from workflows import client as cases
 
 router = APIRouter(prefix="/cases", tags=["cases"], responses=PROBLEMS)
 CaseId = uuid.UUID
@@ -194,8 +195,7 @@ def get_history(
 @router.get("/{case_id}/tasks")
 async def get_tasks(case_id: CaseId, temporal: TemporalDep) -> list[Task]:
     """The work on this case that is waiting on someone, and on whom."""
-    handle = temporal.get_workflow_handle(case_workflow_id(str(case_id)))
-    return await handle.query("tasks", result_type=list[Task])
+    return await cases.open_tasks(temporal, str(case_id))
 
 
 @router.post("/{case_id}/assessment/start", responses=STEP_PROBLEMS)

@@ -9,9 +9,9 @@ from typing import Self
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from services.campaigns.holidays import SERIES_NAMES_ZH, Series
-from services.deadlines.policy import LADDER_NAMES
+from services.deadlines.policy import LADDER
+from services.kernel.values import Frozen, Money, ShortText
 from services.register.model import BEREAVED, Category, Flag, Flags
-from services.values import Frozen, Money, ShortText
 
 MAX_LEAD_DAYS = 90
 FEN = Decimal("0.01")
@@ -141,7 +141,7 @@ class CampaignPlan(CampaignIn):
 
 
 def rung_name(rung: int) -> str:
-    return LADDER_NAMES[rung]
+    return LADDER[rung][0]
 
 
 class SeriesPlan(Frozen):

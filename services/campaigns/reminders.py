@@ -15,7 +15,7 @@ from services.campaigns.records import CampaignNoticeRecord, CampaignVisitRecord
 from services.campaigns.selection import campaign_row
 from services.campaigns.work import RungSounded, SoundRung
 from services.deadlines.policy import LADDER
-from services.values import Role
+from services.kernel.actors import Role
 
 log = structlog.stdlib.get_logger(__name__)
 RAISED_ZH = {1: "（已上报主管）", 2: "（已上报中心负责人）"}
@@ -66,7 +66,7 @@ def _recipients(rung: int, by_assignee: Counter[str | None]) -> list[tuple[str, 
         mine = sorted((name, Role.STAFF, n) for name, n in by_assignee.items() if name)
         chosen = [*mine, (rung_name(1), Role.SUPERVISOR, by_assignee[None])]
     else:
-        chosen = [(rung_name(rung), LADDER[rung], sum(by_assignee.values()))]
+        chosen = [(rung_name(rung), LADDER[rung][1] or Role.STAFF, sum(by_assignee.values()))]
     return [(recipient, role, n) for recipient, role, n in chosen if n]
 
 

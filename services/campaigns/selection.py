@@ -20,7 +20,7 @@ from services.campaigns.work import (
     SelectedPage,
     SelectPage,
 )
-from services.cases.errors import NotFound, StepRejected
+from services.kernel.errors import NotFound, StepRejected
 from services.register.model import Category, Flag
 from services.register.people import FLAG_COLUMNS
 from services.register.records import PersonRecord

@@ -15,13 +15,13 @@ from sqlalchemy.orm import Session
 from services.campaigns.model import CampaignPlan, GoodsItem, cents_of, yuan_of
 from services.campaigns.records import CampaignVisitRecord, VisitRecord
 from services.campaigns.selection import CampaignClosed, CampaignNotFound, campaign_row
-from services.cases.errors import IdempotencyKeyReused, InvalidInput
-from services.cases.model import Actor
+from services.kernel.actors import Actor, Role
+from services.kernel.errors import IdempotencyKeyReused, InvalidInput
+from services.kernel.values import Frozen, LongText, Money, ShortText
 from services.register import journal, people, sealing
 from services.register.journal import Action
 from services.users import accounts
 from services.users.model import Username
-from services.values import Frozen, LongText, Money, Role, ShortText
 
 PLACE = "visit.findings"
 

@@ -7,8 +7,8 @@ from datetime import datetime
 from pydantic import Field
 
 from services.campaigns.model import CampaignPlan
-from services.cases.model import Actor
-from services.values import Frozen
+from services.kernel.actors import Actor
+from services.kernel.values import Frozen
 
 
 class OpenCampaign(Frozen):

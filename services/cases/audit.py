@@ -11,11 +11,12 @@ from sqlalchemy.orm import Session
 
 from services.cases import rules
 from services.cases.checkpoints import Head
-from services.cases.model import Actor, CaseFile, Role
+from services.cases.model import CaseFile
 from services.cases.projection import canonical_row, readable_payload
 from services.cases.records import CaseEventRecord, CaseRecord
 from services.cases.steps import CaseEvent, Step
 from services.cases.timeline import GENESIS_HASH, chain_hash
+from services.kernel.actors import Actor, Role
 
 _STEP = TypeAdapter(Step)
 FOLD_BATCH = 500  # events read at a time when a case is rebuilt from its timeline

@@ -8,11 +8,12 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, CompoundSelect, select, true, union
 from sqlalchemy.orm import Session
 
-from services.cases.errors import DomainError
 from services.cases.identity import claimant_birth_date
-from services.cases.model import Claimant, Stage
+from services.cases.lifecycle import Stage
+from services.cases.model import Claimant
 from services.cases.names import PersonKeys, identifier_hash, name_key, same_person
 from services.cases.records import CaseRecord
+from services.kernel.errors import DomainError
 
 MAX_CANDIDATES = 200
 
@@ -23,7 +24,6 @@ class DuplicateMatch(BaseModel):
 
 
 class PossibleDuplicate(DomainError):
-    status = 409
     code = "possible_duplicate"
 
 

@@ -14,16 +14,17 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Select, and_, bindparam, exists, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, defer
 
-from services.cases.errors import InvalidInput
-from services.cases.model import CaseFile, CaseOutcome, ClaimantCategory, Need, Role, Stage
+from services.cases.lifecycle import CaseOutcome, Stage
+from services.cases.model import CaseFile, ClaimantCategory, Need
 from services.cases.names import name_key
 from services.cases.progress import TaskKind
-from services.cases.projection import opened_document
 from services.cases.records import CaseNeedRecord, CaseRecord, CaseTaskRecord
+from services.cases.sealing import document_is_sealed, opened_document
 from services.crypto.case_keys import unwrapped_ring
-from services.crypto.personal import has_sealed_fields
 from services.crypto.records import CaseKeyRecord
-from services.values import Moment
+from services.kernel.actors import Role
+from services.kernel.errors import InvalidInput
+from services.kernel.values import Moment
 
 
 class CaseSummary(BaseModel):
@@ -127,7 +128,7 @@ def stored_case(*, session: Session, case_id: str) -> StoredCase | None:
 def opened_case(stored: StoredCase) -> CaseFile:
     """The case with its personal fields readable (or, once its key is destroyed, erased)."""
     document = stored.document
-    if has_sealed_fields(document["claimant"]):
+    if document_is_sealed(document):
         ring = unwrapped_ring(stored.id, stored.wrapped_key, stored.key_destroyed_at)
         document = opened_document(document, ring)
     return CaseFile.model_validate(document)

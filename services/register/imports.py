@@ -17,9 +17,9 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from services.cases.errors import InvalidInput
-from services.cases.model import Actor
 from services.cases.names import PersonKeys, same_person
+from services.kernel.actors import Actor
+from services.kernel.errors import InvalidInput
 from services.register import journal, matching
 from services.register.journal import Action
 from services.register.model import PersonIn

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
-from services.cases.model import Actor
+from services.kernel.actors import Actor
 from services.register.records import JournalRecord
 
 

@@ -10,9 +10,9 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Row, select, union
 from sqlalchemy.orm import Session
 
-from services.cases.errors import DomainError
 from services.cases.identity import claimant_birth_date
 from services.cases.names import PersonKeys, identifier_hash, name_key, same_person
+from services.kernel.errors import DomainError
 from services.register.model import PersonIn
 from services.register.records import PersonRecord
 
@@ -33,7 +33,6 @@ class PersonMatch(BaseModel):
 
 
 class PossibleDuplicatePerson(DomainError):
-    status = 409
     code = "possible_duplicate"
 
 

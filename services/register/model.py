@@ -8,7 +8,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from services.values import Frozen, LongText, NationalId, Phone, ShortText
+from services.cases.model import NationalId, Phone
+from services.kernel.values import Frozen, LongText, ShortText
 
 
 class Category(StrEnum):

@@ -13,9 +13,9 @@ from pydantic import ValidationError
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from services.cases.errors import InvalidInput, NotFound, StepRejected
-from services.cases.model import Actor
 from services.cases.names import PersonKeys
+from services.kernel.actors import Actor
+from services.kernel.errors import InvalidInput, NotFound, StepRejected
 from services.register import journal, matching, sealing
 from services.register.journal import Action
 from services.register.model import (

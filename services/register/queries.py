@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import or_, select, tuple_
 from sqlalchemy.orm import Session
 
-from services.cases.errors import InvalidInput
 from services.cases.names import name_key
+from services.kernel.errors import InvalidInput
 from services.register.model import Category, Flag, PersonPage, PersonSummary
 from services.register.people import FLAG_COLUMNS
 from services.register.records import PersonRecord

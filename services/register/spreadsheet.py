@@ -19,7 +19,7 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from services.cases.errors import InvalidInput
+from services.kernel.errors import InvalidInput
 from services.register.model import CATEGORY_NAMES_ZH, Category, Flag
 
 MAX_ROWS = 20_000

@@ -8,13 +8,12 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.cases.errors import InvalidInput
-from services.cases.model import Actor
+from services.kernel.actors import Actor, Role
+from services.kernel.errors import InvalidInput
 from services.register import journal
 from services.register.journal import Action
 from services.register.records import PersonRecord, TownshipRecord
 from services.users import accounts
-from services.values import Role
 
 
 class TownshipAssignment(BaseModel):

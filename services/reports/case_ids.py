@@ -22,6 +22,7 @@ from sqlalchemy import (
     bindparam,
     cast,
     exists,
+    false,
     func,
     literal,
     select,
@@ -30,25 +31,22 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from services.cases.errors import InvalidInput
 from services.cases.records import CaseEventRecord, CaseRecord
 from services.db import UtcDateTime
-from services.reports.counting import COMPLIANCE_NAMES, FIGURE_NAMES, TIME_TO_ACT
+from services.kernel.errors import InvalidInput
+from services.reports.counting import COMPLIANCE_NAMES, FIGURES, TIMES_TO_ACT, names_of
+from services.reports.figures import CATEGORY, Figure, TimeToAct
 
 E = CaseEventRecord
-_BY_TYPE = {
-    "placements": "placement_recorded",
-    "startups_funded": "startup_disbursed",
-    "fee_relief_granted": "petition_granted",
-    "legal_resolved": "matter_resolved",
-    "training_completed": "training_completed",
+# Each name of the report (and of its CSV) that lists cases by the events it counts: the
+# figure, and the value of its split if the name is one.
+_FIGURE_NAMED: dict[str, tuple[Figure, str | None]] = {
+    name: (figure, None if name == figure.name else name.removeprefix(f"{figure.name}."))
+    for figure in FIGURES
+    for name in names_of(figure)
 }
-# The event type of the other figures, by the first part of their name.
-_BY_NAME = {
-    "placements": "placement_recorded",
-    "legal_referred": "matter_referred",
-    "retention": "follow_up_recorded",
-    "median_hours": "matter_referred",  # infringement_to_referral
+_TIME_NAMED: dict[str, TimeToAct] = {
+    f"median_hours.{measure.name}": measure for measure in TIMES_TO_ACT
 }
 # Up to this many matching events in the period, a page is read from the events alone.
 SPARSE_EVENTS = 2000
@@ -108,49 +106,61 @@ def figure_query(
     return query if centre is None else query.where(CaseRecord.centre == centre)
 
 
-def _event_type(figure: str) -> str:
-    name = figure.partition(".")[0]
-    if figure in _BY_TYPE:
-        return _BY_TYPE[figure]
-    if figure not in FIGURE_NAMES and figure not in {f"median_hours.{n}" for n in TIME_TO_ACT}:
-        raise InvalidInput(f"no figure {figure!r}", field="figure", code="unknown_figure")
-    if figure == "median_hours.intake_to_eligibility":
-        return "eligibility_decided"
-    return _BY_NAME[name]
+def _event_type(name: str) -> str:
+    if name in _FIGURE_NAMED:
+        return _FIGURE_NAMED[name][0].event
+    if name in _TIME_NAMED:
+        return _TIME_NAMED[name].end
+    raise InvalidInput(f"no figure {name!r}", field="figure", code="unknown_figure")
 
 
-def _condition(figure: str) -> Any:
-    _event_type(figure)  # refuses an unknown figure
-    name, _, rest = figure.partition(".")
-    if figure in _BY_TYPE:
-        return E.type == _BY_TYPE[figure]
-    if name == "placements":
-        return and_(E.type == "placement_recorded", CaseRecord.category == rest)
-    if name == "legal_referred":
-        return and_(E.type == "matter_referred", E.payload["department"].as_string() == rest)
-    if name == "retention":
-        day, _, what = rest.partition(".")
-        recorded = and_(E.type == "follow_up_recorded", E.payload["day"].as_integer() == int(day))
-        if what == "employed":
-            return and_(recorded, E.payload["still_employed"].as_boolean() == true())
-        return recorded
-    if rest == "intake_to_eligibility":
-        opened = aliased(E)
+def _condition(name: str) -> Any:
+    if name in _FIGURE_NAMED:
+        return _counted_events(*_FIGURE_NAMED[name])
+    if name in _TIME_NAMED:
+        return _timed_events(_TIME_NAMED[name])
+    raise InvalidInput(f"no figure {name!r}", field="figure", code="unknown_figure")
+
+
+def _counted_events(figure: Figure, split: str | None) -> Any:
+    """Events the figure counts (services/reports/counting.py), by the same declaration."""
+    conditions = [E.type == figure.event]
+    for field, value in figure.where:
+        conditions.append(_payload_is(field, value))
+    if split is not None and figure.by == CATEGORY:
+        conditions.append(CaseRecord.category == split)
+    elif split is not None and figure.by:
+        conditions.append(E.payload[figure.by].as_string() == split)
+    return and_(*conditions)
+
+
+def _payload_is(field: str, value: bool | int | str) -> Any:
+    if isinstance(value, bool):
+        return E.payload[field].as_boolean() == (true() if value else false())
+    if isinstance(value, int):
+        return E.payload[field].as_integer() == value
+    return E.payload[field].as_string() == value
+
+
+def _timed_events(measure: TimeToAct) -> Any:
+    """Ends of the measure that have their start: the case's, or the item's first end."""
+    start = aliased(E)
+    if measure.prefix is None:
         return and_(
-            E.type == "eligibility_decided",
-            exists().where(opened.case_id == E.case_id, opened.type == "case_opened"),
+            E.type == measure.end,
+            exists().where(start.case_id == E.case_id, start.type == measure.start),
         )
-    infringement, earlier = aliased(E), aliased(E)
+    earlier = aliased(E)
     return and_(
-        E.type == "matter_referred",
+        E.type == measure.end,
         exists().where(
-            infringement.case_id == E.case_id,
-            infringement.type == "infringement_recorded",
-            literal("M") + cast(infringement.seq, String) == E.target,
+            start.case_id == E.case_id,
+            start.type == measure.start,
+            literal(measure.prefix) + cast(start.seq, String) == E.target,
         ),
         ~exists().where(
             earlier.case_id == E.case_id,
-            earlier.type == "matter_referred",
+            earlier.type == measure.end,
             earlier.target == E.target,
             earlier.seq < E.seq,
         ),

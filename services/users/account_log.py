@@ -12,8 +12,8 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.kernel.values import Frozen
 from services.users.records import AccountEventRecord
-from services.values import Frozen
 
 OPERATOR = "operator"
 """The role recorded for changes made on the host (``casework users``, ``casework dev``)."""

@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.kernel.actors import Role
 from services.users.errors import UnknownUser, UserExists
 from services.users.model import User
 from services.users.passwords import hash_password, unknown_user_hash, verify_password
 from services.users.recent import forget_user
 from services.users.records import UserRecord
-from services.values import Role
 
 
 def user_from_record(row: UserRecord) -> User:

@@ -19,7 +19,8 @@ from pydantic import BaseModel
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from services.cases.errors import InvalidInput
+from services.kernel.actors import Role
+from services.kernel.errors import InvalidInput
 from services.users import account_log, accounts
 from services.users.account_log import AccountAction, ChangedBy
 from services.users.errors import SecondAdminRequired, UnknownRequest, UnknownUser, UserExists
@@ -27,7 +28,6 @@ from services.users.model import User
 from services.users.passwords import hash_password
 from services.users.records import AccountRequestRecord
 from services.users.signin import SignInGuard, sign_in
-from services.values import Role
 
 NEEDS_SECOND_ADMIN = frozenset({Role.SUPERVISOR, Role.ADMIN})
 REQUEST_LIFETIME = timedelta(days=3)

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from services.cases.errors import DomainError
+from services.kernel.errors import DomainError
 
 
 class NotSignedIn(DomainError):
     """No valid credentials; says nothing of which part was wrong."""
 
-    status = 401
     code = "not_authenticated"
 
 
 class NotAllowed(DomainError):
     """Signed in, but the role may not do this (the case's existence is not at stake)."""
 
-    status = 403
     code = "forbidden"
 
 
@@ -34,34 +32,28 @@ class RetryLater(DomainError):
 
 
 class TooManyAttempts(RetryLater):
-    status = 429
     code = "too_many_attempts"
 
 
 class SignInBusy(RetryLater):
     """As many password checks run and wait as allowed: turned away, not queued."""
 
-    status = 503
     code = "sign_in_busy"
 
 
 class UserExists(DomainError):
-    status = 409
     code = "user_exists"
 
 
 class UnknownRequest(DomainError):
-    status = 404
     code = "unknown_request"
 
 
 class SecondAdminRequired(DomainError):
     """The two-person rule: the admin who asked for a change may not approve it."""
 
-    status = 403
     code = "second_admin_required"
 
 
 class UnknownUser(DomainError):
-    status = 404
     code = "unknown_user"

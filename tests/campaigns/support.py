@@ -16,11 +16,11 @@ from services.campaigns.records import CampaignNoticeRecord, CampaignVisitRecord
 from services.campaigns.visits import Visit, VisitIn, record_visit
 from services.cases.model import Actor
 from services.db import transaction
+from services.kernel.actors import Role
 from services.register import people, townships
 from services.register.model import PersonIn
 from services.users import accounts
 from services.users.model import User
-from services.values import Role
 from tests.conftest import TEST_IDENTITY_KEY
 
 SUPERVISOR = Actor(id="campaign-supervisor", role=Role.SUPERVISOR)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from services.values import Role
+from services.kernel.actors import Role
 from tests.api import in_process_api, signed_in
 from tests.campaigns.support import Register, local_today
 from tests.workflows.support import eventually

@@ -14,9 +14,9 @@ import httpx
 from casework.dev import dev_server_command
 from casework.probes import free_port, wait_for_port, wait_until_ready
 from services.db import make_engine, make_session_factory, transaction
+from services.kernel.actors import Role
 from services.users import accounts
 from services.users.model import User
-from services.values import Role
 from tests.conftest import TEST_IDENTITY_KEY, TEST_MASTER_KEY_RING
 
 BIN = Path(sys.executable).parent

@@ -39,13 +39,15 @@ from sqlalchemy.orm import Session
 from temporalio.api.enums.v1 import PendingActivityState
 from temporalio.client import Client
 
+from activities.projection import PROJECT_CASE_EVENTS
 from casework.codec import DatabaseCaseKeys
 from casework.crypto import data_converter
 from services.cases.records import CaseEventRecord, CaseRecord
-from services.cases.steps import CaseEvent, CaseEventBatch
+from services.cases.steps import CaseEventBatch
 from services.db import make_engine, make_session_factory
 from tests.conftest import TEST_VAULT, application_role
 from tests.e2e.stack import BIN, Stack, free_port
+from workflows import client as cases
 from workflows.ids import case_workflow_id
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
@@ -249,8 +251,7 @@ async def temporal_client(stack: FaultStack) -> Client:
 
 async def workflow_history(temporal: Client, case_id: str) -> list[dict[str, Any]]:
     """The case's accepted steps as its workflow holds them (its ``history`` query)."""
-    handle = temporal.get_workflow_handle(case_workflow_id(case_id))
-    events = await handle.query("history", result_type=list[CaseEvent])
+    events = await cases.run_history(temporal, case_id)
     return [event.model_dump(mode="json") for event in events]
 
 
@@ -265,7 +266,7 @@ async def projections_started(temporal: Client, case_ids: list[str]) -> tuple[in
     for case_id in case_ids:
         description = await temporal.get_workflow_handle(case_workflow_id(case_id)).describe()
         for activity in description.raw_description.pending_activities:
-            if activity.activity_type.name != "project_case_events":
+            if activity.activity_type.name != PROJECT_CASE_EVENTS:
                 continue
             attempt = max(attempt, activity.attempt)
             if activity.state == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED:
@@ -1119,7 +1120,7 @@ async def projection_runs(temporal: Client, case_ids: list[str]) -> list[Project
         for event in history.events:
             if event.HasField("activity_task_scheduled_event_attributes"):
                 scheduled = event.activity_task_scheduled_event_attributes
-                if scheduled.activity_type.name == "project_case_events":
+                if scheduled.activity_type.name == PROJECT_CASE_EVENTS:
                     [batch] = await decode(scheduled.input.payloads, [CaseEventBatch])
                     batches[event.event_id] = len(batch.events)
             elif event.HasField("activity_task_started_event_attributes"):

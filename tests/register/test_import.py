@@ -10,15 +10,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.register_data import HEADINGS, people_rows, spreadsheet
-from services.cases.errors import InvalidInput
 from services.cases.model import Actor
 from services.db import transaction
+from services.kernel.actors import Role
+from services.kernel.errors import InvalidInput
 from services.register import journal, people
 from services.register.imports import BadRows, ImportResult, import_people
 from services.register.model import Category, Flag
 from services.register.queries import PersonFilter, list_people
 from services.register.records import PersonRecord
-from services.values import Role
 from tests.conftest import TEST_IDENTITY_KEY
 
 STAFF = Actor(id="staff-import", role=Role.STAFF)

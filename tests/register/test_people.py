@@ -12,18 +12,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.register_data import national_id
-from services.cases.errors import InvalidInput
 from services.cases.model import Actor
 from services.crypto.cipher import KeyRing, new_key
 from services.crypto.vault import Vault, current_vault, install_vault
 from services.db import transaction
+from services.kernel.actors import Role
+from services.kernel.errors import InvalidInput
 from services.register import journal, people
 from services.register.matching import PossibleDuplicatePerson
 from services.register.model import Category, Flag, PersonChange, PersonIn
 from services.register.queries import PersonFilter, list_people
 from services.register.records import PersonRecord
 from services.register.sealing import rewrap_person_keys
-from services.values import Role
 from tests.conftest import TEST_IDENTITY_KEY
 
 STAFF = Actor(id="staff-reg", role=Role.STAFF)

@@ -10,7 +10,7 @@ import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.register_data import people_rows, spreadsheet
-from services.values import Role
+from services.kernel.actors import Role
 from tests.api import signed_in
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
