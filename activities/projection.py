@@ -5,9 +5,12 @@ from __future__ import annotations
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
-from services.cases.projection import fold_case_events
 from services.cases.steps import CaseEventBatch
 from services.db import transaction
+from services.read_model import fold_case_events
+
+# The activity's name in every case's history: it never changes.
+PROJECT_CASE_EVENTS = "project_case_events"
 
 
 class ProjectionActivities:
@@ -15,7 +18,7 @@ class ProjectionActivities:
         self._session_factory = session_factory
         self._identity_key = identity_key
 
-    @activity.defn(name="project_case_events")
+    @activity.defn(name=PROJECT_CASE_EVENTS)
     def project_case_events(self, batch: CaseEventBatch) -> int:
         """One transaction; safe to repeat (idempotent on case and sequence number)."""
         with transaction(self._session_factory) as session:

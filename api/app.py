@@ -4,30 +4,43 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import Depends, FastAPI
+from sqlalchemy import Engine
 
+from api import codec
 from api.console.app import install_console
-from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from api.docs import install_docs
+from api.metrics import MetricsMiddleware
+from api.middleware import (
+    BodySizeLimitMiddleware,
+    RequestContextMiddleware,
+    SecurityHeadersMiddleware,
+)
 from api.policy import authorise
 from api.problems import COMMON_PROBLEMS, install_problem_handlers
 from api.routers import (
     access,
     auth,
+    campaigns,
     cases,
     deadlines,
     health,
     legal,
+    register,
     reports,
     tasks,
     tracks,
     users,
 )
+from casework.metrics import READ_MODEL
 from casework.settings import Settings
 from casework.temporal import connect
+from casework.tracing import instrument_app, instrument_engine
 from services.db import make_engine, make_session_factory
-from services.users.attempts import SlidingWindow
 from services.users.recent import RecentUsers
+from services.users.signin import PasswordChecks, SignInGuard, SignInLimits
 
 DESCRIPTION = (
     "Case handling for an assistance centre that helps veterans and military families: "
@@ -36,14 +49,23 @@ DESCRIPTION = (
 )
 
 
+def api_engine(settings: Settings) -> Engine:
+    """The API's engine: a request's statements end at the statement timeout (PostgreSQL),
+    so a slow one answers 503 rather than hold a connection and a thread."""
+    timeout = settings.database_statement_timeout_ms
+    return make_engine(settings.database_url, statement_timeout_ms=timeout)
+
+
 def create_app(settings: Settings) -> FastAPI:
     if settings.auth_token_secret is None:
         raise ValueError("AUTH_TOKEN_SECRET must be set: it signs the sign-in tokens")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings.database_url)
+        engine = api_engine(settings)
+        instrument_engine(engine)
         app.state.session_factory = make_session_factory(engine)
+        READ_MODEL.watch(app.state.session_factory)  # counted when /metrics is scraped
         app.state.temporal = await connect(settings)
         try:
             yield
@@ -58,16 +80,50 @@ def create_app(settings: Settings) -> FastAPI:
         # Deny by default: every route passes the policy, which refuses routes it lacks.
         dependencies=[Depends(authorise)],
         responses=COMMON_PROBLEMS,
+        # Served from vendored files by install_docs: FastAPI's pages load a CDN.
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.state.settings = settings
-    app.state.sign_in_attempts = SlidingWindow(
-        limit=settings.auth_rate_limit, window_seconds=settings.auth_rate_window_seconds
-    )
+    app.state.sign_in_guard = sign_in_guard(settings)  # the console's sign-in uses it too
     app.state.recent_users = RecentUsers()  # callers checked in the last few seconds
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestContextMiddleware)  # outermost: even a 413 carries its id
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        # A county's register spreadsheet is larger than any JSON body.
+        larger={"/register/imports": settings.max_import_bytes},
+    )
+    app.add_middleware(SecurityHeadersMiddleware, hsts_seconds=settings.hsts_seconds)
+    app.add_middleware(RequestContextMiddleware)  # even a 413 carries its id
+    if settings.cors_origins():  # the Temporal UI, calling the codec routes
+        app.add_middleware(codec.CodecCors, origins=settings.cors_origins())
+    app.add_middleware(MetricsMiddleware)  # outermost: every answer is counted
     install_problem_handlers(app)
-    for router in (health, auth, users, cases, tracks, legal, tasks, reports, deadlines, access):
+    install_docs(app)
+    instrument_app(app)  # when tracing is configured (casework.tracing)
+    for router in (health, auth, users, cases):
+        app.include_router(router.router)
+    for track_router in tracks.routers:
+        app.include_router(track_router)
+    for router in (legal, tasks, reports, deadlines, access):
+        app.include_router(router.router)
+    for router in (register, campaigns, codec):
         app.include_router(router.router)
     install_console(app)
     return app
+
+
+def sign_in_guard(settings: Settings) -> SignInGuard:
+    """This process's limits on sign-ins and on password checks running at once."""
+    return SignInGuard(
+        limits=SignInLimits(
+            per_user_address=settings.auth_rate_limit,
+            per_address=settings.auth_rate_limit_per_address,
+            overall=settings.auth_rate_limit_global,
+            window=timedelta(seconds=settings.auth_rate_window_seconds),
+        ),
+        checks=PasswordChecks(
+            concurrency=settings.auth_hash_concurrency, waiting=settings.auth_hash_waiting
+        ),
+    )

@@ -13,9 +13,9 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.cases import intake_holds
-from services.cases.errors import DomainError
 from services.cases.model import Claimant
 from services.cases.names import identifier_hash
+from services.kernel.errors import DomainError
 
 log = structlog.stdlib.get_logger(__name__)
 # Longer than any intake takes: a hold outlives its holder only if the holder died.
@@ -24,7 +24,6 @@ WAIT_FOR_HOLD_SECONDS = 15.0
 
 
 class IntakeInProgress(DomainError):
-    status = 409
     code = "intake_in_progress"
 
 

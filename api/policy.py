@@ -22,17 +22,17 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from starlette.routing import BaseRoute
 
-from api.console.session import console_user
+from api.console.session import SESSION_COOKIE, console_user, ui_user
 from api.deps import SessionDep, SettingsDep
-from services.cases.errors import CaseNotFound
-from services.cases.model import Actor
 from services.cases.queries import StoredCase, stored_case
+from services.cases.registry import TRACKS
+from services.kernel.actors import Actor, Role
+from services.kernel.errors import CaseNotFound
 from services.users import accounts, tokens
-from services.users.errors import NotAllowed, NotSignedIn
+from services.users.errors import NotAllowed, NotSignedIn, PasswordChangeRequired
 from services.users.model import User
 from services.users.policy import may_see_case
 from services.users.recent import RecentUsers
-from services.values import Role
 
 STAFF, LAWYER, SUPERVISOR, ADMIN = Role.STAFF, Role.LAWYER, Role.SUPERVISOR, Role.ADMIN
 READERS = frozenset({STAFF, LAWYER, SUPERVISOR})
@@ -44,6 +44,11 @@ class Rule:
     case: bool = False
     public: bool = False
     session: bool = False  # the caller signs in with the console's cookie, not a token
+    # A token, or the console's cookie sent by the Temporal UI (api/console/session.py:
+    # ui_user says when that is safe).
+    session_from_ui: bool = False
+    # Reachable with a password someone else chose (which must be changed first).
+    before_password_change: bool = False
 
 
 def _roles(*roles: Role, case: bool = False) -> Rule:
@@ -54,7 +59,6 @@ PUBLIC = Rule(public=True)
 SIGNED_IN = _roles(STAFF, LAWYER, SUPERVISOR, ADMIN)
 READ_CASE = Rule(roles=READERS, case=True)
 STAFF_STEP = _roles(STAFF, case=True)
-LEGAL_STEP = _roles(STAFF, LAWYER, case=True)
 _C = "/cases/{case_id}"
 
 POLICY: dict[tuple[str, str], Rule] = {
@@ -62,11 +66,18 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/ready"): PUBLIC,
     ("POST", "/auth/token"): PUBLIC,
     ("GET", "/auth/me"): SIGNED_IN,
-    # Accounts: admin, within their own centre (checked by the routes).
+    ("POST", "/auth/password"): Rule(roles=SIGNED_IN.roles, before_password_change=True),
+    # Accounts: admin, within their own centre (checked by the routes); a supervisor or
+    # admin account needs a second admin's approval (services.users.changes).
     ("GET", "/users"): _roles(ADMIN),
     ("POST", "/users"): _roles(ADMIN),
     ("POST", "/users/{username}/disable"): _roles(ADMIN),
     ("POST", "/users/{username}/password"): _roles(ADMIN),
+    ("POST", "/users/{username}/role"): _roles(ADMIN),
+    ("GET", "/account-requests"): _roles(ADMIN),
+    ("POST", "/account-requests/{request_id}/approve"): _roles(ADMIN),
+    ("POST", "/account-requests/{request_id}/refuse"): _roles(ADMIN),
+    ("GET", "/account-log"): _roles(SUPERVISOR, ADMIN),
     # Lists: every reader, narrowed by the routes to what they may see.
     ("GET", "/cases"): Rule(roles=READERS),
     ("GET", "/tasks"): Rule(roles=READERS),
@@ -74,6 +85,9 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/reports/summary"): _roles(SUPERVISOR),
     ("GET", "/reports/summary/cases"): _roles(SUPERVISOR),
     ("GET", "/access-log"): _roles(SUPERVISOR),
+    # The Temporal UI's codec server (api/codec.py): payloads of the caller's centre only.
+    ("POST", "/codec/decode"): Rule(roles=frozenset({SUPERVISOR}), session_from_ui=True),
+    ("POST", "/codec/encode"): _roles(SUPERVISOR),
     # One case: reads.
     ("GET", _C): READ_CASE,
     ("GET", f"{_C}/timeline"): READ_CASE,
@@ -95,35 +109,48 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", f"{_C}/reopen"): STAFF_STEP,
     ("POST", f"{_C}/deadlines/pause"): STAFF_STEP,
     ("POST", f"{_C}/deadlines/resume"): STAFF_STEP,
-    ("POST", f"{_C}/training"): STAFF_STEP,
-    ("POST", f"{_C}/training/{{enrolment_id}}/completion"): STAFF_STEP,
-    ("POST", f"{_C}/training/{{enrolment_id}}/drop"): STAFF_STEP,
-    ("POST", f"{_C}/referrals"): STAFF_STEP,
-    ("POST", f"{_C}/referrals/{{referral_id}}/interview"): STAFF_STEP,
-    ("POST", f"{_C}/referrals/{{referral_id}}/offer"): STAFF_STEP,
-    ("POST", f"{_C}/referrals/{{referral_id}}/placement"): STAFF_STEP,
-    ("POST", f"{_C}/referrals/{{referral_id}}/not-placed"): STAFF_STEP,
-    ("POST", f"{_C}/referrals/{{referral_id}}/follow-ups"): STAFF_STEP,
-    ("POST", f"{_C}/startup-aid"): STAFF_STEP,
-    ("POST", f"{_C}/startup-aid/{{application_id}}/approval"): STAFF_STEP,
-    ("POST", f"{_C}/startup-aid/{{application_id}}/refusal"): STAFF_STEP,
-    ("POST", f"{_C}/startup-aid/{{application_id}}/disbursement"): STAFF_STEP,
-    ("POST", f"{_C}/fee-relief"): STAFF_STEP,
-    ("POST", f"{_C}/fee-relief/{{petition_id}}/grant"): STAFF_STEP,
-    ("POST", f"{_C}/fee-relief/{{petition_id}}/refusal"): STAFF_STEP,
-    ("POST", f"{_C}/legal-matters"): LEGAL_STEP,
-    ("POST", f"{_C}/legal-matters/{{matter_id}}/referrals"): LEGAL_STEP,
-    ("POST", f"{_C}/legal-matters/{{matter_id}}/acknowledgements"): LEGAL_STEP,
-    ("POST", f"{_C}/legal-matters/{{matter_id}}/resolution"): LEGAL_STEP,
-    ("POST", f"{_C}/legal-matters/{{matter_id}}/closure"): LEGAL_STEP,
+    # Each track's steps, as its spec says who may take each.
+    **{
+        ("POST", f"{_C}/{path}"): Rule(roles=route.roles, case=True)
+        for track in TRACKS
+        for _, route, path in track.routed_steps()
+    },
+    # The register and holiday visits (not cases): staff of the centre write, staff and
+    # supervisors read; supervisors decide who visits which township, and read the
+    # register's journal and a year's visit figures. Routes narrow to the caller's centre.
+    ("GET", "/register/people"): _roles(STAFF, SUPERVISOR),
+    ("POST", "/register/people"): _roles(STAFF),
+    ("GET", "/register/people/{person_id}"): _roles(STAFF, SUPERVISOR),
+    ("PATCH", "/register/people/{person_id}"): _roles(STAFF),
+    ("GET", "/register/people/{person_id}/visits"): _roles(STAFF, SUPERVISOR),
+    ("POST", "/register/imports"): _roles(STAFF),
+    ("GET", "/register/townships"): _roles(STAFF, SUPERVISOR),
+    ("PUT", "/register/townships/{township}"): _roles(SUPERVISOR),
+    ("GET", "/register/journal"): _roles(SUPERVISOR),
+    ("GET", "/campaigns"): _roles(STAFF, SUPERVISOR),
+    ("POST", "/campaigns"): _roles(STAFF),
+    ("GET", "/campaigns/years/{year}/figures"): _roles(SUPERVISOR),
+    ("GET", "/campaigns/{campaign_id}"): _roles(STAFF, SUPERVISOR),
+    ("POST", "/campaigns/{campaign_id}/households"): _roles(STAFF),
+    ("GET", "/campaigns/{campaign_id}/households"): _roles(STAFF, SUPERVISOR),
+    ("POST", "/campaigns/{campaign_id}/visits"): _roles(STAFF),
+    ("GET", "/campaigns/{campaign_id}/figures"): _roles(STAFF, SUPERVISOR),
 }
 
 
 # ---- The console (api/console): pages signed in with a session cookie -------------------
 # Its step forms are checked once more against the row of the API route that takes the
 # same step (above), so that a role sees and may post exactly the steps the API lets it.
-def _page(*roles: Role, case: bool = False) -> Rule:
-    return Rule(roles=frozenset(roles), case=case, session=True)
+def _page(*roles: Role, case: bool = False, before_password_change: bool = False) -> Rule:
+    return Rule(
+        roles=frozenset(roles),
+        case=case,
+        session=True,
+        before_password_change=before_password_change,
+    )
+
+
+ANYONE = (STAFF, LAWYER, SUPERVISOR, ADMIN)
 
 
 _K = "/console/cases/{case_id}"
@@ -131,8 +158,10 @@ POLICY |= {
     ("GET", "/console/sign-in"): PUBLIC,
     ("POST", "/console/sign-in"): PUBLIC,
     ("POST", "/console/language"): PUBLIC,  # remembered for the user when signed in
-    ("POST", "/console/sign-out"): _page(STAFF, LAWYER, SUPERVISOR, ADMIN),
-    ("GET", "/console/"): _page(STAFF, LAWYER, SUPERVISOR, ADMIN),
+    ("POST", "/console/sign-out"): _page(*ANYONE, before_password_change=True),
+    ("GET", "/console/password"): _page(*ANYONE, before_password_change=True),
+    ("POST", "/console/password"): _page(*ANYONE, before_password_change=True),
+    ("GET", "/console/"): _page(*ANYONE),
     ("GET", "/console/cases"): _page(STAFF, LAWYER, SUPERVISOR),
     ("GET", "/console/cases/new"): _page(STAFF),
     ("POST", "/console/cases"): _page(STAFF),
@@ -186,10 +215,16 @@ def _authorise(
         return Access(user=None)
     if rule.session:
         user = console_user(request, session, settings)
+    elif rule.session_from_ui and token is None and request.cookies.get(SESSION_COOKIE):
+        user = ui_user(request, session, settings)
     else:
         user = _user_of(token, session, settings, request.app.state.recent_users)
     if user.role not in rule.roles:
         raise NotAllowed(f"the {user.role} role may not do this")
+    if user.must_change_password and not rule.before_password_change:
+        raise PasswordChangeRequired(
+            "choose your own password first (POST /auth/password): someone else chose this one"
+        )
     if not rule.case:
         return Access(user=user)
     raw = request.path_params.get("case_id")
@@ -216,17 +251,19 @@ def _user_of(
 ) -> User:
     secret = settings.auth_token_secret
     claims = (
-        tokens.read_token(token, secret=secret.get_secret_value().encode())
+        tokens.read_token(
+            token, secret=secret.get_secret_value().encode(), audience=settings.deployment_id
+        )
         if (token and secret)
         else None
     )
     if claims is None:
         raise NotSignedIn("sign in: a valid bearer token is required")
-    username, version = claims
+    username, version, centre = claims
     user = recent.user(
         username, version, lambda: accounts.get_user(session=session, username=username)
     )
-    if user is None or user.disabled or user.token_version != version:
+    if user is None or user.disabled or user.token_version != version or user.centre != centre:
         raise NotSignedIn("sign in: a valid bearer token is required")
     return user
 

@@ -16,11 +16,33 @@ from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeou
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from services.cases.errors import DomainError
-from services.users.errors import NotSignedIn, TooManyAttempts
+from api.intake import IntakeInProgress
+from services.cases.duplicates import PossibleDuplicate
+from services.crypto.case_keys import KeyUnavailable
+from services.kernel.errors import (
+    DomainError,
+    IdempotencyKeyReused,
+    InvalidInput,
+    NotFound,
+    StaleVersion,
+    StepRejected,
+)
+from services.register.matching import PossibleDuplicatePerson
+from services.users.errors import (
+    NotAllowed,
+    NotSignedIn,
+    RetryLater,
+    SecondAdminRequired,
+    SignInBusy,
+    TooManyAttempts,
+    UnknownRequest,
+    UnknownUser,
+    UserExists,
+)
 
 log = structlog.stdlib.get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
+QUERY_CANCELED = "57014"  # PostgreSQL: statement_timeout reached
 
 
 class FieldError(BaseModel):
@@ -56,6 +78,45 @@ COMMON_PROBLEMS: dict[int | str, dict[str, object]] = {
 }
 
 
+# How each class of domain error is answered; a subclass not listed takes its parent's.
+STATUS_OF: dict[type[DomainError], int] = {
+    DomainError: 400,
+    InvalidInput: 422,
+    StepRejected: 409,
+    StaleVersion: 412,
+    IdempotencyKeyReused: 422,
+    NotFound: 404,
+    PossibleDuplicate: 409,
+    IntakeInProgress: 409,
+    NotSignedIn: 401,
+    NotAllowed: 403,
+    RetryLater: 429,
+    TooManyAttempts: 429,
+    UserExists: 409,
+    UnknownUser: 404,
+    SignInBusy: 503,
+    UnknownRequest: 404,
+    SecondAdminRequired: 403,
+    PossibleDuplicatePerson: 409,
+}
+
+
+def _error_classes(base: type[DomainError]) -> list[type[DomainError]]:
+    return [base, *(kind for sub in base.__subclasses__() for kind in _error_classes(sub))]
+
+
+def _error_named(name: str) -> type[DomainError]:
+    """A refusal from a workflow arrives as the name of its error class (every domain
+    error class is imported by the time one arrives)."""
+    return next(
+        (kind for kind in _error_classes(DomainError) if kind.__name__ == name), StepRejected
+    )
+
+
+def status_of(error: type[DomainError]) -> int:
+    return next(STATUS_OF[kind] for kind in error.__mro__ if kind in STATUS_OF)
+
+
 def problem_response(
     status_code: int,
     code: str,
@@ -82,6 +143,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(WorkflowUpdateFailedError, _step_failed)
     app.add_exception_handler(RPCError, _temporal_unavailable)
     app.add_exception_handler(WorkflowUpdateRPCTimeoutOrCancelledError, _step_unconfirmed)
+    app.add_exception_handler(KeyUnavailable, _key_unavailable)
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(PoolTimeout, _database_unavailable)  # every connection busy
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -116,9 +178,9 @@ async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     headers: dict[str, str] | None = None
     if isinstance(exc, NotSignedIn):
         headers = {"WWW-Authenticate": "Bearer"}
-    elif isinstance(exc, TooManyAttempts):
+    elif isinstance(exc, RetryLater):
         headers = {"Retry-After": str(exc.retry_after)}
-    return problem_response(exc.status, exc.code, exc.message, errors, exc.extra, headers)
+    return problem_response(status_of(type(exc)), exc.code, exc.message, errors, exc.extra, headers)
 
 
 async def _step_failed(_: Request, exc: Exception) -> JSONResponse:
@@ -129,7 +191,7 @@ async def _step_failed(_: Request, exc: Exception) -> JSONResponse:
         field = info.get("field")
         errors = [FieldError(field=field, message=cause.message)] if field else []
         return problem_response(
-            int(info.get("status", 409)),
+            status_of(_error_named(cause.type or "")),
             str(info.get("code", "step_rejected")),
             cause.message,
             errors,
@@ -160,8 +222,28 @@ async def _step_unconfirmed(_: Request, exc: Exception) -> JSONResponse:
 
 
 async def _database_unavailable(_: Request, exc: Exception) -> JSONResponse:
+    if getattr(getattr(exc, "orig", None), "sqlstate", None) == QUERY_CANCELED:
+        log.warning("statement timeout", error=str(exc).splitlines()[0])
+        return problem_response(
+            503,
+            "statement_timeout",
+            "the database took too long to answer; retry later, or ask for less",
+            headers={"Retry-After": "5"},
+        )
     log.warning("database unavailable", error=str(exc).splitlines()[0])
     return problem_response(503, "database_unavailable", "the database is unavailable; retry")
+
+
+async def _key_unavailable(_: Request, exc: Exception) -> JSONResponse:
+    # Never an emptied case in its place: the operator restores the key, the client retries.
+    log.error("case key unavailable", error=str(exc))
+    return problem_response(
+        503,
+        "key_unavailable",
+        "this case's personal data cannot be opened by this server (its key is unavailable); "
+        "retry later",
+        headers={"Retry-After": "30"},
+    )
 
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:

@@ -10,24 +10,24 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 import rfc8785
 from fastapi import Depends, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
-from temporalio.client import Client, WithStartWorkflowOperation
-from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.client import Client
 
 from api.deps import SessionDep, TemporalDep
 from api.policy import CurrentUser
 from services.cases import queries
-from services.cases.errors import CaseNotFound, InvalidInput
-from services.cases.model import Actor, CaseFile
+from services.cases.model import CaseFile
 from services.cases.steps import OpenCase, Step
 from services.deadlines.clocks import DeadlineRules
-from workflows.case_contract import APPLY_STEP, CASE_WORKFLOW, CaseStart, StepRequest, StepResult
-from workflows.ids import case_workflow_id
+from services.kernel.actors import Actor
+from services.kernel.errors import CaseNotFound, InvalidInput
+from workflows import client as cases
+from workflows.case_contract import StepRequest
 
 _INTAKE_KEYS = uuid.UUID("6f1d1b39-5c5e-4bb8-9a57-0e6c1b7d2f10")
 KEY_PATTERN = r"^[A-Za-z0-9._:-]{8,128}$"
@@ -87,13 +87,10 @@ class StepContext:
     ) -> CaseFile:
         """Apply ``step``; with ``created`` (a path under the case, e.g. "referrals/R"),
         point ``Location`` at the item the step made."""
-        handle = self.temporal.get_workflow_handle(case_workflow_id(str(case_id)))
         self._release_database()
-        result = await handle.execute_update(
-            APPLY_STEP,
-            request := self.request_for(step, target),
-            id=self.update_id(request),
-            result_type=StepResult,
+        request = self.request_for(step, target)
+        result = await cases.apply_step(
+            self.temporal, str(case_id), request, update_id=self.update_id(request)
         )
         if created:
             self.response.headers["Location"] = f"/cases/{case_id}/{created}{result.seq}"
@@ -109,26 +106,17 @@ class StepContext:
         self, case_id: str, intake: OpenCase, task_queue: str, rules: DeadlineRules
     ) -> CaseFile:
         """Start the case's workflow and record its intake as one operation."""
-        start: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
-            CASE_WORKFLOW,
-            CaseStart(case_id=case_id, rules=rules),
-            id=case_workflow_id(case_id),
-            # A repeat of a keyed intake reaches the case it made; otherwise a second
-            # start for one case id fails rather than making two workflows.
-            id_conflict_policy=(
-                WorkflowIDConflictPolicy.USE_EXISTING
-                if self.idempotency_key
-                else WorkflowIDConflictPolicy.FAIL
-            ),
-            task_queue=task_queue,
-        )
         self._release_database()
-        await self.temporal.execute_update_with_start_workflow(
-            APPLY_STEP,
-            request := self.request_for(intake),
-            start_workflow_operation=start,
-            id=self.update_id(request),
-            result_type=StepResult,
+        request = self.request_for(intake)
+        await cases.open_case(
+            self.temporal,
+            case_id,
+            request,
+            task_queue=task_queue,
+            rules=rules,
+            update_id=self.update_id(request),
+            # A repeat of a keyed intake reaches the case it made.
+            reuse_existing=self.idempotency_key is not None,
         )
         self.response.headers["Location"] = f"/cases/{case_id}"
         return await self._recorded(case_id)

@@ -5,7 +5,7 @@ would: ``services.cases.rules.check`` then ``evolve``, the clocks each step star
 meets (``services.deadlines.triggers.clock_changes``), and the system steps that fall due
 on their own between two steps (follow-ups falling due, clock warnings and escalations,
 ``services.deadlines.alarms.due_actions``). The finished case and all its events are then
-projected with ``services.cases.projection.record_case_events``, many cases per
+projected with ``services.read_model.record_case_events``, many cases per
 transaction, into a scratch SQLite shard whose rows are copied into the targets: the
 rows, hash chains, per-case keys, needs, tasks and escalations are the ones the worker
 would have written, whatever the projection writes next.
@@ -43,25 +43,20 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from casework.crypto import load_vault
+from casework.crypto import load_vault, with_identity_key
 from casework.settings import Settings
 from services.cases import rules
-from services.cases.errors import StepRejected
+from services.cases.lifecycle import CaseOutcome
 from services.cases.model import (
-    Actor,
     CaseFile,
-    CaseOutcome,
     Claimant,
     ClaimantCategory,
     HouseholdMember,
     Need,
     Relation,
-    Role,
 )
 from services.cases.progress import track_outcomes
-from services.cases.projection import record_case_events
 from services.cases.steps import (
-    SYSTEM_ACTOR,
     AssignLawyer,
     CaseEvent,
     CloseCase,
@@ -80,7 +75,18 @@ from services.deadlines.clocks import DeadlineRules
 from services.deadlines.policy import policy_with
 from services.deadlines.records import EscalationRecord  # noqa: F401  (registers the table)
 from services.deadlines.triggers import clock_changes
-from services.legal.model import (
+from services.fee_relief.model import Bureau, GrantPetition, RefusePetition, SubmitPetition
+from services.job_referral.model import (
+    RecordFollowUp,
+    RecordInterview,
+    RecordNotPlaced,
+    RecordOffer,
+    RecordPlacement,
+    ReferToJob,
+)
+from services.kernel.actors import SYSTEM_ACTOR, Actor, Role
+from services.kernel.errors import StepRejected
+from services.legal_aid.model import (
     AcknowledgeMatter,
     Channel,
     CloseMatterWithoutRemedy,
@@ -90,16 +96,8 @@ from services.legal.model import (
     ResolveMatter,
 )
 from services.migrate import upgrade_database
-from services.placement.model import (
-    RecordFollowUp,
-    RecordInterview,
-    RecordNotPlaced,
-    RecordOffer,
-    RecordPlacement,
-    ReferToJob,
-)
-from services.relief.model import Bureau, GrantPetition, RefusePetition, SubmitPetition
-from services.startup.model import (
+from services.read_model import record_case_events
+from services.startup_aid.model import (
     ApplyStartupAid,
     ApproveStartupAid,
     DisburseStartupAid,
@@ -760,7 +758,7 @@ def main() -> None:
         end=args.end,
         batch_size=args.batch_size,
         processes=args.processes,
-        identity_key=settings.identity_hash_key.get_secret_value().encode(),
+        identity_key=with_identity_key(settings).identity_key(),
         progress=lambda s: print(
             f"{s.cases} cases, {s.events} events, {s.cases_per_second:.0f} cases/s",
             flush=True,

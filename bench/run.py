@@ -65,14 +65,15 @@ from bench.stack import (
 )
 from casework.codec import DatabaseCaseKeys
 from casework.crypto import data_converter
-from services.cases.model import Actor, CaseFile, Role
 from services.cases.steps import OpenCase
 from services.crypto.cipher import parse_key_ring
 from services.crypto.vault import Vault, install_vault
 from services.db import make_engine, make_session_factory, transaction
-from services.placement.model import ReferToJob
+from services.job_referral.model import ReferToJob
+from services.kernel.actors import Actor, Role
 from services.reports.tallies import compact_tallies
-from workflows.case_contract import APPLY_STEP, CASE_WORKFLOW, CaseStart, StepRequest, StepResult
+from workflows import client as case_workflows
+from workflows.case_contract import StepRequest
 from workflows.ids import case_workflow_id
 
 RESULTS = ROOT / "bench" / "results"
@@ -413,17 +414,11 @@ class Bench:
             body = self.intake_body()
             step = OpenCase.model_validate({**body, "centre": "county-centre"})
             case_id = str(uuid.uuid4())
-            await self.ours[backend.name].execute_update_with_start_workflow(
-                APPLY_STEP,
+            await case_workflows.open_case(
+                self.ours[backend.name],
+                case_id,
                 StepRequest(step=step, actor=STAFF),
-                start_workflow_operation=WithStartWorkflowOperation(
-                    CASE_WORKFLOW,
-                    CaseStart(case_id=case_id),
-                    id=case_workflow_id(case_id),
-                    id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-                    task_queue=backend.task_queue,
-                ),
-                result_type=StepResult,
+                task_queue=backend.task_queue,
             )
             return case_id
 
@@ -472,14 +467,13 @@ class Bench:
         return op
 
     def sdk_step(self, backend: Backend) -> Op:
-        cases = itertools.cycle(self.step_cases[backend.name])
+        case_ids = itertools.cycle(self.step_cases[backend.name])
 
         async def op() -> None:
-            handle = self.ours[backend.name].get_workflow_handle(case_workflow_id(next(cases)))
-            await handle.execute_update(
-                APPLY_STEP,
+            await case_workflows.apply_step(
+                self.ours[backend.name],
+                next(case_ids),
                 StepRequest(step=ReferToJob.model_validate(self.referral()), actor=STAFF),
-                result_type=StepResult,
             )
 
         return op
@@ -506,11 +500,10 @@ class Bench:
         return op
 
     def sdk_query(self, backend: Backend) -> Op:
-        cases = itertools.cycle(self.step_cases[backend.name])
+        case_ids = itertools.cycle(self.step_cases[backend.name])
 
         async def op() -> None:
-            handle = self.ours[backend.name].get_workflow_handle(case_workflow_id(next(cases)))
-            case = await handle.query("case", result_type=CaseFile)
+            case = await case_workflows.live_case(self.ours[backend.name], next(case_ids))
             if case is None:
                 raise RuntimeError("no case")
 

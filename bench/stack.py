@@ -21,13 +21,14 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench.generate import DEFAULT_IDENTITY_KEY
 from casework.dev import dev_server_command
 from casework.probes import free_port, wait_for_port, wait_until_ready
 from services.crypto.cipher import KeyRing, format_key_ring, new_key
 from services.db import make_engine, make_session_factory, transaction
+from services.kernel.actors import Role
 from services.users.accounts import ensure_user
 from services.users.model import User
-from services.values import Role
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parent.parent
@@ -158,6 +159,8 @@ class BenchStack:
             "AUTH_TOKEN_MINUTES": "600",  # outlasts the run: one sign-in per user
             "AUTH_RATE_LIMIT": "1000",
             "CENTRE_ID": CENTRE,
+            # The key the loader (bench/generate.py) hashes identities with.
+            "IDENTITY_HASH_KEY": DEFAULT_IDENTITY_KEY.decode(),
         }
         if backend is not None:
             env |= {

@@ -6,8 +6,12 @@ sealed with the case's key, found from the workflow id of the serialization cont
 destroying the key makes the case's histories unreadable too. Payloads with no case
 (the intake lock, clients without context) are sealed with a subkey of the master ring.
 Each sealed payload says in its metadata which case (if any) and which key sealed it,
-so decoding needs no context; payloads it did not seal pass through, so histories
-recorded before the codec still replay.
+so decoding needs no context.
+
+A payload it did not seal is refused (unless ``accept_unsealed``, for histories recorded
+before the codec): it is handed on as one no converter reads, so a step forged by someone
+who reached Temporal without our keys fails as a rejected update (a dropped signal), and
+the case's workflow task goes on, unjammed, taking real steps.
 """
 
 from __future__ import annotations
@@ -17,19 +21,23 @@ import time
 from collections.abc import Sequence
 from typing import Protocol, Self
 
+import structlog
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec, SerializationContext, WithSerializationContext
 
+from casework.metrics import UNSEALED_REFUSED
 from services.crypto.case_keys import case_ring
 from services.crypto.cipher import DecryptionError, KeyRing
 from services.db import transaction
 from workflows.ids import case_id_from_workflow_id
 
 ENCODING = b"binary/encrypted"
+REFUSED_ENCODING = b"binary/refused-unsealed"  # no payload converter reads it
 KEY_ID_METADATA = "encryption-key-id"
 CASE_METADATA = "encryption-case"
+log = structlog.stdlib.get_logger(__name__)
 TEMPORAL_PURPOSE = "casework/temporal-case-payloads"
 _AD = "casework/temporal-payload/"
 
@@ -85,17 +93,23 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
         case_id: str | None = None,
         *,
         seal_with_case_keys: bool = True,
+        accept_unsealed: bool = False,
     ) -> None:
         self._ring = ring
         self._case_keys = case_keys
         self._case_id = case_id
         self._seal_with_case_keys = seal_with_case_keys
+        self._accept_unsealed = accept_unsealed
 
     def with_context(self, context: SerializationContext) -> Self:
         workflow_id = getattr(context, "workflow_id", None)
         case_id = case_id_from_workflow_id(workflow_id) if workflow_id else None
         return type(self)(
-            self._ring, self._case_keys, case_id, seal_with_case_keys=self._seal_with_case_keys
+            self._ring,
+            self._case_keys,
+            case_id,
+            seal_with_case_keys=self._seal_with_case_keys,
+            accept_unsealed=self._accept_unsealed,
         )
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
@@ -111,7 +125,7 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
 
     async def open(self, payload: Payload) -> Payload:
         if payload.metadata.get("encoding") != ENCODING:
-            return payload
+            return payload if self._accept_unsealed else self._refuse(payload)
         case_id = (
             payload.metadata[CASE_METADATA].decode() if CASE_METADATA in payload.metadata else None
         )
@@ -126,6 +140,15 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
         opened = Payload()
         opened.ParseFromString(ring.open(payload.data, _ad(case_id)))
         return opened
+
+    def _refuse(self, payload: Payload) -> Payload:
+        UNSEALED_REFUSED.inc()
+        log.warning(
+            "refused a Temporal payload not sealed by our codec",
+            case_id=self._case_id,
+            encoding=payload.metadata.get("encoding", b"").decode(errors="replace"),
+        )
+        return Payload(metadata={"encoding": REFUSED_ENCODING})
 
     def _seal(self, payload: Payload, ring: KeyRing, case_id: str | None) -> Payload:
         metadata = {"encoding": ENCODING, KEY_ID_METADATA: ring.current.encode()}

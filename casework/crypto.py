@@ -7,9 +7,11 @@ import base64
 import dataclasses
 import json
 import os
+import secrets
 from typing import Any
 
 import structlog
+from pydantic import SecretStr
 from temporalio.api.common.v1 import Payload
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
@@ -44,6 +46,25 @@ def load_vault(settings: Settings) -> Vault:
     return Vault(parse_key_ring(path.read_text().strip()))
 
 
+def with_identity_key(settings: Settings) -> Settings:
+    """The settings with IDENTITY_HASH_KEY, or else the development key in its file (made
+    once, like the development master ring: a key made per start would hide every earlier
+    case from the duplicate check)."""
+    if settings.identity_hash_key is not None:
+        return settings
+    path = settings.identity_key_file
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+            f.write(secrets.token_urlsafe(32) + "\n")
+        log.warning(
+            "development identity hash key created; set IDENTITY_HASH_KEY in production",
+            file=str(path),
+        )
+    key = SecretStr(path.read_text().strip())
+    return settings.model_copy(update={"identity_hash_key": key})
+
+
 def ensure_vault(settings: Settings) -> Vault:
     """The process's vault: the one installed already (tests install theirs first), or
     the one the settings name, installed now."""
@@ -56,12 +77,22 @@ def ensure_vault(settings: Settings) -> Vault:
 
 
 def data_converter(
-    vault: Vault, case_keys: CaseKeys | None = None, *, seal_with_case_keys: bool = True
+    vault: Vault,
+    case_keys: CaseKeys | None = None,
+    *,
+    seal_with_case_keys: bool = True,
+    accept_unsealed: bool = False,
 ) -> DataConverter:
     """Pydantic payloads, sealed by the codec; failures' messages sealed as well.
     Without ``case_keys`` (or with ``seal_with_case_keys`` off) payloads are sealed with
-    the master ring's subkey; ``case_keys`` still open those sealed with a case's key."""
-    codec = EncryptionCodec(vault.payloads, case_keys, seal_with_case_keys=seal_with_case_keys)
+    the master ring's subkey; ``case_keys`` still open those sealed with a case's key.
+    Payloads not sealed by the codec are refused unless ``accept_unsealed``."""
+    codec = EncryptionCodec(
+        vault.payloads,
+        case_keys,
+        seal_with_case_keys=seal_with_case_keys,
+        accept_unsealed=accept_unsealed,
+    )
     return dataclasses.replace(
         pydantic_data_converter,
         payload_codec=codec,

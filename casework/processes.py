@@ -10,11 +10,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import structlog
 import uvicorn
+from starlette.types import ASGIApp
 
 from activities.deadlines import DeadlineActivities
 from api.app import create_app
 from casework.settings import Settings
 from casework.temporal import build_worker, connect
+from casework.tracing import instrument_engine
 from services.db import make_engine, make_session_factory
 
 log = structlog.stdlib.get_logger(__name__)
@@ -45,15 +47,24 @@ def stop_on_signals() -> asyncio.Event:
     return stop
 
 
-async def serve_api(settings: Settings, stop: asyncio.Event) -> None:
-    config = uvicorn.Config(
-        create_app(settings),
+def api_server_config(settings: Settings, app: ASGIApp) -> uvicorn.Config:
+    """uvicorn's settings for the API: no ``server`` banner; the client's address (and
+    scheme) from X-Forwarded-For (-Proto) only when the peer is a proxy named in
+    FORWARDED_ALLOW_IPS, else the peer's own."""
+    return uvicorn.Config(
+        app,
         host=settings.api_host,
         port=settings.api_port,
         log_config=None,
         timeout_graceful_shutdown=20,
+        server_header=False,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
-    server = _ApiServer(config)
+
+
+async def serve_api(settings: Settings, stop: asyncio.Event) -> None:
+    server = _ApiServer(api_server_config(settings, create_app(settings)))
     serving = asyncio.create_task(server.serve())
     await _first_of(serving, stop)
     server.should_exit = True
@@ -64,6 +75,7 @@ async def serve_api(settings: Settings, stop: asyncio.Event) -> None:
 
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
     engine = make_engine(settings.database_url)
+    instrument_engine(engine)
     client = await connect(settings)
     session_factory = make_session_factory(engine)
     with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
@@ -71,7 +83,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
             client,
             task_queue=settings.temporal_task_queue,
             session_factory=session_factory,
-            identity_key=settings.identity_hash_key.get_secret_value().encode(),
+            identity_key=settings.identity_key(),
             deadlines=DeadlineActivities(
                 session_factory,
                 settings.calendar_dir,

@@ -11,12 +11,12 @@ from temporalio.client import Client
 
 from services.cases.model import CaseFile
 from services.cases.progress import open_tasks
-from services.cases.projection import case_columns, readable_document, record_case_events
+from services.cases.projection import case_columns, readable_document
 from services.cases.records import CaseEventRecord, CaseNeedRecord, CaseRecord, CaseTaskRecord
 from services.cases.steps import CaseEvent
 from services.db import transaction
-from workflows.case_contract import CASE_WORKFLOW
-from workflows.ids import case_id_from_workflow_id
+from services.read_model import record_case_events
+from workflows import client as cases
 
 
 class Drift(BaseModel):
@@ -26,13 +26,11 @@ class Drift(BaseModel):
 
 async def live_cases(client: Client) -> AsyncIterator[tuple[CaseFile, list[CaseEvent]]]:
     """Every running case workflow's case and history, from its own queries."""
-    query = f'WorkflowType = "{CASE_WORKFLOW}" AND ExecutionStatus = "Running"'
-    async for execution in client.list_workflows(query):
-        handle = client.get_workflow_handle(execution.id)
-        case = await handle.query("case", result_type=CaseFile)
-        if case is None or case_id_from_workflow_id(execution.id) != case.id:
+    async for case_id in cases.running_case_ids(client):
+        case = await cases.live_case(client, case_id)
+        if case is None or case.id != case_id:
             continue
-        yield case, await handle.query("history", result_type=list[CaseEvent])
+        yield case, await cases.run_history(client, case_id)
 
 
 async def check(

@@ -25,6 +25,17 @@ class Settings(BaseSettings):
         default=f"sqlite:///{VAR_DIR}/casework.db",
         description="SQLAlchemy URL: sqlite:///FILE or postgresql+psycopg://USER@HOST/DB",
     )
+    migration_database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL: URL of the role that owns the schema, used by `casework db "
+        "upgrade` (DATABASE_URL is then the application's role, which it grants); unset: "
+        "DATABASE_URL migrates too",
+    )
+    database_statement_timeout_ms: int = Field(
+        default=10_000,
+        ge=0,
+        description="PostgreSQL: longest a statement of an API request may run (0: no limit)",
+    )
     temporal_address: str = Field(default="127.0.0.1:7233", description="Temporal frontend")
     temporal_namespace: str = Field(default="default", description="Temporal namespace")
     temporal_task_queue: str = Field(default="casework", description="Task queue of the worker")
@@ -39,9 +50,14 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
     centre_id: str = Field(default="county-centre", description="Centre of this deployment")
-    identity_hash_key: SecretStr = Field(
-        default=SecretStr("casework-dev-identity-hash-key"),
-        description="Key of the hashes that find a person's cases by ID number or phone",
+    identity_hash_key: SecretStr | None = Field(
+        default=None,
+        description="Key of the hashes that find a person's cases by ID number or phone; "
+        "required by `casework api` and `worker`; unset elsewhere: a development key kept "
+        "in identity_key_file (made on first use)",
+    )
+    identity_key_file: Path = Field(
+        default=VAR_DIR / "identity.key", description="Development identity hash key file"
     )
     master_keys: SecretStr | None = Field(
         default=None,
@@ -56,6 +72,11 @@ class Settings(BaseSettings):
         description="Seal Temporal payloads with each case's own key, so destroying it "
         "erases the case's workflow histories too; the case_key table then has to be kept "
         "(backed up) with the master key. false: a subkey of the master ring only",
+    )
+    audit_checkpoint_dir: Path = Field(
+        default=VAR_DIR / "audit-checkpoints",
+        description="Where `casework audit checkpoint` writes the signed heads of the case "
+        "timelines (storage the database's administrators cannot write)",
     )
     calendar_dir: Path = Field(
         default=DEFAULT_CALENDARS, description="Folder of YYYY.json working-day calendars"
@@ -72,9 +93,38 @@ class Settings(BaseSettings):
     )
     auth_token_minutes: int = Field(default=15, ge=1, le=24 * 60, description="Token lifetime")
     auth_rate_limit: int = Field(
-        default=10, ge=1, description="Sign-in attempts per user and client in the window"
+        default=10, ge=1, description="Failed sign-ins per user name and client address"
     )
-    auth_rate_window_seconds: int = Field(default=300, ge=1, description="Its window")
+    auth_rate_limit_per_address: int = Field(
+        default=50, ge=1, description="Failed sign-ins per client address, any user name"
+    )
+    auth_rate_limit_global: int = Field(
+        default=1000, ge=1, description="Failed sign-ins in all, every address and name"
+    )
+    auth_rate_window_seconds: int = Field(default=300, ge=1, description="Their window")
+    auth_hash_concurrency: int = Field(
+        default=2, ge=1, description="Passwords checked at once (Argon2id, 64 MiB each)"
+    )
+    auth_hash_waiting: int = Field(
+        default=8, ge=0, description="Sign-ins that may wait for a check; more answer 503"
+    )
+    deployment_id: str = Field(
+        default="casework",
+        min_length=1,
+        max_length=100,
+        description="Audience of this deployment's sign-in tokens: another's are refused "
+        "(`casework dev` uses dev-DEPLOYMENT_ID)",
+    )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="Proxies (comma-separated addresses or networks, or *) whose "
+        "X-Forwarded-For and X-Forwarded-Proto the API believes",
+    )
+    hsts_seconds: int = Field(
+        default=365 * 24 * 3600,
+        ge=0,
+        description="Strict-Transport-Security max-age on answers over HTTPS; 0: none",
+    )
     console_idle_minutes: int = Field(
         default=30, ge=1, le=24 * 60, description="A console session ends after this long idle"
     )
@@ -83,6 +133,37 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(
         default=256 * 1024, ge=1024, description="Largest request body the API accepts"
+    )
+    max_import_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1024,
+        description="Largest register spreadsheet POST /register/imports accepts",
+    )
+    # Operating it (docs/deployment.md).
+    metrics_port: int | None = Field(
+        default=None, ge=1, le=65535, description="Port serving /metrics (unset: none)"
+    )
+    metrics_host: str = Field(default="127.0.0.1", description="Address of the metrics port")
+    otel_exporter_otlp_endpoint: str | None = Field(
+        default=None, description="OTLP/HTTP collector that receives traces (unset: no traces)"
+    )
+    otel_service_name: str | None = Field(
+        default=None, description="Service name on traces (default: casework-api/-worker)"
+    )
+    codec_cors_origins: str = Field(
+        default="",
+        description="Comma-separated origins (the Temporal UI's) allowed to call /codec",
+    )
+    temporal_accept_unsealed: bool = Field(
+        default=False,
+        description="Let workers read Temporal payloads not sealed by our codec (only to "
+        "finish histories recorded before it); false: refused, a forged step fails",
+    )
+    temporal_tls_ca: Path | None = Field(default=None, description="CA of Temporal's cert")
+    temporal_tls_cert: Path | None = Field(default=None, description="Client cert (mTLS)")
+    temporal_tls_key: Path | None = Field(default=None, description="Client key (mTLS)")
+    temporal_tls_server_name: str | None = Field(
+        default=None, description="Name on Temporal's certificate, if not the address's host"
     )
 
     @field_validator("log_level", mode="before")
@@ -119,6 +200,22 @@ class Settings(BaseSettings):
             raise ValueError(f"{folder} is not a folder")
         return folder
 
+    def identity_key(self) -> bytes:
+        """The identity hash key; the CLI fills in the development one where allowed."""
+        if self.identity_hash_key is None:
+            raise ValueError("IDENTITY_HASH_KEY must be set (it keys the identity hashes)")
+        return self.identity_hash_key.get_secret_value().encode()
+
+    @field_validator("temporal_tls_ca", "temporal_tls_cert", "temporal_tls_key")
+    @classmethod
+    def _readable_file(cls, path: Path | None) -> Path | None:
+        if path is not None and not path.is_file():
+            raise ValueError(f"{path} is not a file")
+        return path
+
+    def cors_origins(self) -> list[str]:
+        return [origin.strip() for origin in self.codec_cors_origins.split(",") if origin.strip()]
+
     def policy(self) -> ClockPolicy:
         return policy_with(self.clock_policy)
 
@@ -126,13 +223,15 @@ class Settings(BaseSettings):
         offset = ZoneInfo(self.centre_timezone).utcoffset(datetime.now(UTC).replace(tzinfo=None))
         return int(offset.total_seconds() // 60) if offset else 0
 
-    @field_validator("database_url")
+    @field_validator("database_url", "migration_database_url")
     @classmethod
-    def _supported_database(cls, url: str) -> str:
+    def _supported_database(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
         if url.startswith(("postgresql://", "postgres://")):
             return "postgresql+psycopg://" + url.split("://", 1)[1]
         if not url.startswith(("sqlite://", "postgresql+psycopg://")):
-            raise ValueError("DATABASE_URL must be sqlite:///FILE or postgresql+psycopg://…")
+            raise ValueError("must be sqlite:///FILE or postgresql+psycopg://…")
         return url
 
 

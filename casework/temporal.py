@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -12,6 +13,7 @@ from temporalio import activity
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client
+from temporalio.service import TLSConfig
 from temporalio.worker import (
     ActivityInboundInterceptor,
     ExecuteActivityInput,
@@ -19,18 +21,23 @@ from temporalio.worker import (
     Worker,
 )
 
+from activities.campaigns import CampaignActivities
 from activities.deadlines import DeadlineActivities
 from activities.projection import ProjectionActivities
 from casework.crypto import data_converter, database_case_keys, ensure_vault
+from casework.metrics import MetricsInterceptor
 from casework.settings import Settings
+from casework.tracing import temporal_interceptors
 from services.deadlines.calendar import DEFAULT_DIRECTORY as DEFAULT_CALENDARS
 from services.deadlines.policy import policy_with
+from workflows.campaign import CampaignWorkflow
+from workflows.campaign_schedules import CampaignSchedules
 from workflows.case import CaseWorkflow
 from workflows.ids import case_id_from_workflow_id
 from workflows.legal_matter import LegalMatterWorkflow
 from workflows.search_attributes import ALL_KEYS
 
-WORKFLOWS = [CaseWorkflow, LegalMatterWorkflow]
+WORKFLOWS = [CaseWorkflow, LegalMatterWorkflow, CampaignWorkflow]
 CHINA_UTC_OFFSET_MINUTES = 480
 
 
@@ -42,8 +49,28 @@ async def connect(settings: Settings) -> Client:
             ensure_vault(settings),
             database_case_keys(settings),
             seal_with_case_keys=settings.temporal_case_keys,
+            accept_unsealed=settings.temporal_accept_unsealed,
         ),
+        tls=tls_config(settings),
+        # Traced when tracing is configured; workers made with this client inherit it.
+        interceptors=temporal_interceptors(),
     )
+
+
+def tls_config(settings: Settings) -> TLSConfig | bool:
+    """mTLS to Temporal when a client certificate is set (deploy/certs.sh makes them)."""
+    if settings.temporal_tls_cert is None and settings.temporal_tls_ca is None:
+        return False
+    return TLSConfig(
+        server_root_ca_cert=_read(settings.temporal_tls_ca),
+        client_cert=_read(settings.temporal_tls_cert),
+        client_private_key=_read(settings.temporal_tls_key),
+        domain=settings.temporal_tls_server_name,
+    )
+
+
+def _read(path: Path | None) -> bytes | None:
+    return path.read_bytes() if path else None
 
 
 async def register_search_attributes(client: Client, namespace: str) -> None:
@@ -73,6 +100,7 @@ def build_worker(
     deadlines = deadlines or DeadlineActivities(
         session_factory, DEFAULT_CALENDARS, CHINA_UTC_OFFSET_MINUTES, policy_with()
     )
+    campaigns = CampaignActivities(session_factory, CampaignSchedules(client, task_queue))
     return Worker(
         client,
         task_queue=task_queue,
@@ -81,12 +109,24 @@ def build_worker(
             projection.project_case_events,
             deadlines.load_deadline_rules,
             deadlines.notify,
+            *campaign_activities(campaigns),
         ],
         activity_executor=activity_executor,
-        interceptors=[LogContextInterceptor()],
+        interceptors=[LogContextInterceptor(), MetricsInterceptor()],
         # On shutdown, running activities get this long to finish before they are cancelled.
         graceful_shutdown_timeout=timedelta(seconds=30),
     )
+
+
+def campaign_activities(campaigns: CampaignActivities) -> list[Any]:
+    return [
+        campaigns.open_campaign,
+        campaigns.select_households,
+        campaigns.add_households,
+        campaigns.sound_rung,
+        campaigns.close_campaign,
+        campaigns.keep_schedule_ahead,
+    ]
 
 
 class LogContextInterceptor(Interceptor):

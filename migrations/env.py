@@ -6,10 +6,12 @@ from alembic import context
 from sqlalchemy import Connection
 
 # Imported for their side effect: they register their tables on the metadata.
+import services.campaigns.records
 import services.cases.intake_holds
 import services.cases.records
 import services.deadlines.records
 import services.notify.outbox
+import services.register.records
 import services.users.records
 import services.users.sessions  # noqa: F401
 from services.db import Base, make_engine

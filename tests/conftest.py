@@ -6,8 +6,10 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
@@ -16,14 +18,14 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from casework.binaries import find_binary
 from casework.codec import DatabaseCaseKeys
 from casework.crypto import data_converter
-from casework.temporal import build_worker, register_search_attributes
+from casework.temporal import build_worker
 from services.crypto.cipher import KeyRing
 from services.crypto.vault import Vault, install_vault
 from services.db import make_engine, make_session_factory
 from services.migrate import upgrade_database
+from tests.support import time_skipping_server
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_IDENTITY_KEY = b"test-identity-key"
@@ -54,26 +56,67 @@ def _fresh_postgres_database(base_url: str) -> tuple[str, Engine, str]:
     return url.set(database=name).render_as_string(hide_password=False), admin, name
 
 
+def application_role(admin: Engine, owner_url: str) -> tuple[str, str]:
+    """A new login role for the application on the server of ``owner_url`` (as the
+    README tells an operator to make one), and the URL that connects as it."""
+    role = f"casework_app_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE ROLE "{role}" LOGIN'))
+    return make_url(owner_url).set(username=role).render_as_string(hide_password=False), role
+
+
+def drop_database_and_role(admin: Engine, name: str, role: str) -> None:
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        connection.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+    admin.dispose()
+
+
+@dataclass(frozen=True)
+class Databases:
+    """The session's database: ``owner`` migrates it (and may alter it, as an attacker
+    with the owner's password could); ``app`` is what the API and worker connect as. On
+    SQLite both are the one file."""
+
+    owner: str
+    app: str
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+def databases(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Databases]:
     """A migrated database of each backend, shared by the session's tests."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'casework.db'}"
         upgrade_database(url)
-        yield url
+        yield Databases(owner=url, app=url)
         return
     assert PG_URL
     url, admin, name = _fresh_postgres_database(PG_URL)
-    upgrade_database(url)
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+    app_url, role = application_role(admin, url)
+    upgrade_database(url, app_role=role)
+    yield Databases(owner=url, app=app_url)
+    drop_database_and_role(admin, name, role)
+
+
+@pytest.fixture(scope="session")
+def database_url(databases: Databases) -> str:
+    """Where the application connects: on PostgreSQL as its own role, not the owner."""
+    return databases.app
 
 
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def owner_engine(databases: Databases) -> Iterator[Engine]:
+    """The schema owner's connection, for tests that tamper with what the app cannot."""
+    engine = make_engine(databases.owner)
     yield engine
     engine.dispose()
 
@@ -98,14 +141,10 @@ async def workflow_env(
     """A time-skipping server per test: it starts in well under a second, and a test
     server whose time-skipping lock leaked (a known test-server bug around completed
     child workflows) cannot stall the tests after it."""
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=find_binary("temporal-test-server"),
-        # Case keys live in the read model the case worker projects into.
-        data_converter=data_converter(TEST_VAULT, DatabaseCaseKeys(sqlite_session_factory)),
-    )
-    await register_search_attributes(env.client, env.client.namespace)
-    yield env
-    await env.shutdown()
+    # Case keys live in the read model the case worker projects into.
+    converter = data_converter(TEST_VAULT, DatabaseCaseKeys(sqlite_session_factory))
+    async with time_skipping_server(converter) as env:
+        yield env
 
 
 @pytest.fixture
@@ -131,3 +170,14 @@ def temporal_client(workflow_env: WorkflowEnvironment) -> Client:
 
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+async def api_client(
+    database_url: str, session_factory: sessionmaker[Session]
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The API in process on each database, without Temporal (tests/api.py)."""
+    from tests.api import in_process_api
+
+    async with in_process_api(database_url, session_factory) as client:
+        yield client

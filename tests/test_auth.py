@@ -17,12 +17,12 @@ from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
+from casework.dev import dev_settings
 from casework.settings import Settings
 from services.db import transaction
+from services.kernel.actors import Role
 from services.users import accounts, tokens
-from services.users.attempts import SlidingWindow
 from services.users.model import User
-from services.values import Role
 
 SECRET = "test-token-secret-0123456789abcdefghijkl"
 PASSWORD = "correct horse battery"
@@ -138,7 +138,9 @@ async def test_an_expired_token_is_refused(
 ) -> None:
     user = _user(session_factory)
     issued = datetime.now(UTC) - timedelta(minutes=16)
-    token = tokens.issue_token(user, secret=SECRET.encode(), minutes=15, now=issued)
+    token = tokens.issue_token(
+        user, secret=SECRET.encode(), minutes=15, audience="casework", now=issued
+    )
 
     _assert_not_signed_in(await client.get("/auth/me", headers=_bearer(token)))
 
@@ -156,7 +158,8 @@ async def test_a_tampered_or_foreign_token_is_refused(
     staff = _user(session_factory)
     admin = _user(session_factory, Role.ADMIN)
     token = (await _sign_in(client, staff.username, PASSWORD)).json()["access_token"]
-    claims = {"iss": "casework", "sub": admin.username, "ver": 0}
+    claims = {"iss": "casework", "aud": "casework", "sub": admin.username, "ver": 0}
+    claims["centre"] = admin.centre
     now = datetime.now(UTC)
     forged = [
         _tampered(token, sub=admin.username),
@@ -186,16 +189,38 @@ async def test_sign_in_attempts_are_limited_per_user_and_client(
     assert (await _sign_in(client, other.username, PASSWORD)).status_code == 200
 
 
-def test_the_sliding_window_admits_attempts_again_as_old_ones_age_out() -> None:
-    now = [0.0]
-    window = SlidingWindow(limit=2, window_seconds=60, clock=lambda: now[0])
+async def test_a_token_of_another_deployment_or_for_another_centre_is_refused(
+    client: httpx.AsyncClient, session_factory: sessionmaker[Session]
+) -> None:
+    user = _user(session_factory)
+    secret = SECRET.encode()
+    dev_stack = tokens.issue_token(user, secret=secret, minutes=5, audience="dev-casework")
+    moved = tokens.issue_token(
+        user.model_copy(update={"centre": "south"}), secret=secret, minutes=5, audience="casework"
+    )
+    right = tokens.issue_token(user, secret=secret, minutes=5, audience="casework")
 
-    assert [window.attempt("k"), window.attempt("k")] == [0, 0]
-    now[0] = 30.0
-    assert window.attempt("k") == 30
-    assert window.attempt("other key") == 0
-    now[0] = 60.5  # both attempts of t=0 have left the window; the refused one never counted
-    assert [window.attempt("k"), window.attempt("k"), window.attempt("k")] == [0, 0, 60]
+    _assert_not_signed_in(await client.get("/auth/me", headers=_bearer(dev_stack)))
+    _assert_not_signed_in(await client.get("/auth/me", headers=_bearer(moved)))
+    assert (await client.get("/auth/me", headers=_bearer(right))).status_code == 200
+
+
+async def test_a_token_minted_by_casework_dev_is_refused_by_a_deployment_sharing_its_key(
+    database_url: str, session_factory: sessionmaker[Session]
+) -> None:
+    production = Settings(database_url=database_url, auth_token_secret=SecretStr(SECRET))
+    laptop = dev_settings(production)  # the same .env, read by `casework dev`
+    user = _user(session_factory)
+    secret = SECRET.encode()
+    minted = tokens.issue_token(user, secret=secret, minutes=5, audience=laptop.deployment_id)
+    app = create_app(production)
+    app.state.session_factory = session_factory
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://casework") as client:
+        refused = await client.get("/auth/me", headers=_bearer(minted))
+
+    _assert_not_signed_in(refused)
+    assert laptop.auth_token_secret == production.auth_token_secret
 
 
 async def test_a_route_without_a_policy_is_refused_to_everyone(

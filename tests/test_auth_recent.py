@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.app import create_app
 from casework.settings import Settings
 from services.db import transaction
+from services.kernel.actors import Role
 from services.users import accounts, tokens
 from services.users.model import User
 from services.users.recent import TTL_SECONDS, RecentUsers
 from services.users.records import UserRecord
-from services.values import Role
 
 SECRET = "test-token-secret-0123456789abcdefghijkl"
 
@@ -58,7 +58,7 @@ def _signed_in(session_factory: sessionmaker[Session]) -> tuple[User, dict[str, 
     user = User(username=f"r-{uuid.uuid4().hex[:10]}", role=Role.STAFF, centre="north")
     with transaction(session_factory) as session:
         accounts.add_user(session=session, user=user, password="a password")
-    token = tokens.issue_token(user, secret=SECRET.encode(), minutes=15)
+    token = tokens.issue_token(user, secret=SECRET.encode(), minutes=15, audience="casework")
     return user, {"Authorization": f"Bearer {token}"}
 
 
@@ -130,9 +130,8 @@ async def test_a_token_of_a_newer_version_is_checked_against_the_database(
             .values(token_version=UserRecord.token_version + 1)
         )
     renewed = user.model_copy(update={"token_version": user.token_version + 1})
-    new = {
-        "Authorization": f"Bearer {tokens.issue_token(renewed, secret=SECRET.encode(), minutes=15)}"
-    }
+    token = tokens.issue_token(renewed, secret=SECRET.encode(), minutes=15, audience="casework")
+    new = {"Authorization": f"Bearer {token}"}
 
     assert (await client.get("/auth/me", headers=new)).status_code == 200
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bench import generate
 from services.cases.audit import case_history, verify_all
-from services.cases.model import Stage
+from services.cases.lifecycle import Stage
 from services.cases.queries import CaseFilter, get_case, list_cases
 from services.cases.records import CaseEventRecord, CaseRecord
 from services.reports.case_ids import figure_case_ids

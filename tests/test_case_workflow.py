@@ -5,10 +5,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.worker import Worker
 
-from services.cases.model import CaseOutcome, Stage
+from services.cases.lifecycle import CaseOutcome, Stage
 from services.cases.queries import get_case
 from services.cases.steps import CloseCase
-from tests.cases import open_case, take
+from tests.support import open_case, take
 from workflows.case import CaseWorkflow
 
 

@@ -7,7 +7,7 @@ from temporalio.api.common.v1 import Payload
 from temporalio.api.failure.v1 import Failure
 from temporalio.converter import DataConverter
 
-from casework.codec import ENCODING, KEY_ID_METADATA, EncryptionCodec
+from casework.codec import ENCODING, KEY_ID_METADATA, REFUSED_ENCODING, EncryptionCodec
 from casework.crypto import data_converter
 from services.crypto.cipher import (
     DecryptionError,
@@ -135,12 +135,18 @@ async def test_the_codec_seals_payloads_and_names_the_key(ring: KeyRing) -> None
     assert await converter.decode([payload], [str]) == ["13912345678"]
 
 
-async def test_the_codec_passes_through_payloads_it_did_not_seal(ring: KeyRing) -> None:
-    [plain] = await DataConverter.default.encode(["recorded before the codec"])
+async def test_the_codec_refuses_payloads_it_did_not_seal_unless_told_to_accept_them(
+    ring: KeyRing,
+) -> None:
+    [plain] = await DataConverter.default.encode(["forged, or recorded before the codec"])
 
-    [opened] = await EncryptionCodec(ring).decode([plain])
+    [refused] = await EncryptionCodec(ring).decode([plain])
+    [accepted] = await EncryptionCodec(ring, accept_unsealed=True).decode([plain])
 
-    assert opened == plain
+    assert refused.metadata["encoding"] == REFUSED_ENCODING and not refused.data
+    with pytest.raises(KeyError, match="Unknown payload encoding"):
+        DataConverter.default.payload_converter.from_payloads([refused])
+    assert accepted == plain
 
 
 async def test_the_codec_refuses_an_altered_payload(ring: KeyRing) -> None:

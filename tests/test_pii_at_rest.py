@@ -19,7 +19,7 @@ from services.cases.model import (
     Need,
     Relation,
 )
-from services.cases.projection import case_columns, record_case_events
+from services.cases.projection import case_columns
 from services.cases.records import CaseEventRecord, CaseRecord
 from services.cases.steps import AddNeed, CaseEvent, Step
 from services.cases.timeline import GENESIS_HASH, canonical_event, chain_hash
@@ -29,8 +29,9 @@ from services.crypto.records import CaseKeyRecord
 from services.crypto.vault import Vault, current_vault, install_vault
 from services.db import make_engine, make_session_factory, transaction
 from services.migrate import upgrade_database
-from tests.cases import STAFF, intake
+from services.read_model import record_case_events
 from tests.conftest import PG_URL, _fresh_postgres_database
+from tests.support import STAFF, intake
 
 KEY = b"test-key"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -238,7 +239,7 @@ def _write_plain(engine: Engine, case: CaseFile, event: CaseEvent) -> None:
     }
     digest = chain_hash(GENESIS_HASH, canonical_event(**row))
     columns = case_columns(case, KEY)
-    del columns["name_initials"]  # added by a later revision (0010)
+    del columns["name_initials"]  # added by a later revision (0015)
     with engine.begin() as connection:
         connection.execute(insert(CaseRecord).values(id=case.id, **columns))
         connection.execute(

@@ -18,9 +18,9 @@ from services.cases.model import Claimant, ClaimantCategory
 from services.cases.steps import CloseCase, OpenCase
 from services.crypto.case_keys import destroy_case_key
 from services.db import transaction
-from tests.cases import intake, open_case, take
 from tests.conftest import TEST_VAULT
 from tests.replay.recorded import Recorded, recorded
+from tests.support import intake, open_case, take
 from tests.test_pii_at_rest import ADDRESS, canary_id, canary_phone
 from workflows.case import CaseWorkflow
 from workflows.legal_matter import LegalMatterWorkflow
@@ -29,7 +29,8 @@ from workflows.legal_matter import LegalMatterWorkflow
 def _replayer(case_keys: DatabaseCaseKeys | None = None) -> Replayer:
     return Replayer(
         workflows=[CaseWorkflow, LegalMatterWorkflow],
-        data_converter=data_converter(TEST_VAULT, case_keys),
+        # As TEMPORAL_ACCEPT_UNSEALED=true would: histories from before the codec are plain.
+        data_converter=data_converter(TEST_VAULT, case_keys, accept_unsealed=True),
     )
 
 

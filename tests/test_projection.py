@@ -10,13 +10,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.cases import queries, rules
-from services.cases.model import CaseFile, CaseOutcome
-from services.cases.projection import TimelineGap, fold_case_events, record_case_events
+from services.cases.lifecycle import CaseOutcome
+from services.cases.model import CaseFile
+from services.cases.projection import TimelineGap
 from services.cases.records import CaseEventRecord
 from services.cases.steps import CaseEvent, CloseCase, DecideEligibility, StartAssessment, Step
 from services.cases.timeline import GENESIS_HASH, canonical_event, chain_hash
 from services.db import transaction
-from tests.cases import STAFF, intake
+from services.read_model import fold_case_events, record_case_events
+from tests.support import STAFF, intake
 
 KEY = b"test-key"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -6,18 +6,31 @@ would use on a large table; each filter must be answered by its own index.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, Select, select, text
 
+from bench import generate
 from services.cases.duplicates import candidates
-from services.cases.model import ClaimantCategory, Need, Stage
+from services.cases.lifecycle import Stage
+from services.cases.model import ClaimantCategory, Need
 from services.cases.queries import CaseFilter, _filtered
 from services.cases.records import CaseEventRecord, CaseRecord, CaseTaskRecord
+from services.db import make_engine
 from services.deadlines.records import EscalationRecord
+from services.migrate import upgrade_database
+from services.reports.case_ids import figure_query, sparseness_probe
+from tests.conftest import (
+    PG_URL,
+    TEST_IDENTITY_KEY,
+    TEST_MASTER_KEY_RING,
+    _fresh_postgres_database,
+)
 
 T = datetime(2026, 1, 1, tzinfo=UTC)
+END = datetime(2026, 11, 1, tzinfo=UTC)
 FILTERS = {
     "stage": (CaseFilter(stage=Stage.ACTIVE), "ix_cases_stage_opened_at"),
     "category": (CaseFilter(category=ClaimantCategory.VETERAN), "ix_cases_category_opened_at"),
@@ -106,3 +119,43 @@ def test_the_duplicate_check_looks_up_each_key_by_its_index(engine: Engine) -> N
     for index in ("ix_cases_national_id_hash", "ix_cases_phone_hash", "ix_cases_birth_date"):
         assert index in plan, plan
     assert "ix_cases_centre_opened_at" not in plan, plan
+
+
+@pytest.fixture(scope="module")
+def caseload() -> Iterator[Engine]:
+    """A database of its own with a year of cases in it, its statistics up to date: which
+    index serves a sparse figure depends on how rare its events are."""
+    if not PG_URL:
+        pytest.skip("query plans are checked on PostgreSQL, the production database")
+    url, admin, name = _fresh_postgres_database(PG_URL)
+    upgrade_database(url)
+    generate.load(
+        [url], cases=200, master_keys=TEST_MASTER_KEY_RING, first_seed=9_700_000, end=END,
+        processes=1, identity_key=TEST_IDENTITY_KEY,
+    )  # fmt: skip
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("ANALYZE"))
+    yield engine
+    engine.dispose()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.mark.parametrize(
+    "figure", ["fee_relief_granted", "legal_referred.justice", "retention.30.employed"]
+)
+def test_a_sparse_figure_s_cases_are_read_from_its_events_not_the_caseload(
+    caseload: Engine, figure: str
+) -> None:
+    start = END - timedelta(days=365)
+    probe = sparseness_probe(figure, start, END)
+    page = figure_query(figure, start, END, "county-centre", "", sparse=True).limit(100)
+
+    for query in (probe, page):
+        plan = _plan(caseload, query)
+        assert "ix_case_event_type_at" in plan, plan
+        # Cases are looked up by the events' ids, never walked in id order.
+        walk = "Index Scan using pk_cases on cases"
+        assert walk not in plan or "Index Cond: ((id)::text = (case_event.case_id)" in plan, plan

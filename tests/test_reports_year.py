@@ -18,17 +18,20 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from casework.temporal import build_worker
-from services.cases.model import (
-    Actor,
-    CaseOutcome,
-    Claimant,
-    ClaimantCategory,
-    Need,
-    Role,
-)
+from services.cases.lifecycle import CaseOutcome
+from services.cases.model import Claimant, ClaimantCategory, Need
 from services.cases.steps import AssignLawyer, CloseCase, DecideEligibility
 from services.db import make_engine, make_session_factory
-from services.legal.model import (
+from services.fee_relief.model import Bureau, GrantPetition, SubmitPetition
+from services.job_referral.model import (
+    RecordFollowUp,
+    RecordInterview,
+    RecordOffer,
+    RecordPlacement,
+    ReferToJob,
+)
+from services.kernel.actors import Actor, Role
+from services.legal_aid.model import (
     AcknowledgeMatter,
     Channel,
     Department,
@@ -37,19 +40,11 @@ from services.legal.model import (
     ResolveMatter,
 )
 from services.migrate import upgrade_database
-from services.placement.model import (
-    RecordFollowUp,
-    RecordInterview,
-    RecordOffer,
-    RecordPlacement,
-    ReferToJob,
-)
-from services.relief.model import Bureau, GrantPetition, SubmitPetition
 from services.reports.case_ids import figure_case_ids
 from services.reports.summary import period_bounds, summary_report
-from services.startup.model import ApplyStartupAid, ApproveStartupAid, DisburseStartupAid
-from tests.cases import intake, open_case, take
+from services.startup_aid.model import ApplyStartupAid, ApproveStartupAid, DisburseStartupAid
 from tests.conftest import TEST_IDENTITY_KEY
+from tests.support import intake, open_case, take
 from workflows.case import CaseWorkflow
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

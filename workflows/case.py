@@ -12,23 +12,21 @@ from temporalio.exceptions import ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
+    from activities.deadlines import DeadlineActivities
+    from activities.projection import ProjectionActivities
     from services.cases import rules
-    from services.cases.errors import (
-        DomainError,
-        IdempotencyKeyReused,
-        StepRejected,
-    )
-    from services.cases.model import CaseFile, Role
+    from services.cases.model import CaseFile
     from services.cases.progress import Task, open_tasks
-    from services.cases.steps import SYSTEM_ACTOR, CaseEvent, CaseEventBatch
+    from services.cases.steps import CaseEvent, CaseEventBatch
     from services.deadlines.alarms import due_actions, next_action_at, notification_for
-    from services.deadlines.clocks import Clock, DeadlineRules, RulesRequest
-    from services.deadlines.triggers import clock_changes
-    from services.legal.rules import changed_matters
+    from services.deadlines.clocks import DeadlineRules, RulesRequest
+    from services.kernel.actors import SYSTEM_ACTOR, Role
+    from services.kernel.errors import DomainError, IdempotencyKeyReused, StepRejected
+    from services.legal_aid.model import MATTERS
+    from services.legal_aid.rules import changed_matters
     from services.notify.model import Notification
     from workflows import search_attributes
     from workflows.case_contract import (
-        APPLY_STEP,
         CASE_WORKFLOW,
         CarriedCase,
         CaseStart,
@@ -75,10 +73,9 @@ class CaseWorkflow:
     @workflow.run
     async def run(self, start: CaseStart) -> None:
         if self._rules is None:
-            self._rules = await workflow.execute_activity(
-                "load_deadline_rules",
+            self._rules = await workflow.execute_activity_method(
+                DeadlineActivities.load_deadline_rules,
                 RulesRequest(at=workflow.now()),
-                result_type=DeadlineRules,
                 start_to_close_timeout=RULES_TIMEOUT,
             )
         while True:
@@ -102,7 +99,8 @@ class CaseWorkflow:
                         CaseStart(case_id=self._case_id, carried=self._carry())
                     )
 
-    @workflow.update(name=APPLY_STEP)
+    # The method's name is the update's name, which running cases and clients rely on.
+    @workflow.update
     async def apply_step(self, request: StepRequest) -> StepResult:
         seq = self._applied_seq(request)
         if seq is None:
@@ -150,10 +148,6 @@ class CaseWorkflow:
         """This run's steps; the whole history is the timeline (GET /cases/{id}/history)."""
         return self._events
 
-    @workflow.query(name="deadlines")
-    def deadlines(self) -> list[Clock]:
-        return self._case.clocks if self._case else []
-
     @workflow.query(name="tasks")
     def tasks(self) -> list[Task]:
         return open_tasks(self._case) if self._case else []
@@ -164,19 +158,17 @@ class CaseWorkflow:
             self._take_due_actions()
         # Checked again: another update may have changed the case since validation.
         self._validate_step(request)
-        event = CaseEvent(
+        before = self._case
+        event = rules.record(
+            before,
+            request.step,
             case_id=self._case_id,
-            seq=(self._case.version if self._case else 0) + 1,
-            at=workflow.now(),
             actor=request.actor,
             target=request.target,
-            step=request.step,
+            at=workflow.now(),
+            deadlines=self._rules,
         )
-        before = self._case
-        if self._rules is not None:
-            changes = clock_changes(before, event, self._rules)
-            event = event.model_copy(update={"clocks": changes})
-        self._case = rules.evolve(self._case, event)
+        self._case = rules.evolve(before, event)
         self._events.append(event)
         self._ledger.remember(request.idempotency_key, request.fingerprint, event.seq)
         self._matters_to_sync |= changed_matters(before, self._case)
@@ -220,8 +212,8 @@ class CaseWorkflow:
     async def _project(self) -> None:
         assert self._case is not None
         batch = self._unprojected
-        await workflow.execute_activity(
-            "project_case_events",
+        await workflow.execute_activity_method(
+            ProjectionActivities.project_case_events,
             CaseEventBatch(case_id=self._case_id, events=batch),
             start_to_close_timeout=PROJECTION_TIMEOUT,
             retry_policy=PROJECTION_RETRY,
@@ -231,8 +223,8 @@ class CaseWorkflow:
     async def _notify(self) -> None:
         # Projected first: a notification never points at a step the timeline lacks.
         batch = self._to_notify[: self.NOTIFY_BATCH]
-        await workflow.execute_activity(
-            "notify",
+        await workflow.execute_activity_method(
+            DeadlineActivities.notify,
             batch,
             start_to_close_timeout=PROJECTION_TIMEOUT,
             retry_policy=PROJECTION_RETRY,
@@ -247,13 +239,14 @@ class CaseWorkflow:
             self._matters_to_sync.discard(matter_id)
             case = self._case
             assert case is not None
-            matter = next(m for m in case.legal_matters if m.id == matter_id)
+            matter = MATTERS.find(case, matter_id)
             snapshot = MatterSnapshot(
                 case_id=self._case_id, seq=case.version, lawyer=case.lawyer, matter=matter
             )
             child_id = legal_matter_workflow_id(self._case_id, matter_id)
             if matter_id in self._matters_started:
-                await workflow.get_external_workflow_handle(child_id).signal("sync", snapshot)
+                child = workflow.get_external_workflow_handle_for(LegalMatterWorkflow.run, child_id)
+                await child.signal(LegalMatterWorkflow.sync, snapshot)
             else:
                 self._matters_started.add(matter_id)
                 await workflow.start_child_workflow(
@@ -303,7 +296,7 @@ class CaseWorkflow:
 def _as_application_error(rejected: DomainError) -> ApplicationError:
     return ApplicationError(
         rejected.message,
-        {"code": rejected.code, "field": rejected.field, "status": rejected.status},
+        {"code": rejected.code, "field": rejected.field},
         type=type(rejected).__name__,
         non_retryable=True,
     )

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.cases.model import Actor, CaseFile
+from services.cases.model import CaseFile
 from services.cases.steps import CaseEvent, Step
 from services.deadlines.clocks import DeadlineRules
-from services.legal.model import LegalMatter
+from services.kernel.actors import Actor
+from services.legal_aid.model import LegalMatter
 from services.notify.model import Notification
 from workflows.idempotency import AppliedKey
 
 CASE_WORKFLOW = "Case"
 LEGAL_MATTER_WORKFLOW = "LegalMatter"
-APPLY_STEP = "apply_step"
 
 
 class CarriedCase(BaseModel):

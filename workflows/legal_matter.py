@@ -10,7 +10,7 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from services.legal.model import OPEN_MATTER
+    from services.legal_aid.model import OPEN_MATTER
     from workflows import search_attributes
     from workflows.case_contract import LEGAL_MATTER_WORKFLOW, MatterSnapshot
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from temporalio.common import SearchAttributeKey, SearchAttributeUpdate, TypedSearchAttributes
+from temporalio.common import SearchAttributeKey, SearchAttributeUpdate
 
 from services.cases.model import CaseFile
 
@@ -15,6 +15,9 @@ CASE_CENTRE = SearchAttributeKey.for_keyword("CaseCentre")
 CASE_LAWYER = SearchAttributeKey.for_keyword("CaseLawyer")
 
 ALL_KEYS = (CASE_STAGE, CASE_CATEGORY, CASE_NEEDS, CASE_CENTRE, CASE_LAWYER)
+# Set by Temporal itself on a run a schedule started: the time it was due, even when the
+# run starts late (catching up after an outage).
+SCHEDULED_START = SearchAttributeKey.for_datetime("TemporalScheduledStartTime")
 
 
 def dev_server_flags() -> list[str]:
@@ -37,6 +40,3 @@ def pairs_for(case: CaseFile) -> list[SearchAttributeUpdate[Any]]:
     if case.lawyer:
         pairs.append(CASE_LAWYER.value_set(case.lawyer))
     return pairs
-
-
-__all__ = ["ALL_KEYS", "TypedSearchAttributes", "dev_server_flags", "pairs_for"]

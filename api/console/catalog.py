@@ -1,24 +1,26 @@
 """The steps the console offers, per kind of help, and which of them a case allows now.
 
-:func:`step_forms` is the one list of step classes the console knows. It names no rule:
+:func:`step_forms` is the one list of steps the console knows: the case's own steps,
+then every routed step of every kind of help in the registry (``services.cases.registry``),
+so that a kind of help added there has its forms here with no edit. It names no rule:
 whether a step fits the case is asked of the case's own rules (``services.cases.rules``),
 and who may take it of the API's policy row for the route that takes the same step.
-When the kinds of help come from a registry, ``step_forms`` is built from it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
+from functools import cache
 from itertools import islice, product
 from typing import Any, Literal, get_args, get_origin
 
 from api.console.forms import plain_type
+from api.console.labels import step_label
 from services.cases import rules
-from services.cases.errors import StepRejected
-from services.cases.model import Actor, CaseFile, Need
+from services.cases.model import CaseFile
+from services.cases.registry import TRACKS
 from services.cases.steps import (
     AddNeed,
     AssignLawyer,
@@ -28,88 +30,56 @@ from services.cases.steps import (
     StartAssessment,
     WithdrawCase,
 )
+from services.cases.tracks import TrackSpec, kind_of
 from services.deadlines.triggers import check_clock_step
-from services.legal.model import (
-    AcknowledgeMatter,
-    CloseMatterWithoutRemedy,
-    RecordInfringement,
-    ReferMatter,
-    ResolveMatter,
-)
-from services.placement.model import (
-    RecordFollowUp,
-    RecordInterview,
-    RecordNotPlaced,
-    RecordOffer,
-    RecordPlacement,
-    ReferToJob,
-)
-from services.relief.model import GrantPetition, RefusePetition, SubmitPetition
-from services.startup.model import (
-    ApplyStartupAid,
-    ApproveStartupAid,
-    DisburseStartupAid,
-    RefuseStartupAid,
-)
-from services.training.model import CompleteTraining, DropTraining, EnrolTraining
-from services.values import StepBase
+from services.kernel.actors import Actor
+from services.kernel.errors import StepRejected
+from services.kernel.values import StepBase
 
 
 @dataclass(frozen=True)
 class StepForm:
     name: str  # its part of the console's URL
     model: type[StepBase]
-    need: Need | None  # the kind of help it belongs to; None: the case as a whole
-    label: str  # message id of its button
+    track: TrackSpec[Any] | None  # the kind of help it belongs to; None: the case as a whole
+    api_path: str  # the API's route for the same step: its policy row says who may take it
     on_item: bool = False  # taken on one item of its kind of help (the target)
 
-
-# The items of each kind of help, as the case holds them.
-ITEMS: dict[Need, Callable[[CaseFile], Sequence[Any]]] = {
-    Need.TRAINING: lambda case: case.training,
-    Need.JOB_REFERRAL: lambda case: case.referrals,
-    Need.STARTUP_AID: lambda case: case.startup_aid,
-    Need.FEE_RELIEF: lambda case: case.petitions,
-    Need.LEGAL_AID: lambda case: case.legal_matters,
-}
+    @property
+    def label(self) -> str:
+        """Message id of its button."""
+        return step_label(self.name, kind_of(self.model))
 
 
-def step_forms() -> list[StepForm]:
-    """Every step a person takes in the console, case steps first, then per kind of help."""
-    from api.console.labels import N_
+_CASE = "/cases/{case_id}"
+CASE_STEPS: tuple[tuple[str, type[StepBase], str], ...] = (
+    ("start-assessment", StartAssessment, "assessment/start"),
+    ("decide-eligibility", DecideEligibility, "assessment"),
+    ("add-need", AddNeed, "needs"),
+    ("assign-lawyer", AssignLawyer, "lawyer"),
+    ("close", CloseCase, "close"),
+    ("withdraw", WithdrawCase, "withdraw"),
+    ("reopen", ReopenCase, "reopen"),
+)
 
-    case, training, job = None, Need.TRAINING, Need.JOB_REFERRAL
-    startup, relief, legal = Need.STARTUP_AID, Need.FEE_RELIEF, Need.LEGAL_AID
-    return [
-        StepForm("start-assessment", StartAssessment, case, N_("Start the assessment")),
-        StepForm("decide-eligibility", DecideEligibility, case, N_("Decide eligibility")),
-        StepForm("add-need", AddNeed, case, N_("Add a need")),
-        StepForm("assign-lawyer", AssignLawyer, case, N_("Assign a lawyer")),
-        StepForm("close", CloseCase, case, N_("Close the case")),
-        StepForm("withdraw", WithdrawCase, case, N_("Withdraw the case")),
-        StepForm("reopen", ReopenCase, case, N_("Reopen the case")),
-        StepForm("enrol-training", EnrolTraining, training, N_("Enrol in a course")),
-        StepForm("complete-training", CompleteTraining, training, N_("Completed"), True),
-        StepForm("drop-training", DropTraining, training, N_("Dropped out"), True),
-        StepForm("refer-to-job", ReferToJob, job, N_("Refer to an employer")),
-        StepForm("record-interview", RecordInterview, job, N_("Interview"), True),
-        StepForm("record-offer", RecordOffer, job, N_("Offer"), True),
-        StepForm("record-placement", RecordPlacement, job, N_("Placed"), True),
-        StepForm("record-not-placed", RecordNotPlaced, job, N_("Not placed"), True),
-        StepForm("record-follow-up", RecordFollowUp, job, N_("Follow-up"), True),
-        StepForm("apply-startup-aid", ApplyStartupAid, startup, N_("Apply for start-up aid")),
-        StepForm("approve-startup-aid", ApproveStartupAid, startup, N_("Approve"), True),
-        StepForm("refuse-startup-aid", RefuseStartupAid, startup, N_("Refuse"), True),
-        StepForm("disburse-startup-aid", DisburseStartupAid, startup, N_("Pay out"), True),
-        StepForm("submit-petition", SubmitPetition, relief, N_("Petition a bureau")),
-        StepForm("grant-petition", GrantPetition, relief, N_("Granted"), True),
-        StepForm("refuse-petition", RefusePetition, relief, N_("Refused"), True),
-        StepForm("record-infringement", RecordInfringement, legal, N_("Record an infringement")),
-        StepForm("refer-matter", ReferMatter, legal, N_("Refer to a department"), True),
-        StepForm("acknowledge-matter", AcknowledgeMatter, legal, N_("Acknowledgement"), True),
-        StepForm("resolve-matter", ResolveMatter, legal, N_("Resolved"), True),
-        StepForm("close-matter", CloseMatterWithoutRemedy, legal, N_("Close without remedy"), True),
+
+@cache
+def step_forms() -> tuple[StepForm, ...]:
+    """Every step a person takes in the console, the case's first, then per kind of help
+    (named as the API names its operation: ``record_interview`` is ``record-interview``)."""
+    case = [StepForm(name, model, None, f"{_CASE}/{path}") for name, model, path in CASE_STEPS]
+    tracks = [
+        StepForm(
+            route.name.replace("_", "-"),
+            rule.step,
+            track,
+            f"{_CASE}/{path}",
+            on_item=bool(route.action),
+        )
+        for track in TRACKS
+        for rule, route, path in track.routed_steps()
     ]
+    return (*case, *tracks)
 
 
 def form_named(name: str) -> StepForm | None:

@@ -16,6 +16,7 @@ from api.console.pages import render
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 SIGN_IN = "/console/sign-in"
+CHANGE_PASSWORD = "/console/password"  # noqa: S105 - a page, not a secret
 
 
 def is_console(request: Request) -> bool:
@@ -58,6 +59,8 @@ async def error_page(request: Request, problem: dict[str, Any]) -> Response:
     code = problem["code"]
     if code in ("session_ended", "not_authenticated") and request.url.path != SIGN_IN:
         return await _sign_in_again(request)
+    if code == "password_change_required":  # this page and nothing else until then
+        return _go(request, CHANGE_PASSWORD)
     fragment = "HX-Target" in request.headers and "HX-Boosted" not in request.headers
     response = render(
         request,
@@ -68,6 +71,12 @@ async def error_page(request: Request, problem: dict[str, Any]) -> Response:
     )
     response.headers.update(problem.get("headers", {}))
     return response
+
+
+def _go(request: Request, path: str) -> Response:
+    if "HX-Request" in request.headers:  # htmx would swap the page into a part of this one
+        return Response(status_code=204, headers={"HX-Redirect": path})
+    return RedirectResponse(path, status_code=303)
 
 
 async def _sign_in_again(request: Request) -> Response:

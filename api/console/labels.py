@@ -1,5 +1,5 @@
-"""Every value the console shows by name, in one table: enum values, step names, field
-labels. The texts are English message ids; the reader's catalog translates them.
+"""Every value the console shows by name, in one table: enum values, step buttons, event
+kinds, field labels. The texts are English message ids; the reader's catalog translates them.
 
 Templates never spell a value's name: they call ``label(value)``. A value missing here
 shows as itself, and ``tests/console/test_labels.py`` fails on it.
@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from enum import Enum
 
-from services.cases.model import CaseOutcome, ClaimantCategory, Need, Relation, Stage
+from services.cases.lifecycle import CaseOutcome, Stage
+from services.cases.model import ClaimantCategory, Need, Relation
 from services.cases.progress import TaskKind
 from services.deadlines.policy import ClockKind
-from services.legal.model import Channel, Department, MatterStatus
-from services.placement.model import FollowUpStatus, ReferralStatus
-from services.relief.model import Bureau, PetitionStatus
-from services.startup.model import StartupStatus
+from services.fee_relief.model import Bureau, PetitionStatus
+from services.hardship_aid.model import Difficulty, HardshipStatus
+from services.job_referral.model import FollowUpStatus, ReferralStatus
+from services.kernel.actors import Role
+from services.legal_aid.model import Channel, Department, MatterStatus
+from services.startup_aid.model import StartupStatus
 from services.training.model import TrainingStatus
-from services.values import Role
 
 
 def N_(message: str) -> str:
@@ -37,6 +39,7 @@ VALUES: dict[type[Enum], dict[str, str]] = {
         "startup_aid": N_("Start-up aid"),
         "fee_relief": N_("Fee and tax relief"),
         "legal_aid": N_("Legal aid"),
+        "hardship_aid": N_("Hardship assistance"),
     },
     Stage: {
         "intake": N_("Intake"),
@@ -113,12 +116,27 @@ VALUES: dict[type[Enum], dict[str, str]] = {
         "tax": N_("Tax bureau"),
         "other": N_("Other bureau"),
     },
+    Difficulty: {
+        "living": N_("Living costs"),
+        "medical": N_("Medical costs"),
+        "education": N_("Schooling costs"),
+        "housing": N_("Housing"),
+        "other": N_("Other difficulty"),
+    },
+    HardshipStatus: {
+        "requested": N_("Requested"),
+        "granted": N_("Granted"),
+        "refused": N_("Refused"),
+        "paid": N_("Paid in full"),
+    },
     TaskKind: {
         "decide_eligibility": N_("Decide eligibility"),
         "assign_lawyer": N_("Assign a lawyer"),
         "refer_matter": N_("Refer the legal matter"),
         "chase_acknowledgement": N_("Chase the acknowledgement"),
         "record_follow_up": N_("Record the follow-up"),
+        "decide_hardship_request": N_("Decide the hardship request"),
+        "pay_hardship_grant": N_("Pay out the hardship grant"),
     },
     ClockKind: {
         "eligibility": N_("Eligibility decision"),
@@ -126,6 +144,7 @@ VALUES: dict[type[Enum], dict[str, str]] = {
         "acknowledgement": N_("Department's acknowledgement"),
         "matter_stale": N_("Legal matter without a step"),
         "follow_up": N_("Follow-up"),
+        "hardship_decision": N_("Hardship decision"),
         "case_stale": N_("Case without a step"),
     },
     Role: {
@@ -172,6 +191,47 @@ EVENTS: dict[str, str] = {
     "matter_acknowledged": N_("Department acknowledged"),
     "matter_resolved": N_("Matter resolved"),
     "matter_closed": N_("Matter closed without remedy"),
+    "hardship_requested": N_("Hardship assistance requested"),
+    "hardship_granted": N_("Hardship assistance granted"),
+    "hardship_refused": N_("Hardship assistance refused"),
+    "hardship_paid": N_("Hardship assistance paid"),
+}
+
+# The button of each step form (``api.console.catalog``), by the form's name: the API's
+# operation name with dashes. A step missing here is named by its event kind.
+STEPS: dict[str, str] = {
+    "start-assessment": N_("Start the assessment"),
+    "decide-eligibility": N_("Decide eligibility"),
+    "add-need": N_("Add a need"),
+    "assign-lawyer": N_("Assign a lawyer"),
+    "close": N_("Close the case"),
+    "withdraw": N_("Withdraw the case"),
+    "reopen": N_("Reopen the case"),
+    "enrol-training": N_("Enrol in a course"),
+    "complete-training": N_("Completed"),
+    "drop-training": N_("Dropped out"),
+    "refer-to-job": N_("Refer to an employer"),
+    "record-interview": N_("Interview"),
+    "record-offer": N_("Offer"),
+    "record-placement": N_("Placed"),
+    "record-not-placed": N_("Not placed"),
+    "record-follow-up": N_("Follow-up"),
+    "apply-startup-aid": N_("Apply for start-up aid"),
+    "approve-startup-aid": N_("Approve"),
+    "refuse-startup-aid": N_("Refuse"),
+    "disburse-startup-aid": N_("Pay out"),
+    "submit-petition": N_("Petition a bureau"),
+    "grant-petition": N_("Granted"),
+    "refuse-petition": N_("Refused"),
+    "record-infringement": N_("Record an infringement"),
+    "refer-matter": N_("Refer to a department"),
+    "acknowledge-matter": N_("Acknowledgement"),
+    "resolve-matter": N_("Resolved"),
+    "close-matter": N_("Close without remedy"),
+    "request-hardship-aid": N_("Request hardship assistance"),
+    "grant-hardship-aid": N_("Grant"),
+    "refuse-hardship-aid": N_("Refuse"),
+    "pay-hardship-aid": N_("Record a payment"),
 }
 
 # Field labels of every form, by field name (the same name means the same thing everywhere).
@@ -223,6 +283,13 @@ FIELDS: dict[str, str] = {
     "not_placed_reason": N_("Why not placed"),
     "refusal_reason": N_("Why refused"),
     "amount_disbursed": N_("Amount paid (yuan)"),
+    "difficulty": N_("Difficulty"),
+    "situation": N_("The family's situation"),
+    "amount_granted": N_("Amount granted (yuan)"),
+    "paid_on": N_("Paid on"),
+    "payments": N_("Payments"),
+    "requested_at": N_("Requested at"),
+    "decided_at": N_("Decided at"),
     "closure_reason": N_("Why closed"),
     "recorded_at": N_("Recorded at"),
     "updated_at": N_("Last step at"),
@@ -239,6 +306,12 @@ FIELDS: dict[str, str] = {
     "summary": N_("Summary"),
     "claimant": N_("Claimant"),
 }
+
+
+def step_label(form: str, kind: str) -> str:
+    """The message id of a step form's button: its own, else its event kind's."""
+    return STEPS.get(form) or EVENTS.get(kind, form)
+
 
 _BY_VALUE = {(kind, value): text for kind, texts in VALUES.items() for value, text in texts.items()}
 

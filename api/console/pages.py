@@ -12,11 +12,11 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from pydantic import BaseModel
 
 from api.console import i18n
+from api.console.assets import asset_url
 from api.console.catalog import StepForm
 from api.console.labels import FIELDS, message_of
 from api.console.messages import problem_message
@@ -51,6 +51,8 @@ def may(user: User | None, method: str, path: str) -> bool:
     rule = POLICY.get((method, path))
     if rule is None or user is None:
         return bool(rule and rule.public)
+    if user.must_change_password and not rule.before_password_change:
+        return rule.public
     return rule.public or user.role in rule.roles
 
 
@@ -72,6 +74,7 @@ def _environment(language: str) -> Environment:
         field_label=lambda name: FIELDS.get(name, name),
         problem_text=problem_message,
         kind_of=kind_of,
+        asset=asset_url,
     )
     return environment
 
@@ -98,28 +101,9 @@ def language_of(request: Request, user: User | None) -> str:
     return i18n.language_or_default(chosen)
 
 
-def step_routes(request: Request) -> dict[type, str]:
-    """The API route that takes each step (by its body's model): its policy row decides
-    who may take the step in the console too."""
-    found: dict[type, str] = request.app.state.console_step_routes
-    return found
-
-
-def api_step_routes(routes: list[Any]) -> dict[type, str]:
-    found: dict[type, str] = {}
-    for route in routes:
-        if isinstance(route, APIRoute) and "POST" in (route.methods or ()) and route.body_field:
-            found.setdefault(route.body_field.field_info.annotation, route.path)  # type: ignore[arg-type]
-        inner = getattr(route, "original_router", None) or getattr(route, "router", None)
-        if inner is not None and hasattr(inner, "routes"):
-            for model, path in api_step_routes(inner.routes).items():
-                found.setdefault(model, path)
-    return found
-
-
-def may_take(request: Request, user: User, form: StepForm) -> bool:
-    path = step_routes(request).get(form.model)
-    return path is not None and may(user, "POST", path)
+def may_take(user: User, form: StepForm) -> bool:
+    """Whether ``user`` may take the form's step: as the API's policy row of its route says."""
+    return may(user, "POST", form.api_path)
 
 
 def render(
@@ -146,5 +130,5 @@ def render(
     }
     response.body = response.render(page.render(values | context))
     response.headers["Content-Length"] = str(len(response.body))
-    response.headers["Cache-Control"] = "no-store"
+    response.headers["Cache-Control"] = "no-store"  # pages hold personal data
     return response

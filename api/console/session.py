@@ -1,7 +1,8 @@
 """Who is signed in to the console: the session cookie, and the CSRF token bound to it.
 
-The cookie is HttpOnly, SameSite=Lax, and Secure when the page came over TLS. Every form
-carries a CSRF token signed with the sign-in secret and bound to the session (or, before
+The cookie is HttpOnly, SameSite=Lax, and Secure when the page came over TLS; besides the
+console's pages, ``/codec/decode`` accepts it from the Temporal UI's origin (:func:`ui_user`).
+Every form carries a CSRF token signed with the sign-in secret and bound to the session (or, before
 sign-in, to a random cookie of its own): a form posted from another site, or without
 its token, is refused.
 """
@@ -17,9 +18,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
 from casework.settings import Settings
-from services.cases.errors import DomainError
 from services.users import accounts, sessions
-from services.users.errors import NotSignedIn
+from services.users.errors import NotAllowed, NotSignedIn
 from services.users.model import User
 from services.users.recent import RecentUsers
 
@@ -34,8 +34,7 @@ class SessionEnded(NotSignedIn):
     code = "session_ended"
 
 
-class CsrfRefused(DomainError):
-    status = 403
+class CsrfRefused(NotAllowed):
     code = "csrf_failed"
 
 
@@ -78,6 +77,22 @@ def console_user(request: Request, session: Session, settings: Settings) -> User
     return user
 
 
+def ui_user(request: Request, session: Session, settings: Settings) -> User:
+    """The console's user, for a call the Temporal UI's page makes (``/codec/decode``)
+    with the session cookie a browser sends along to this site.
+
+    A cookie comes along with any request to this site, whoever's page made it, so it
+    counts only where no other site's page can have made the request: from an origin
+    that CODEC_CORS_ORIGINS allows (the browser sets ``Origin``; a page cannot), with a
+    JSON body (which from another origin needs CORS's preflight, that only those origins
+    pass). The answer goes to that origin alone (``api.codec.CodecCors``)."""
+    origin = request.headers.get("origin")
+    json = request.headers.get("content-type", "").split(";")[0].strip() == "application/json"
+    if origin is None or origin not in settings.cors_origins() or not json:
+        raise CsrfRefused("the console's cookie counts here only from the Temporal UI's origin")
+    return console_user(request, session, settings)
+
+
 def set_session_cookie(
     request: Request, response: Response, token: str, settings: Settings
 ) -> None:
@@ -85,7 +100,7 @@ def set_session_cookie(
         SESSION_COOKIE,
         token,
         max_age=int(lifetime(settings).total_seconds()),
-        path="/console",
+        path="/",  # the console's pages, and the codec routes the Temporal UI calls
         httponly=True,
         samesite="lax",
         secure=request.url.scheme == "https",
@@ -93,7 +108,7 @@ def set_session_cookie(
 
 
 def clear_session_cookie(response: Response) -> None:
-    response.delete_cookie(SESSION_COOKIE, path="/console")
+    response.delete_cookie(SESSION_COOKIE, path="/")
 
 
 def _signer(settings: Settings) -> URLSafeTimedSerializer:

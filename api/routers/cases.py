@@ -16,14 +16,12 @@ from api.policy import CaseInReach, SignedIn
 from api.problems import PROBLEMS, STEP_PROBLEMS
 from api.steps import StepDep
 from services.cases import audit, duplicates, queries
-from services.cases.errors import CaseNotFound, InvalidInput
 from services.cases.model import CaseFile
 from services.cases.progress import Task
 from services.cases.queries import StoredCase
 from services.cases.steps import (
     AddNeed,
     AssignLawyer,
-    CaseEvent,
     CloseCase,
     DecideEligibility,
     OpenCase,
@@ -33,13 +31,15 @@ from services.cases.steps import (
 )
 from services.db import lazy_commit
 from services.deadlines.clocks import rules_in_force
+from services.kernel.actors import Role
+from services.kernel.errors import CaseNotFound, InvalidInput
+from services.kernel.values import Moment
 from services.users import accounts
 from services.users.access_log import record_read
 from services.users.errors import NotAllowed
 from services.users.model import User
 from services.users.policy import visible_cases
-from services.values import Moment, Role
-from workflows.ids import case_workflow_id
+from workflows import client as cases
 
 router = APIRouter(prefix="/cases", tags=["cases"], responses=PROBLEMS)
 CaseId = uuid.UUID
@@ -66,7 +66,7 @@ async def open_case(
     if intake.centre not in (None, user.centre):
         raise NotAllowed("staff open cases of their own centre", field="centre")
     case_id = writer.new_case_id()
-    identity_key = settings.identity_hash_key.get_secret_value().encode()
+    identity_key = settings.identity_key()
     queue = settings.temporal_task_queue
     async with person_held(session_factory, intake.claimant, identity_key):
         if not confirm_new:
@@ -177,19 +177,25 @@ def _log_read(session: SessionDep, user: SignedIn, case: CaseFile, action: str) 
 
 
 @router.get("/{case_id}/history")
-def get_history(case: CaseInReach, session: SessionDep, user: SignedIn) -> list[CaseEvent]:
-    """Every accepted step of the case, in order, with who did it, in which role, when
-    (recorded in the access log: the intake holds the claimant's personal data)."""
-    history = audit.case_history(session=session, case_id=case.id)
+def get_history(
+    case: CaseInReach,
+    session: SessionDep,
+    user: SignedIn,
+    after_seq: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> audit.HistoryPage:
+    """The case's accepted steps, in order, with who did it, in which role, when; pass
+    ``next_after_seq`` back as ``after_seq`` for the next page (each page is recorded in
+    the access log: the intake holds the claimant's personal data)."""
+    page = audit.history_page(session=session, case_id=case.id, after_seq=after_seq, limit=limit)
     _log_read(session, user, queries.opened_case(case), "history")
-    return history
+    return page
 
 
 @router.get("/{case_id}/tasks")
 async def get_tasks(case_id: CaseId, temporal: TemporalDep) -> list[Task]:
     """The work on this case that is waiting on someone, and on whom."""
-    handle = temporal.get_workflow_handle(case_workflow_id(str(case_id)))
-    return await handle.query("tasks", result_type=list[Task])
+    return await cases.open_tasks(temporal, str(case_id))
 
 
 @router.post("/{case_id}/assessment/start", responses=STEP_PROBLEMS)
@@ -222,10 +228,17 @@ async def assign_lawyer(
 def check_assignable(session: Session, step: AssignLawyer, centre: str) -> None:
     """The lawyer named is an active lawyer of ``centre`` (the console checks it too)."""
     lawyer = accounts.get_user(session=session, username=step.lawyer)
-    if lawyer is None or lawyer.disabled or lawyer.role is not Role.LAWYER:
-        raise InvalidInput(f"{step.lawyer} is not an active lawyer's user name", field="lawyer")
-    if lawyer.centre != centre:
-        raise InvalidInput(f"{step.lawyer} is a lawyer of another centre", field="lawyer")
+    # One answer for every refusal: a name of another centre reads as no name at all.
+    if (
+        lawyer is None
+        or lawyer.disabled
+        or lawyer.role is not Role.LAWYER
+        or lawyer.centre != centre
+    ):
+        raise InvalidInput(
+            f"{step.lawyer} is not the user name of an active lawyer of this centre",
+            field="lawyer",
+        )
 
 
 @router.post("/{case_id}/close", responses=STEP_PROBLEMS)

@@ -18,7 +18,7 @@ from services.cases.model import CaseFile
 from services.cases.steps import PauseClock, ResumeClock
 from services.deadlines import queries as deadline_queries
 from services.deadlines.policy import ClockKind
-from services.values import LongText, Reason
+from services.kernel.values import LongText, Reason
 
 router = APIRouter(tags=["deadlines"], responses=PROBLEMS)
 

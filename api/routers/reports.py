@@ -15,10 +15,10 @@ from pydantic import BaseModel
 from api.deps import SessionDep, SettingsDep
 from api.policy import SignedIn
 from api.problems import PROBLEMS
-from services.cases.errors import InvalidInput
+from services.kernel.errors import InvalidInput
+from services.kernel.values import Moment
 from services.reports.case_ids import figure_case_ids
 from services.reports.summary import SummaryReport, period_bounds, report_rows, summary_report
-from services.values import Moment
 
 router = APIRouter(prefix="/reports", tags=["reports"], responses=PROBLEMS)
 

@@ -10,8 +10,8 @@ from api.deps import SessionDep
 from api.policy import SignedIn
 from api.problems import PROBLEMS
 from services.cases import queries
-from services.cases.model import Role
 from services.cases.progress import TaskKind
+from services.kernel.actors import Role
 from services.users.policy import lawyer_scope
 
 router = APIRouter(prefix="/tasks", tags=["tasks"], responses=PROBLEMS)

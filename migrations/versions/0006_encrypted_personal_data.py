@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from services.cases.timeline import GENESIS_HASH, canonical_event, chain_hash
 from services.crypto.case_keys import case_ring
-from services.crypto.cipher import KeyRing, is_sealed_text
+from services.crypto.cipher import KeyRing
 from services.crypto.personal import SEALED_FIELDS, seal_claimant
 from services.db import UtcDateTime
 
@@ -64,12 +64,11 @@ def downgrade() -> None:
 
 
 def _has_plain_fields(claimant: Any) -> bool:
+    # Nothing was sealed before this revision: every value held is plain text (one that
+    # merely looks like a ciphertext too).
     if not isinstance(claimant, dict):
         return False
-    return any(
-        claimant.get(name) not in (None, []) and not is_sealed_text(claimant.get(name))
-        for name in SEALED_FIELDS
-    )
+    return any(claimant.get(name) not in (None, []) for name in SEALED_FIELDS)
 
 
 def _seal_existing_cases() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from pydantic import BaseModel, TypeAdapter
@@ -10,13 +10,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.cases import rules
-from services.cases.model import Actor, CaseFile, Role
+from services.cases.checkpoints import Head
+from services.cases.model import CaseFile
 from services.cases.projection import canonical_row, readable_payload
 from services.cases.records import CaseEventRecord, CaseRecord
 from services.cases.steps import CaseEvent, Step
 from services.cases.timeline import GENESIS_HASH, chain_hash
+from services.kernel.actors import Actor, Role
 
 _STEP = TypeAdapter(Step)
+FOLD_BATCH = 500  # events read at a time when a case is rebuilt from its timeline
 
 
 class TimelineEntry(BaseModel):
@@ -34,6 +37,11 @@ class TimelineEntry(BaseModel):
 
 class TimelinePage(BaseModel):
     items: list[TimelineEntry]
+    next_after_seq: int | None
+
+
+class HistoryPage(BaseModel):
+    items: list[CaseEvent]
     next_after_seq: int | None
 
 
@@ -64,11 +72,13 @@ def _entry(session: Session, row: CaseEventRecord) -> TimelineEntry:
 
 
 def case_as_of(*, session: Session, case_id: str, as_of: datetime) -> CaseFile | None:
-    """The case as it stood at ``as_of``, rebuilt by replaying its timeline up to then."""
+    """The case as it stood at ``as_of``, rebuilt by replaying its timeline up to then;
+    the events stream in batches, so a long timeline is never held whole."""
     rows = session.scalars(
         select(CaseEventRecord)
         .where(CaseEventRecord.case_id == case_id, CaseEventRecord.at <= as_of)
         .order_by(CaseEventRecord.seq)
+        .execution_options(yield_per=FOLD_BATCH)
     )
     case: CaseFile | None = None
     for event in events_of(rows, session=session):
@@ -76,8 +86,21 @@ def case_as_of(*, session: Session, case_id: str, as_of: datetime) -> CaseFile |
     return case
 
 
+def history_page(*, session: Session, case_id: str, after_seq: int, limit: int) -> HistoryPage:
+    """The case's recorded steps after ``after_seq``, at most ``limit`` of them, in order."""
+    rows = session.scalars(
+        select(CaseEventRecord)
+        .where(CaseEventRecord.case_id == case_id, CaseEventRecord.seq > after_seq)
+        .order_by(CaseEventRecord.seq)
+        .limit(limit + 1)
+    ).all()
+    items = list(events_of(rows[:limit], session=session))
+    more = len(rows) > limit
+    return HistoryPage(items=items, next_after_seq=items[-1].seq if more else None)
+
+
 def case_history(*, session: Session, case_id: str) -> list[CaseEvent]:
-    """Every recorded step of the case, in order."""
+    """Every recorded step of the case, in order (for tools; the API serves pages)."""
     rows = session.scalars(
         select(CaseEventRecord)
         .where(CaseEventRecord.case_id == case_id)
@@ -100,8 +123,13 @@ def events_of(rows: Iterable[CaseEventRecord], *, session: Session) -> Iterable[
         )
 
 
-def verify_case(*, session: Session, case_id: str) -> Verification:
-    """Walk the chain from the first event; report the first row whose hash does not hold."""
+def verify_case(*, session: Session, case_id: str, anchor: Head | None = None) -> Verification:
+    """Walk the chain from the first event; report the first row whose hash does not
+    hold, a timeline that ends before the case's version (its last events removed), or,
+    given the case's ``anchor`` from a signed checkpoint, a chain that no longer passes
+    through it (rewritten, or cut short)."""
+    # Read before the events: steps recorded meanwhile only add events after the version.
+    version = session.scalar(select(CaseRecord.version).where(CaseRecord.id == case_id))
     rows = session.scalars(
         select(CaseEventRecord)
         .where(CaseEventRecord.case_id == case_id)
@@ -117,18 +145,35 @@ def verify_case(*, session: Session, case_id: str) -> Verification:
             problem = "does not link to the event before it"
         elif row.hash != chain_hash(prev_hash, canonical_row(row)):
             problem = "content does not match its hash (altered)"
+        elif anchor is not None and row.seq == anchor.seq and row.hash != anchor.hash:
+            problem = "differs from the signed checkpoint: the timeline up to it was rewritten"
         if problem:
-            return Verification(
-                case_id=case_id,
-                ok=False,
-                events_checked=checked,
-                first_broken_seq=row.seq,
-                problem=problem,
-            )
+            return _broken(case_id, checked, row.seq, problem)
         prev_hash, expected_seq, checked = row.hash, expected_seq + 1, checked + 1
+    if anchor is not None and checked < anchor.seq:
+        problem = f"the timeline ends before event {anchor.seq} of the signed checkpoint"
+        return _broken(case_id, checked, checked + 1, f"{problem}: events were removed")
+    if version is not None and checked < version:
+        problem = f"the timeline ends at event {checked} but the case is at version {version}"
+        return _broken(case_id, checked, checked + 1, f"{problem}: events were removed")
     return Verification(case_id=case_id, ok=True, events_checked=checked)
 
 
-def verify_all(*, session: Session) -> Iterable[Verification]:
+def _broken(case_id: str, checked: int, seq: int, problem: str) -> Verification:
+    return Verification(
+        case_id=case_id, ok=False, events_checked=checked, first_broken_seq=seq, problem=problem
+    )
+
+
+def verify_all(
+    *, session: Session, anchors: Mapping[str, Head] | None = None
+) -> Iterable[Verification]:
+    """Every case, each against its anchor if ``anchors`` (a checkpoint's heads) has one;
+    a case of the checkpoint that is no longer in the database is broken too."""
+    anchors = anchors or {}
+    seen = set()
     for case_id in session.scalars(select(CaseRecord.id).order_by(CaseRecord.id)):
-        yield verify_case(session=session, case_id=case_id)
+        seen.add(case_id)
+        yield verify_case(session=session, case_id=case_id, anchor=anchors.get(case_id))
+    for case_id in sorted(anchors.keys() - seen):
+        yield _broken(case_id, 0, 1, "in the signed checkpoint but not in the database")

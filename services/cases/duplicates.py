@@ -8,11 +8,12 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, CompoundSelect, select, true, union
 from sqlalchemy.orm import Session
 
-from services.cases.errors import DomainError
 from services.cases.identity import claimant_birth_date
-from services.cases.model import Claimant, Stage
-from services.cases.names import identifier_hash, name_key, names_match
+from services.cases.lifecycle import Stage
+from services.cases.model import Claimant
+from services.cases.names import PersonKeys, identifier_hash, name_key, same_person
 from services.cases.records import CaseRecord
+from services.kernel.errors import DomainError
 
 MAX_CANDIDATES = 200
 
@@ -23,7 +24,6 @@ class DuplicateMatch(BaseModel):
 
 
 class PossibleDuplicate(DomainError):
-    status = 409
     code = "possible_duplicate"
 
 
@@ -48,17 +48,10 @@ def find_open_cases_of(
     if not keys:
         return []
     rows = session.execute(candidates(keys, centre).limit(MAX_CANDIDATES)).all()
-    wanted_name = name_key(claimant.name)
+    wanted = PersonKeys(name_key(claimant.name), birth_date, id_hash, phone_hash)
     matches = []
     for row in sorted(rows, key=lambda row: row.opened_at):
-        reasons = []
-        if id_hash and row.national_id_hash == id_hash:
-            reasons.append("national_id")
-        if names_match(wanted_name, row.name_key):
-            if birth_date and row.birth_date == birth_date:
-                reasons.append("name_and_birth_date")
-            if phone_hash and row.phone_hash == phone_hash:
-                reasons.append("name_and_phone")
+        reasons = same_person(wanted, row)
         if reasons:
             matches.append(DuplicateMatch(case_id=row.id, reasons=reasons))
     return matches

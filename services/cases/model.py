@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field, create_model
 
+from services.cases.identity import normalize_national_id, normalize_phone
+from services.cases.lifecycle import CaseOutcome, Stage
+from services.cases.registry import TRACKS
 from services.deadlines.clocks import Clock
-from services.legal.model import LegalMatter
-from services.placement.model import Referral
-from services.relief.model import Petition
-from services.startup.model import StartupApplication
-from services.training.model import Enrolment
-from services.values import Frozen, LongText, NationalId, Phone, Role, ShortText
+from services.kernel.values import Frozen, LongText, ShortText
+
+NationalId = Annotated[str, AfterValidator(normalize_national_id)]
+Phone = Annotated[str, AfterValidator(normalize_phone)]
 
 
 class ClaimantCategory(StrEnum):
@@ -22,32 +24,10 @@ class ClaimantCategory(StrEnum):
     MARTYR_FAMILY = "martyr_family"
 
 
-class Need(StrEnum):
-    TRAINING = "training"
-    JOB_REFERRAL = "job_referral"
-    STARTUP_AID = "startup_aid"
-    FEE_RELIEF = "fee_relief"
-    LEGAL_AID = "legal_aid"
-
-
-class Stage(StrEnum):
-    INTAKE = "intake"
-    ASSESSMENT = "assessment"
-    ACTIVE = "active"
-    CLOSED = "closed"
-
-
-class CaseOutcome(StrEnum):
-    PLACED = "placed"
-    TRAINED = "trained"
-    FUNDED = "funded"
-    RELIEF_GRANTED = "relief_granted"
-    RIGHTS_RESTORED = "rights_restored"
-    SERVED = "served"
-    NOT_ELIGIBLE = "not_eligible"
-    WITHDRAWN = "withdrawn"
-    UNREACHABLE = "unreachable"
-    NO_REMEDY = "no_remedy"
+# The kinds of help a case may need: one per track of the registry.
+Need = StrEnum(  # type: ignore[misc]
+    "Need", {track.need.upper(): track.need for track in TRACKS}, module=__name__
+)
 
 
 class Relation(StrEnum):
@@ -56,16 +36,6 @@ class Relation(StrEnum):
     CHILD = "child"
     SIBLING = "sibling"
     OTHER = "other"
-
-
-__all__ = ["Role"]
-
-
-class Actor(Frozen):
-    """Who did a step: always taken from the caller's identity, never from a request body."""
-
-    id: ShortText
-    role: Role
 
 
 class HouseholdMember(Frozen):
@@ -95,7 +65,7 @@ class Eligibility(Frozen):
     decided_at: datetime
 
 
-class CaseFile(Frozen):
+class _CaseCore(Frozen):
     """A case as it stands after its last accepted step (``version`` is that step's seq)."""
 
     id: str
@@ -118,9 +88,25 @@ class CaseFile(Frozen):
     eligibility: Eligibility | None = None
     assessor: str | None = None
     lawyer: str | None = None
-    training: list[Enrolment] = Field(default_factory=list)
-    referrals: list[Referral] = Field(default_factory=list)
-    startup_aid: list[StartupApplication] = Field(default_factory=list)
-    petitions: list[Petition] = Field(default_factory=list)
-    legal_matters: list[LegalMatter] = Field(default_factory=list)
-    clocks: list[Clock] = Field(default_factory=list)
+
+
+# The case file holds each track's items under the track's own field (``referrals``, …),
+# then its clocks. Type checkers see it without the tracks' fields: code reads a track's
+# items through its spec (``track.items.of(case)``), never by a field's name.
+if TYPE_CHECKING:
+
+    class CaseFile(_CaseCore):
+        clocks: list[Clock] = Field(default_factory=list)
+
+else:
+    CaseFile = create_model(
+        "CaseFile",
+        __base__=_CaseCore,
+        __module__=__name__,
+        __doc__=_CaseCore.__doc__,
+        **{
+            track.items.field: (list[track.items.model], Field(default_factory=list))
+            for track in TRACKS
+        },
+        clocks=(list[Clock], Field(default_factory=list)),
+    )

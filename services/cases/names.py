@@ -6,7 +6,9 @@ import hashlib
 import hmac
 import re
 import unicodedata
+from datetime import date
 from difflib import SequenceMatcher
+from typing import NamedTuple, Protocol
 
 from pypinyin import Style, lazy_pinyin
 
@@ -38,3 +40,38 @@ def names_match(a: str, b: str) -> bool:
 def identifier_hash(key: bytes, value: str) -> str:
     """Keyed hash for exact lookups without storing the identifier itself."""
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+class _HasPersonKeys(Protocol):
+    @property
+    def name_key(self) -> str: ...
+    @property
+    def birth_date(self) -> date | None: ...
+    @property
+    def national_id_hash(self) -> str | None: ...
+    @property
+    def phone_hash(self) -> str | None: ...
+
+
+class PersonKeys(NamedTuple):
+    """What is kept readable of a person to find them again (a case's claimant, a person
+    of the register): the pinyin key of the name, the birth date, keyed hashes."""
+
+    name_key: str
+    birth_date: date | None
+    national_id_hash: str | None
+    phone_hash: str | None
+
+
+def same_person(wanted: _HasPersonKeys, other: _HasPersonKeys) -> list[str]:
+    """Why ``other`` seems to be the person ``wanted`` (nothing: it does not): the same ID
+    number, or a same or near-identical name in pinyin with the same birth date or phone."""
+    reasons = []
+    if wanted.national_id_hash and other.national_id_hash == wanted.national_id_hash:
+        reasons.append("national_id")
+    if names_match(wanted.name_key, other.name_key):
+        if wanted.birth_date and other.birth_date == wanted.birth_date:
+            reasons.append("name_and_birth_date")
+        if wanted.phone_hash and other.phone_hash == wanted.phone_hash:
+            reasons.append("name_and_phone")
+    return reasons

@@ -1,8 +1,11 @@
-"""The one writer of the read model: appends accepted events and refreshes the case row."""
+"""The one writer of the read model: appends accepted events and refreshes the case row,
+then hands the case and its new events to the projectors of the other read tables (the
+list is put together in services/read_model.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -14,25 +17,41 @@ from services.cases.model import CaseFile
 from services.cases.names import identifier_hash, name_initials, name_key
 from services.cases.progress import open_tasks
 from services.cases.records import CaseEventRecord, CaseNeedRecord, CaseRecord, CaseTaskRecord
+from services.cases.sealing import (
+    document_is_sealed,
+    opened_document,
+    opened_payload,
+    payload_is_sealed,
+    sealed_document,
+    sealed_payload,
+)
 from services.cases.steps import CaseEvent
 from services.cases.timeline import GENESIS_HASH, canonical_event, chain_hash
 from services.crypto.case_keys import case_ring
 from services.crypto.cipher import KeyRing
-from services.crypto.personal import has_sealed_fields, open_claimant, seal_claimant
-from services.deadlines.records import EscalationRecord
-from services.reports.tallies import tally_new_events
 
 
 class TimelineGap(Exception):
     """Events arrived with a hole in the sequence: projecting them would lose a step."""
 
 
-def fold_case_events(
+@dataclass(frozen=True)
+class Projector:
+    """What one read table keeps of a case, written in the projection's transaction."""
+
+    # With the case row, whenever it is rewritten (never with an older case).
+    case: Callable[[Session, CaseFile], None] | None = None
+    # With the events just added to the timeline (never those already recorded).
+    events: Callable[[Session, CaseFile, Sequence[CaseEventRecord]], None] | None = None
+
+
+def fold_events(
     *,
     session: Session,
     case_id: str,
     events: Sequence[CaseEvent],
     identity_key: bytes,
+    projectors: Sequence[Projector],
 ) -> int:
     """Project ``events`` onto the case as the read model holds it; return how many were
     new. Applying the case's own rules to its own events yields the workflow's case."""
@@ -51,15 +70,22 @@ def fold_case_events(
         case = rules.evolve(case, event)
     if case is None:
         raise TimelineGap(f"case {case_id}: no case to project onto and no opening event")
-    return record_case_events(session=session, case=case, events=events, identity_key=identity_key)
+    return write_events(
+        session=session,
+        case=case,
+        events=events,
+        identity_key=identity_key,
+        projectors=projectors,
+    )
 
 
-def record_case_events(
+def write_events(
     *,
     session: Session,
     case: CaseFile,
     events: Sequence[CaseEvent],
     identity_key: bytes,
+    projectors: Sequence[Projector],
     overwrite: bool = False,
 ) -> int:
     """Project ``events`` and ``case`` (the state after them); return how many were new.
@@ -69,7 +95,11 @@ def record_case_events(
     ``overwrite`` rewrites the case row even at the same version (repairing drift).
     """
     ring = case_ring(session=session, case_id=case.id, create=True)
-    _upsert_case_row(session, case, identity_key, overwrite, ring)
+    if _upsert_case_row(session, case, identity_key, overwrite, ring):
+        for projector in projectors:
+            if projector.case is not None:
+                projector.case(session, case)
+        session.flush()
     last = session.execute(
         select(CaseEventRecord.seq, CaseEventRecord.hash)
         .where(CaseEventRecord.case_id == case.id)
@@ -88,14 +118,10 @@ def record_case_events(
         last_seq, prev_hash = event.seq, row.hash
         added.append(row)
     session.flush()
-    # Counted once, with the events: those skipped above were counted when recorded.
-    tally_new_events(
-        session=session,
-        case_id=case.id,
-        centre=case.centre,
-        category=case.claimant.category.value,
-        rows=added,
-    )
+    if added:
+        for projector in projectors:
+            if projector.events is not None:
+                projector.events(session, case, added)
     return len(added)
 
 
@@ -117,51 +143,18 @@ def _event_row(event: CaseEvent, prev_hash: str, ring: KeyRing | None) -> CaseEv
     return row
 
 
-EVENT_PLACE = "case_event.payload"
-CASE_PLACE = "cases.document"
-
-
-def sealed_payload(payload: dict[str, Any], ring: KeyRing | None, case_id: str) -> dict[str, Any]:
-    if not isinstance(payload.get("claimant"), dict):
-        return payload
-    claimant = seal_claimant(payload["claimant"], ring=ring, place=EVENT_PLACE, case_id=case_id)
-    return {**payload, "claimant": claimant}
-
-
-def opened_payload(payload: dict[str, Any], ring: KeyRing | None, case_id: str) -> dict[str, Any]:
-    if not isinstance(payload.get("claimant"), dict):
-        return payload
-    claimant = open_claimant(payload["claimant"], ring=ring, place=EVENT_PLACE, case_id=case_id)
-    return {**payload, "claimant": claimant}
-
-
 def readable_document(session: Session, document: dict[str, Any]) -> dict[str, Any]:
     """The stored case document with its personal fields opened (or marked erased)."""
-    if not has_sealed_fields(document["claimant"]):
+    if not document_is_sealed(document):
         return document
     return opened_document(document, case_ring(session=session, case_id=document["id"]))
 
 
 def readable_payload(session: Session, case_id: str, payload: dict[str, Any]) -> dict[str, Any]:
     """A stored event payload with its personal fields opened (or marked erased)."""
-    claimant = payload.get("claimant")
-    if not isinstance(claimant, dict) or not has_sealed_fields(claimant):
+    if not payload_is_sealed(payload):
         return payload
     return opened_payload(payload, case_ring(session=session, case_id=case_id), case_id)
-
-
-def sealed_document(document: dict[str, Any], ring: KeyRing | None) -> dict[str, Any]:
-    claimant = seal_claimant(
-        document["claimant"], ring=ring, place=CASE_PLACE, case_id=document["id"]
-    )
-    return {**document, "claimant": claimant}
-
-
-def opened_document(document: dict[str, Any], ring: KeyRing | None) -> dict[str, Any]:
-    claimant = open_claimant(
-        document["claimant"], ring=ring, place=CASE_PLACE, case_id=document["id"]
-    )
-    return {**document, "claimant": claimant}
 
 
 def canonical_row(row: CaseEventRecord) -> bytes:
@@ -180,17 +173,24 @@ def canonical_row(row: CaseEventRecord) -> bytes:
 
 def _upsert_case_row(
     session: Session, case: CaseFile, identity_key: bytes, overwrite: bool, ring: KeyRing | None
-) -> None:
+) -> bool:
+    """Write the case's row unless it holds this version already (or a newer one)."""
     row = session.get(CaseRecord, case.id, with_for_update=True)
     if row is None:
         row = CaseRecord(id=case.id, version=0)
         session.add(row)
     if row.version > case.version or (row.version == case.version and not overwrite):
-        return
+        return False
     columns = case_columns(case, identity_key)
     columns["document"] = sealed_document(columns["document"], ring)
     for column, value in columns.items():
         setattr(row, column, value)
+    session.flush()
+    return True
+
+
+def project_needs(session: Session, case: CaseFile) -> None:
+    """One row per need, so that filtering by need uses an index."""
     wanted_needs = {need.value for need in case.needs}
     stored_needs = set(
         session.scalars(select(CaseNeedRecord.need).where(CaseNeedRecord.case_id == case.id))
@@ -203,7 +203,10 @@ def _upsert_case_row(
     session.add_all(
         CaseNeedRecord(case_id=case.id, need=need) for need in wanted_needs - stored_needs
     )
-    _record_escalations(session, case)
+
+
+def project_tasks(session: Session, case: CaseFile) -> None:
+    """The work waiting on people, as of the case's latest state."""
     session.execute(delete(CaseTaskRecord).where(CaseTaskRecord.case_id == case.id))
     session.add_all(
         CaseTaskRecord(
@@ -216,7 +219,6 @@ def _upsert_case_row(
         )
         for task in open_tasks(case)
     )
-    session.flush()
 
 
 def case_columns(case: CaseFile, identity_key: bytes) -> dict[str, Any]:
@@ -245,26 +247,6 @@ def case_columns(case: CaseFile, identity_key: bytes) -> dict[str, Any]:
         "closed_at": case.closed_at,
         "document": case.model_dump(mode="json"),
     }
-
-
-def _record_escalations(session: Session, case: CaseFile) -> None:
-    for clock in case.clocks:
-        if not clock.breached:
-            continue
-        row = session.get(EscalationRecord, (case.id, clock.id))
-        if row is None:
-            row = EscalationRecord(case_id=case.id, clock_id=clock.id)
-            session.add(row)
-        row.kind = clock.kind.value
-        row.target = clock.target
-        row.centre = case.centre
-        row.assignee = clock.assignee
-        row.level = clock.level
-        row.rung = clock.rung or ""
-        row.due_at = clock.due_at
-        row.satisfied_at = clock.satisfied_at
-        row.late_by_seconds = clock.late_by_seconds
-        row.late_reason = clock.late_reason
 
 
 def _hash(key: bytes, value: str | None) -> str | None:

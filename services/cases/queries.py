@@ -15,16 +15,17 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Select, and_, bindparam, exists, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, defer
 
-from services.cases.errors import InvalidInput
-from services.cases.model import CaseFile, CaseOutcome, ClaimantCategory, Need, Role, Stage
+from services.cases.lifecycle import CaseOutcome, Stage
+from services.cases.model import CaseFile, ClaimantCategory, Need
 from services.cases.names import name_key
 from services.cases.progress import TaskKind
-from services.cases.projection import opened_document
 from services.cases.records import CaseNeedRecord, CaseRecord, CaseTaskRecord
+from services.cases.sealing import document_is_sealed, opened_document
 from services.crypto.case_keys import unwrapped_ring
-from services.crypto.personal import has_sealed_fields
 from services.crypto.records import CaseKeyRecord
-from services.values import Moment
+from services.kernel.actors import Role
+from services.kernel.errors import InvalidInput
+from services.kernel.values import Moment
 
 
 class CaseSummary(BaseModel):
@@ -99,11 +100,18 @@ class StoredCase:
     lawyer: str | None
     document: dict[str, Any]
     wrapped_key: str | None
+    key_destroyed_at: datetime | None = None
 
 
 # Built once: every request of one case runs it, and building it costs more than running it.
 _STORED_CASE = (
-    select(CaseRecord.centre, CaseRecord.lawyer, CaseRecord.document, CaseKeyRecord.wrapped_key)
+    select(
+        CaseRecord.centre,
+        CaseRecord.lawyer,
+        CaseRecord.document,
+        CaseKeyRecord.wrapped_key,
+        CaseKeyRecord.destroyed_at,
+    )
     .outerjoin(CaseKeyRecord, CaseKeyRecord.case_id == CaseRecord.id)
     .where(CaseRecord.id == bindparam("case_id"))
 )
@@ -114,14 +122,17 @@ def stored_case(*, session: Session, case_id: str) -> StoredCase | None:
     row = session.execute(_STORED_CASE, {"case_id": case_id}).first()
     if row is None:
         return None
-    return StoredCase(case_id, row.centre, row.lawyer, row.document, row.wrapped_key)
+    return StoredCase(
+        case_id, row.centre, row.lawyer, row.document, row.wrapped_key, row.destroyed_at
+    )
 
 
 def opened_case(stored: StoredCase) -> CaseFile:
     """The case with its personal fields readable (or, once its key is destroyed, erased)."""
     document = stored.document
-    if has_sealed_fields(document["claimant"]):
-        document = opened_document(document, unwrapped_ring(stored.id, stored.wrapped_key))
+    if document_is_sealed(document):
+        ring = unwrapped_ring(stored.id, stored.wrapped_key, stored.key_destroyed_at)
+        document = opened_document(document, ring)
     return CaseFile.model_validate(document)
 
 

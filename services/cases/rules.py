@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from services.cases.errors import StaleVersion, StepRejected
-from services.cases.model import Actor, CaseFile, CaseOutcome, Eligibility, Need, Role, Stage
-from services.cases.progress import PENDING_FOLLOW_UP, open_items, track_outcomes
-from services.cases.rulekit import Rules, require_need, require_open, require_stage, stamp
+from services.cases.lifecycle import CaseOutcome, Stage, require_open, require_stage
+from services.cases.model import CaseFile, Eligibility, Need
+from services.cases.progress import open_items, track_outcomes
+from services.cases.registry import STEP_RULES, TRACK_OF_NEED, TRACKS
 from services.cases.steps import (
     AddNeed,
     AssignLawyer,
@@ -28,16 +28,18 @@ from services.cases.steps import (
     Step,
     WithdrawCase,
 )
-from services.deadlines.triggers import check_clock_step, merge_clocks
-from services.legal import rules as legal
-from services.legal.model import OPEN_MATTER, MatterStatus
-from services.placement import rules as placement
-from services.placement.model import FollowUpDue, FollowUpStatus
-from services.relief import rules as relief
-from services.startup import rules as startup
-from services.training import rules as training
+from services.cases.tracks import Apply, Check
+from services.deadlines.clocks import DeadlineRules
+from services.deadlines.triggers import check_clock_step, clock_changes, merge_clocks
+from services.kernel.actors import Actor, Role
+from services.kernel.errors import StaleVersion, StepRejected
+from services.kernel.rulekit import stamp
 
-SYSTEM_ONLY = (FollowUpDue, ClockAlarm)
+# Steps the case records on its own: its clock alarms and tracks' steps without a route.
+SYSTEM_ONLY: tuple[type, ...] = (
+    ClockAlarm,
+    *(rule.step for rule in STEP_RULES.values() if rule.route is None),
+)
 
 
 def check(
@@ -73,6 +75,31 @@ def check_version(case: CaseFile, expected: int) -> None:
         )
 
 
+def record(
+    case: CaseFile | None,
+    step: Step,
+    *,
+    case_id: str,
+    actor: Actor,
+    target: str | None,
+    at: datetime,
+    deadlines: DeadlineRules | None,
+) -> CaseEvent:
+    """The event that records ``step`` (checked already) as the case's next, with the
+    clocks it starts or changes under ``deadlines`` (the calendar and policy in force)."""
+    event = CaseEvent(
+        case_id=case_id,
+        seq=(case.version if case else 0) + 1,
+        at=at,
+        actor=actor,
+        target=target,
+        step=step,
+    )
+    if deadlines is None:
+        return event
+    return event.model_copy(update={"clocks": clock_changes(case, event, deadlines)})
+
+
 def evolve(case: CaseFile | None, event: CaseEvent) -> CaseFile:
     step = event.step
     if isinstance(step, OpenCase):
@@ -96,11 +123,16 @@ def _open(event: CaseEvent, step: OpenCase) -> CaseFile:
         needs=step.needs,
         centre=step.centre or "",
         intake_by=event.actor.id,
-        priority=step.priority if step.priority is not None else Need.LEGAL_AID in step.needs,
+        priority=step.priority if step.priority is not None else _priority(step.needs),
         summary=step.summary,
         opened_at=event.at,
         updated_at=event.at,
     )
+
+
+def _priority(needs: list[Need]) -> bool:
+    """A need such as legal aid makes the case a priority case."""
+    return any(TRACK_OF_NEED[need].priority for need in needs)
 
 
 def _check_assessment(case: CaseFile, step: StartAssessment, target: str | None) -> None:
@@ -121,7 +153,13 @@ def _check_need(case: CaseFile, step: AddNeed, target: str | None) -> None:
 
 def _check_lawyer(case: CaseFile, step: AssignLawyer, target: str | None) -> None:
     require_open(case)
-    require_need(case, Need.LEGAL_AID)
+    worked_by_lawyers = [track.need for track in TRACKS if track.lawyer]
+    if not any(need in case.needs for need in worked_by_lawyers):
+        raise StepRejected(
+            f"the case does not have the need {' or '.join(worked_by_lawyers)}; add it first",
+            code="need_missing",
+            field="needs",
+        )
     if step.lawyer == case.lawyer:
         raise StepRejected(f"{step.lawyer} is already assigned", code="already_assigned")
 
@@ -160,7 +198,7 @@ def _decide_eligibility(case: CaseFile, event: CaseEvent) -> CaseFile:
 def _add_need(case: CaseFile, event: CaseEvent) -> CaseFile:
     step = event.step
     assert isinstance(step, AddNeed)
-    priority = case.priority or step.need is Need.LEGAL_AID
+    priority = case.priority or TRACK_OF_NEED[step.need].priority
     return stamp(case, event, needs=[*case.needs, step.need], priority=priority)
 
 
@@ -179,32 +217,12 @@ def _close(case: CaseFile, event: CaseEvent) -> CaseFile:
 
 
 def _closed(case: CaseFile, event: CaseEvent, outcome: CaseOutcome, reason: str | None) -> CaseFile:
-    """Closing stops what runs on its own: follow-up clocks and open legal matters."""
-    referrals = [
-        referral.model_copy(
-            update={
-                "follow_ups": [
-                    f.model_copy(update={"status": FollowUpStatus.CANCELLED})
-                    if f.status in PENDING_FOLLOW_UP
-                    else f
-                    for f in referral.follow_ups
-                ]
-            }
-        )
-        for referral in case.referrals
-    ]
-    matters = [
-        m.model_copy(
-            update={
-                "status": MatterStatus.CLOSED_WITHOUT_REMEDY,
-                "closure_reason": f"case closed: {reason}",
-                "updated_at": event.at,
-            }
-        )
-        if m.status in OPEN_MATTER
-        else m
-        for m in case.legal_matters
-    ]
+    """Closing stops what runs on its own (follow-ups, open legal matters): each track says."""
+    stopped = {
+        track.items.field: track.on_close(track.items.of(case), event, reason)
+        for track in TRACKS
+        if track.on_close is not None
+    }
     return stamp(
         case,
         event,
@@ -214,8 +232,7 @@ def _closed(case: CaseFile, event: CaseEvent, outcome: CaseOutcome, reason: str 
         outcome=outcome,
         close_reason=reason,
         track_outcomes=track_outcomes(case),
-        referrals=referrals,
-        legal_matters=matters,
+        **stopped,
     )
 
 
@@ -244,7 +261,7 @@ def _reopen(case: CaseFile, event: CaseEvent) -> CaseFile:
     )
 
 
-_RULES: Rules = {
+_RULES: dict[type, tuple[Check, Apply]] = {
     StartAssessment: (_check_assessment, _start_assessment),
     DecideEligibility: (_check_eligibility, _decide_eligibility),
     AddNeed: (_check_need, _add_need),
@@ -255,9 +272,5 @@ _RULES: Rules = {
     PauseClock: (_check_clock, _clock_step),
     ResumeClock: (_check_clock, _clock_step),
     ClockAlarm: (_check_clock, _clock_step),
-    **training.RULES,
-    **placement.RULES,
-    **startup.RULES,
-    **relief.RULES,
-    **legal.RULES,
+    **{step: (rule.check, rule.apply) for step, rule in STEP_RULES.items()},
 }

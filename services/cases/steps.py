@@ -3,37 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias, Union
 
 from pydantic import Field, field_validator
 
-from services.cases.model import Actor, CaseOutcome, Claimant, Need, Role
+from services.cases.lifecycle import CaseOutcome
+from services.cases.model import Claimant, Need
+from services.cases.registry import TRACKS
+from services.cases.tracks import kind_of
 from services.deadlines.clocks import Clock
-from services.legal.model import (
-    AcknowledgeMatter,
-    CloseMatterWithoutRemedy,
-    RecordInfringement,
-    ReferMatter,
-    ResolveMatter,
-)
-from services.placement.model import (
-    FollowUpDue,
-    RecordFollowUp,
-    RecordInterview,
-    RecordNotPlaced,
-    RecordOffer,
-    RecordPlacement,
-    ReferToJob,
-)
-from services.relief.model import GrantPetition, RefusePetition, SubmitPetition
-from services.startup.model import (
-    ApplyStartupAid,
-    ApproveStartupAid,
-    DisburseStartupAid,
-    RefuseStartupAid,
-)
-from services.training.model import CompleteTraining, DropTraining, EnrolTraining
-from services.values import Frozen, LongText, Reason, ShortText, StepBase
+from services.kernel.actors import Actor
+from services.kernel.values import Frozen, LongText, Reason, ShortText, StepBase
 
 
 class OpenCase(StepBase):
@@ -111,42 +91,40 @@ class ClockAlarm(StepBase):
     kind: Literal["clock_alarm"] = "clock_alarm"
 
 
-Step = Annotated[
-    OpenCase
-    | StartAssessment
-    | DecideEligibility
-    | AddNeed
-    | AssignLawyer
-    | CloseCase
-    | WithdrawCase
-    | ReopenCase
-    | PauseClock
-    | ResumeClock
-    | ClockAlarm
-    | EnrolTraining
-    | CompleteTraining
-    | DropTraining
-    | ReferToJob
-    | RecordInterview
-    | RecordOffer
-    | RecordPlacement
-    | RecordNotPlaced
-    | FollowUpDue
-    | RecordFollowUp
-    | ApplyStartupAid
-    | ApproveStartupAid
-    | RefuseStartupAid
-    | DisburseStartupAid
-    | SubmitPetition
-    | GrantPetition
-    | RefusePetition
-    | RecordInfringement
-    | ReferMatter
-    | AcknowledgeMatter
-    | ResolveMatter
-    | CloseMatterWithoutRemedy,
-    Field(discriminator="kind"),
-]
+CASE_STEPS: tuple[type[StepBase], ...] = (
+    OpenCase,
+    StartAssessment,
+    DecideEligibility,
+    AddNeed,
+    AssignLawyer,
+    CloseCase,
+    WithdrawCase,
+    ReopenCase,
+    PauseClock,
+    ResumeClock,
+    ClockAlarm,
+)
+CASE_OPENED = kind_of(OpenCase)
+ASSESSMENT_STARTED = kind_of(StartAssessment)
+ELIGIBILITY_DECIDED = kind_of(DecideEligibility)
+NEED_ADDED = kind_of(AddNeed)
+LAWYER_ASSIGNED = kind_of(AssignLawyer)
+CASE_CLOSED = kind_of(CloseCase)
+CASE_WITHDRAWN = kind_of(WithdrawCase)
+CASE_REOPENED = kind_of(ReopenCase)
+CLOCK_PAUSED = kind_of(PauseClock)
+CLOCK_RESUMED = kind_of(ResumeClock)
+CLOCK_ALARM = kind_of(ClockAlarm)
+
+# Any step of the case, the case's own first, then each track's in the registry's order.
+# Type checkers see the base every step shares (``kind`` narrowed to a literal by each).
+if TYPE_CHECKING:
+    Step: TypeAlias = StepBase
+else:
+    Step = Annotated[
+        Union[(*CASE_STEPS, *(rule.step for track in TRACKS for rule in track.steps))],
+        Field(discriminator="kind"),
+    ]
 
 
 class CaseEvent(Frozen):
@@ -176,6 +154,3 @@ class CaseEventBatch(Frozen):
 
     case_id: str
     events: list[CaseEvent]
-
-
-SYSTEM_ACTOR = Actor(id="system", role=Role.SYSTEM)

@@ -1,4 +1,10 @@
-"""Per-case data keys: created on first use, unwrapped on each read, destroyed for good."""
+"""Per-case data keys: created on first use, unwrapped on each read, destroyed for good.
+
+Only a key destroyed on purpose (its row's ``destroyed_at``, the tombstone) makes a case
+read as erased. A key that is missing or does not open is an error (:class:`KeyUnavailable`):
+treating it as erased would let a worker with an incomplete ring empty the cases it
+touches, silently and for good.
+"""
 
 from __future__ import annotations
 
@@ -8,32 +14,69 @@ from datetime import UTC, datetime
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from services.crypto.cipher import DecryptionError, KeyRing, new_key
+from services.crypto.cipher import DecryptionError, KeyRing, UnknownKey, key_id_of, new_key
 from services.crypto.records import CaseKeyRecord
 from services.crypto.vault import current_vault
 
 CASE_KEY_ID = "case1"
 
 
+class KeyUnavailable(Exception):
+    """A case's data is sealed under a key that exists (it was not destroyed) but does
+    not open here. Nothing may be read or written for the case until it does: retry once
+    the master key ring is complete again."""
+
+    def __init__(self, case_id: str, problem: str) -> None:
+        super().__init__(f"case {case_id}: {problem}")
+        self.case_id = case_id
+
+
 def case_ring(*, session: Session, case_id: str, create: bool = False) -> KeyRing | None:
-    """The case's data key as a ring, or None once it is destroyed (or never made)."""
+    """The case's data key as a ring, or None once it is destroyed; with ``create``, a
+    case without a key gets one."""
     row = session.get(CaseKeyRecord, case_id)
     if row is None and create:
         row = _new_case_key(session, case_id)
-    return unwrapped_ring(case_id, row.wrapped_key if row is not None else None)
+    if row is None:
+        return unwrapped_ring(case_id, None, None)
+    return unwrapped_ring(case_id, row.wrapped_key, row.destroyed_at)
 
 
-def unwrapped_ring(case_id: str, wrapped_key: str | None) -> KeyRing | None:
-    """The ring of a case key as stored (``case_key.wrapped_key``, read with the case);
-    None if it is destroyed, missing or does not open."""
+def unwrapped_ring(
+    case_id: str, wrapped_key: str | None, destroyed_at: datetime | None
+) -> KeyRing | None:
+    """The ring of a case key as stored (``case_key``'s row, read with the case): None
+    if it was destroyed; :class:`KeyUnavailable` if it is missing or does not open."""
+    if destroyed_at is not None:
+        return None
     if wrapped_key is None:
-        return None
-    wrapping = current_vault().case_keys
+        raise KeyUnavailable(case_id, "its data is sealed but it has no key on record")
+    return KeyRing(keys={CASE_KEY_ID: _unwrap(case_id, wrapped_key)}, current=CASE_KEY_ID)
+
+
+def _unwrap(case_id: str, wrapped_key: str) -> bytes:
+    token = base64.b64decode(wrapped_key)
     try:
-        key = wrapping.open(base64.b64decode(wrapped_key), _wrap_ad(case_id))
+        return current_vault().case_keys.open(token, _wrap_ad(case_id))
+    except UnknownKey as error:
+        raise KeyUnavailable(
+            case_id,
+            f"its key is wrapped by master key {error.key_id!r}, which is not in MASTER_KEYS "
+            "(keep a retired master key in the ring until `casework keys rewrap` has run)",
+        ) from None
     except DecryptionError:
-        return None
-    return KeyRing(keys={CASE_KEY_ID: key}, current=CASE_KEY_ID)
+        raise KeyUnavailable(
+            case_id,
+            f"its key does not open under master key {_key_id(token)!r}: the wrapped key "
+            "was altered, or MASTER_KEYS holds another key under that id",
+        ) from None
+
+
+def _key_id(token: bytes) -> str:
+    try:
+        return key_id_of(token)
+    except DecryptionError:
+        return "?"
 
 
 def destroy_case_key(*, session: Session, case_id: str, at: datetime | None = None) -> bool:
@@ -72,7 +115,7 @@ def rewrap_case_keys(*, session: Session) -> int:
     ).all()
     for row in rows:
         assert row.wrapped_key is not None
-        key = wrapping.open(base64.b64decode(row.wrapped_key), _wrap_ad(row.case_id))
+        key = _unwrap(row.case_id, row.wrapped_key)
         row.wrapped_key = _wrap(wrapping, row.case_id, key)
         row.master_key_id = wrapping.current
     session.flush()

@@ -4,6 +4,10 @@ Sealed: ``national_id``, ``phone``, ``address``, ``situation`` and ``household``
 under the case's data key with its place (table.column, case, field) as associated
 data. The name, category and birth date stay readable: lists search on the name, and
 duplicate checks on the birth date and on keyed hashes of the ID number and phone.
+
+Whether a stored value is sealed follows from where it is, never from its text: each of
+these fields is sealed whenever it holds a value, so a stored one is always ciphertext,
+and an address that happens to begin like a ciphertext is sealed like any other.
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from services.crypto.cipher import DecryptionError, KeyRing, is_sealed_text
+from services.crypto.case_keys import KeyUnavailable
+from services.crypto.cipher import DecryptionError, KeyRing
 
 SEALED_FIELDS = ("national_id", "phone", "address", "situation", "household")
 ERASED_KEY = "erased"
@@ -27,7 +32,7 @@ def seal_claimant(
     erased = []
     for name in SEALED_FIELDS:
         value = claimant.get(name)
-        if value in (None, []) or is_sealed_text(value):
+        if value in (None, []):
             continue
         if ring is None:
             sealed[name] = [] if name == "household" else None
@@ -42,28 +47,33 @@ def seal_claimant(
 def open_claimant(
     claimant: dict[str, Any], *, ring: KeyRing | None, place: str, case_id: str
 ) -> dict[str, Any]:
-    """A copy of ``claimant`` with its personal fields readable; those whose key is gone
-    (or that do not open) come back empty and listed under ``erased``."""
+    """A copy of ``claimant`` (as stored) with its personal fields readable; with no key
+    (destroyed) they come back empty and listed under ``erased``. A field that does not
+    open under the case's key raises :class:`KeyUnavailable`."""
     opened = dict(claimant)
     erased = list(claimant.get(ERASED_KEY) or [])
     for name in SEALED_FIELDS:
         value = claimant.get(name)
-        if not isinstance(value, str) or not is_sealed_text(value):
-            continue  # empty, or written before sealing existed
-        try:
-            if ring is None:
-                raise DecryptionError("case key destroyed")
-            opened[name] = json.loads(ring.open_text(value, _ad(place, case_id, name)))
-        except DecryptionError:
+        if not isinstance(value, str):
+            continue  # empty (None, no household) or erased
+        if ring is None:
             opened[name] = [] if name == "household" else None
             erased.append(name)
+            continue
+        try:
+            opened[name] = json.loads(ring.open_text(value, _ad(place, case_id, name)))
+        except DecryptionError as error:
+            raise KeyUnavailable(
+                case_id, f"claimant.{name} in {place} does not open under its key ({error})"
+            ) from None
     if erased:
         opened[ERASED_KEY] = sorted(set(erased))
     return opened
 
 
 def has_sealed_fields(claimant: dict[str, Any]) -> bool:
-    return any(is_sealed_text(claimant.get(name)) for name in SEALED_FIELDS)
+    """Whether a stored claimant holds a value in any sealed field."""
+    return any(isinstance(claimant.get(name), str) for name in SEALED_FIELDS)
 
 
 def _ad(place: str, case_id: str, name: str) -> str:

@@ -14,6 +14,7 @@ from services.crypto.cipher import KeyRing
 
 CASE_KEY_PURPOSE = "casework/case-key-wrapping"
 PAYLOAD_PURPOSE = "casework/temporal-payloads"
+CHECKPOINT_PURPOSE = "casework/audit-checkpoints"
 
 
 class VaultNotConfigured(RuntimeError):
@@ -33,6 +34,11 @@ class Vault:
     @cached_property
     def payloads(self) -> KeyRing:
         return self.master.derive(PAYLOAD_PURPOSE)
+
+    @cached_property
+    def checkpoints(self) -> KeyRing:
+        """Signs the timeline's checkpoints: a key the database never holds."""
+        return self.master.derive(CHECKPOINT_PURPOSE)
 
 
 _installed: list[Vault] = []

@@ -1,15 +1,15 @@
-"""What a case must do on its own, and when: follow-ups falling due, clocks sounding."""
+"""What a case must do on its own, and when: tracks' steps falling due, clocks sounding."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from services.cases.model import CaseFile, Stage
-from services.cases.steps import CaseEvent, ClockAlarm, Step
+from services.cases.lifecycle import Stage
+from services.cases.model import CaseFile
+from services.cases.registry import TRACKS
+from services.cases.steps import CLOCK_ALARM, CaseEvent, ClockAlarm, Step
 from services.deadlines.clocks import DeadlineRules, next_alarm, who_must_act
 from services.notify.model import Notification
-from services.placement.model import FollowUpDue, FollowUpStatus
-from services.placement.rules import follow_up_due_at
 
 
 def _pending(
@@ -18,10 +18,7 @@ def _pending(
     if case is None or case.stage is Stage.CLOSED:
         return []
     pending: list[tuple[datetime, Step, str]] = [
-        (follow_up_due_at(follow_up), FollowUpDue(day=follow_up.day), referral.id)
-        for referral in case.referrals
-        for follow_up in referral.follow_ups
-        if follow_up.status is FollowUpStatus.SCHEDULED
+        (due.at, due.step, due.target) for track in TRACKS for due in track.due(case)
     ]
     if rules is not None:
         for clock in case.clocks:
@@ -46,7 +43,7 @@ def due_actions(
 
 def notification_for(event: CaseEvent, case: CaseFile) -> Notification | None:
     """A clock's alarm tells the person (or rung) who must act now."""
-    if event.step.kind != "clock_alarm" or not event.clocks:
+    if event.step.kind != CLOCK_ALARM or not event.clocks:
         return None
     clock = event.clocks[0]
     recipient, role = who_must_act(clock, case.intake_by)

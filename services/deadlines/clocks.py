@@ -12,8 +12,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from services.deadlines.calendar import WorkingCalendar, load_calendar
-from services.deadlines.policy import LADDER_NAMES, ClockKind, ClockPolicy, ClockRule, Unit
-from services.values import Frozen, Role
+from services.deadlines.declarations import ClockRule, Unit
+from services.deadlines.policy import CLOCKS, LADDER, ClockKind, ClockPolicy
+from services.kernel.actors import Role
+from services.kernel.values import Frozen
 
 
 class Clock(Frozen):
@@ -43,7 +45,7 @@ class Clock(Frozen):
 
     @property
     def rung(self) -> str | None:
-        return LADDER_NAMES[self.level - 1] if self.level else None
+        return LADDER[self.level - 1][0] if self.level else None
 
 
 class RulesRequest(Frozen):
@@ -143,7 +145,7 @@ def next_alarm(clock: Clock, rules: DeadlineRules) -> datetime | None:
             return warn_at
     if not clock.breached:
         return clock.due_at
-    if clock.level < len(LADDER_NAMES):
+    if clock.level < len(LADDER):
         return clock.next_escalation_at
     return None
 
@@ -155,16 +157,13 @@ def sound(clock: Clock, rules: DeadlineRules, at: datetime) -> Clock:
     rule = rules.policy.rule(clock.kind)
     level = clock.level + 1
     anchor = clock.due_at if level == 1 else (clock.next_escalation_at or at)
-    next_at = later(rules, rule, anchor, rule.escalate_every) if level < len(LADDER_NAMES) else None
+    next_at = later(rules, rule, anchor, rule.escalate_every) if level < len(LADDER) else None
     return clock.model_copy(update={"level": level, "next_escalation_at": next_at})
 
 
 def who_must_act(clock: Clock, default_assignee: str) -> tuple[str, Role]:
     """The person (or role) a breach goes to at the clock's current rung."""
-    if clock.level <= 1:
-        role = Role.LAWYER if clock.kind in LEGAL else Role.STAFF
-        return clock.assignee or default_assignee, role
-    return (LADDER_NAMES[clock.level - 1], Role.SUPERVISOR if clock.level == 2 else Role.ADMIN)
-
-
-LEGAL = (ClockKind.LEGAL_REFERRAL, ClockKind.ACKNOWLEDGEMENT, ClockKind.MATTER_STALE)
+    rung, role = LADDER[max(clock.level, 1) - 1]
+    if role is None:  # the clock's assignee, in the role that works it
+        return clock.assignee or default_assignee, CLOCKS[clock.kind].role
+    return rung, role

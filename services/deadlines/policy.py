@@ -1,7 +1,8 @@
 """The centre's clocks as data: how long each step may take, and who hears when it is late.
 
-Defaults follow the centre's promise ("at the first moment, by the simplest route"); a
-deployment overrides any of them with the CLOCK_POLICY setting (JSON), e.g.
+The case declares its own two clocks here; each kind of help declares its own in its
+spec. Defaults follow the centre's promise ("at the first moment, by the simplest
+route"); a deployment overrides any of them with the CLOCK_POLICY setting (JSON), e.g.
 ``{"eligibility": {"duration": 5}, "legal_referral": {"duration": 12}}``.
 """
 
@@ -9,74 +10,52 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from services.values import Role
+from services.cases.registry import TRACKS
+from services.deadlines.declarations import ClockRule, ClockSpec, Unit
+from services.kernel.actors import Role
 
-
-class ClockKind(StrEnum):
-    ELIGIBILITY = "eligibility"
-    LEGAL_REFERRAL = "legal_referral"
-    ACKNOWLEDGEMENT = "acknowledgement"
-    MATTER_STALE = "matter_stale"
-    FOLLOW_UP = "follow_up"
-    CASE_STALE = "case_stale"
-
-
-class Unit(StrEnum):
-    SECONDS = "seconds"
-    MINUTES = "minutes"
-    HOURS = "hours"
-    DAYS = "days"
-    WORKING_DAYS = "working_days"
-
-
-class ClockRule(BaseModel):
-    duration: int = Field(gt=0)
-    unit: Unit
-    # After a breach, the next rung of the ladder hears of it every this many units.
-    escalate_every: int = Field(gt=0)
-    # Warn the assignee this many hours before the due time (0: no warning).
-    warn_hours: int = Field(default=0, ge=0)
-    description: str
-
-
-LADDER = (Role.STAFF, Role.SUPERVISOR, Role.ADMIN)  # assignee → supervisor → centre head
-LADDER_NAMES = ("assignee", "supervisor", "centre_head")
-
-DEFAULT_RULES: dict[ClockKind, ClockRule] = {
-    ClockKind.ELIGIBILITY: ClockRule(
+ELIGIBILITY = ClockSpec(
+    "eligibility",
+    ClockRule(
         duration=3, unit=Unit.WORKING_DAYS, escalate_every=1, warn_hours=24,
         description="intake → eligibility decided",
     ),
-    ClockKind.LEGAL_REFERRAL: ClockRule(
-        duration=24, unit=Unit.HOURS, escalate_every=12, warn_hours=4,
-        description="infringement recorded → referred to labour/justice (calendar time)",
-    ),
-    ClockKind.ACKNOWLEDGEMENT: ClockRule(
-        duration=5, unit=Unit.WORKING_DAYS, escalate_every=2, warn_hours=24,
-        description="referral sent → acknowledged by the department",
-    ),
-    ClockKind.MATTER_STALE: ClockRule(
-        duration=30, unit=Unit.DAYS, escalate_every=7,
-        description="legal matter with no step",
-    ),
-    ClockKind.FOLLOW_UP: ClockRule(
-        duration=5, unit=Unit.WORKING_DAYS, escalate_every=2, warn_hours=24,
-        description="follow-up due → recorded",
-    ),
-    ClockKind.CASE_STALE: ClockRule(
-        duration=60, unit=Unit.DAYS, escalate_every=14,
-        description="case with no step",
-    ),
-}  # fmt: skip
+)  # fmt: skip
+CASE_STALE = ClockSpec(
+    "case_stale",
+    ClockRule(duration=60, unit=Unit.DAYS, escalate_every=14, description="case with no step"),
+    stale=True,
+)
+CLOCKS: dict[str, ClockSpec] = {
+    spec.kind: spec
+    for spec in (ELIGIBILITY, *(spec for track in TRACKS for spec in track.clocks), CASE_STALE)
+}
+ClockKind = StrEnum(  # type: ignore[misc]
+    "ClockKind", {kind.upper(): kind for kind in CLOCKS}, module=__name__
+)
+DEFAULT_RULES: dict[ClockKind, ClockRule] = {
+    ClockKind(kind): spec.default for kind, spec in CLOCKS.items()
+}
+STALE: frozenset[str] = frozenset(kind for kind, spec in CLOCKS.items() if spec.stale)
+
+# Who hears of a breach, rung by rung: whoever the clock is assigned to (in the role that
+# works it), then a supervisor, then the centre head.
+LADDER: tuple[tuple[str, Role | None], ...] = (
+    ("assignee", None),
+    ("supervisor", Role.SUPERVISOR),
+    ("centre_head", Role.ADMIN),
+)
 
 
 class ClockPolicy(BaseModel):
     rules: dict[ClockKind, ClockRule]
 
     def rule(self, kind: ClockKind) -> ClockRule:
-        return self.rules[kind]
+        # A run that loaded its policy before a kind of clock existed (a kind of help added
+        # since) uses that kind's default until its next run loads the policy again.
+        return self.rules.get(kind) or DEFAULT_RULES[kind]
 
 
 def policy_with(overrides: dict[str, dict[str, object]] | None = None) -> ClockPolicy:

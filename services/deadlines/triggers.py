@@ -1,13 +1,29 @@
-"""Which clocks each step starts, satisfies, pauses, resumes or sounds."""
+"""Which clocks each step starts, meets, stops, pauses, resumes or sounds.
+
+A track's steps declare what they do to clocks (``StepRule.clocks``); the case's own
+steps declare it here. Every step a person takes also restarts the case's stale clock.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from services.cases.errors import StepRejected
-from services.cases.model import CaseFile, Role
-from services.cases.steps import CaseEvent, ClockAlarm, PauseClock, ResumeClock, Step
+from services.cases.model import CaseFile
+from services.cases.registry import STEP_RULES
+from services.cases.steps import (
+    AssignLawyer,
+    CaseEvent,
+    ClockAlarm,
+    CloseCase,
+    DecideEligibility,
+    PauseClock,
+    ResumeClock,
+    StartAssessment,
+    Step,
+    WithdrawCase,
+)
 from services.deadlines.clocks import (
     Clock,
     DeadlineRules,
@@ -17,29 +33,62 @@ from services.deadlines.clocks import (
     sound,
     start_clock,
 )
-from services.deadlines.policy import ClockKind
+from services.deadlines.declarations import (
+    ClockEffect,
+    Meet,
+    Reassign,
+    Restart,
+    Start,
+    StopAll,
+    StopUnder,
+)
+from services.deadlines.policy import CASE_STALE, CLOCKS, ELIGIBILITY, STALE, ClockKind
+from services.kernel.actors import Role
+from services.kernel.errors import StepRejected
 
-STALE = (ClockKind.CASE_STALE, ClockKind.MATTER_STALE)
-CLOSING = ("case_closed", "case_withdrawn")
+
+def _rejected(step: DecideEligibility) -> bool:
+    return not step.accepted
+
+
+_CASE_STEPS: dict[type, tuple[ClockEffect, ...]] = {
+    DecideEligibility: (Meet(ELIGIBILITY.kind), StopAll(when=_rejected)),
+    StartAssessment: (Reassign(to=lambda event: event.actor.id, kinds=(ELIGIBILITY.kind,)),),
+    AssignLawyer: (
+        Reassign(to=lambda event: getattr(event.step, "lawyer", None), role=Role.LAWYER),
+    ),
+    CloseCase: (StopAll(),),
+    WithdrawCase: (StopAll(),),
+}
+
+
+def effects_of(step: Step) -> tuple[ClockEffect, ...]:
+    rule = STEP_RULES.get(type(step))
+    return rule.clocks if rule is not None else _CASE_STEPS.get(type(step), ())
+
+
+@dataclass(frozen=True)
+class _Proposed:
+    """A step not yet accepted, as its clocks' targets see it."""
+
+    step: Any
+    target: str | None
+    seq: int
 
 
 def satisfied_by(case: CaseFile, step: Step, target: str | None) -> list[Clock]:
     """Open clocks that this step is the awaited action for."""
-    wanted: Callable[[Clock], bool]
-    kind = step.kind
-    if kind == "eligibility_decided":
-        wanted = lambda clock: clock.kind is ClockKind.ELIGIBILITY  # noqa: E731
-    elif kind == "matter_referred":
-        wanted = lambda clock: (clock.kind, clock.target) == (ClockKind.LEGAL_REFERRAL, target)  # noqa: E731
-    elif kind == "matter_acknowledged":
-        ack_target = f"{target}/{getattr(step, 'department', '')}"
-        wanted = lambda clock: (clock.kind, clock.target) == (ClockKind.ACKNOWLEDGEMENT, ack_target)  # noqa: E731
-    elif kind == "follow_up_recorded":
-        follow_up = f"{target}/{getattr(step, 'day', '')}"
-        wanted = lambda clock: (clock.kind, clock.target) == (ClockKind.FOLLOW_UP, follow_up)  # noqa: E731
-    else:
-        return []
-    return [clock for clock in case.clocks if clock.satisfied_at is None and wanted(clock)]
+    taken = _Proposed(step, target, case.version + 1)
+    meets = [effect for effect in effects_of(step) if isinstance(effect, Meet)]
+    return [
+        clock
+        for clock in case.clocks
+        if clock.satisfied_at is None
+        and any(
+            clock.kind == meet.kind and (meet.at is None or clock.target == meet.at(taken))
+            for meet in meets
+        )
+    ]
 
 
 def check_clock_step(
@@ -73,8 +122,10 @@ def clock_changes(case: CaseFile | None, event: CaseEvent, rules: DeadlineRules)
     step, at, seq = event.step, event.at, event.seq
     changes: dict[str, Clock] = {}
 
-    def start(kind: ClockKind, target: str | None, assignee: str | None) -> None:
-        clock = start_clock(rules, kind, at=at, seq=seq, target=target, assignee=assignee)
+    def start(kind: str, target: str | None, assignee: str | None) -> None:
+        clock = start_clock(
+            rules, ClockKind(kind), at=at, seq=seq, target=target, assignee=assignee
+        )
         changes[clock.id] = clock
 
     def settle(clocks: list[Clock], reason: str | None = None) -> None:
@@ -82,18 +133,25 @@ def clock_changes(case: CaseFile | None, event: CaseEvent, rules: DeadlineRules)
             changes[clock.id] = satisfy(clock, at, reason)
 
     if case is None:
-        start(ClockKind.ELIGIBILITY, None, event.actor.id)
-        start(ClockKind.CASE_STALE, None, event.actor.id)
+        start(ELIGIBILITY.kind, None, event.actor.id)
+        start(CASE_STALE.kind, None, event.actor.id)
         return list(changes.values())
+
+    def assignee(kind: str) -> str | None:
+        # A lawyer's clock is the case's lawyer's (or, until one is assigned, whoever
+        # started it); any other is the intake's.
+        if CLOCKS[kind].role is Role.LAWYER:
+            return case.lawyer or event.actor.id
+        return case.intake_by
+
     open_clocks = [clock for clock in case.clocks if clock.satisfied_at is None]
     settle(satisfied_by(case, step, event.target), step.late_reason)
-    kind, target = step.kind, event.target
-    lawyer = case.lawyer or event.actor.id
-    if kind in CLOSING or (kind == "eligibility_decided" and not getattr(step, "accepted", True)):
+    effects = effects_of(step)
+    if any(isinstance(effect, StopAll) and effect.when(step) for effect in effects):
         settle([clock for clock in open_clocks if clock.id not in changes])
         return list(changes.values())
     if isinstance(step, PauseClock | ResumeClock | ClockAlarm):
-        clock = next(c for c in open_clocks if c.id == target)
+        clock = next(c for c in open_clocks if c.id == event.target)
         if isinstance(step, PauseClock):
             changes[clock.id] = pause(clock, at, step.reason)
         elif isinstance(step, ResumeClock):
@@ -101,53 +159,43 @@ def clock_changes(case: CaseFile | None, event: CaseEvent, rules: DeadlineRules)
         else:
             changes[clock.id] = sound(clock, rules, at)
         return list(changes.values())
-    if kind == "infringement_recorded":
-        start(ClockKind.LEGAL_REFERRAL, f"M{seq}", lawyer)
-        start(ClockKind.MATTER_STALE, f"M{seq}", lawyer)
-    elif kind == "matter_referred":
-        start(ClockKind.ACKNOWLEDGEMENT, f"{target}/{getattr(step, 'department', '')}", lawyer)
-    elif kind in ("matter_resolved", "matter_closed"):
-        prefix = f"{target}/"
-        settle(
-            [c for c in open_clocks if c.target == target or (c.target or "").startswith(prefix)]
-        )
-    elif kind == "follow_up_recorded" and not getattr(step, "still_employed", True):
-        # Nobody to follow up once the person has left: later follow-ups' clocks stop too.
-        prefix = f"{target}/"
-        settle(
-            [
-                c
-                for c in open_clocks
-                if c.kind is ClockKind.FOLLOW_UP
-                and (c.target or "").startswith(prefix)
-                and c.id not in changes
-            ]
-        )
-    if kind == "follow_up_due":
-        start(ClockKind.FOLLOW_UP, f"{target}/{getattr(step, 'day', '')}", case.intake_by)
-    elif kind in ("assessment_started", "lawyer_assigned"):
-        _reassign(open_clocks, event, changes)
-    if kind in ("matter_referred", "matter_acknowledged"):
-        stale = [c for c in open_clocks if (c.kind, c.target) == (ClockKind.MATTER_STALE, target)]
-        settle(stale)
-        start(ClockKind.MATTER_STALE, target, lawyer)
+    for effect in effects:
+        if isinstance(effect, Start):
+            start(effect.kind, effect.at(event), assignee(effect.kind))
+        elif isinstance(effect, Restart):
+            target = effect.at(event)
+            settle([c for c in open_clocks if (c.kind, c.target) == (effect.kind, target)])
+            start(effect.kind, target, assignee(effect.kind))
+        elif isinstance(effect, StopUnder) and effect.when(step):
+            settle(_under(open_clocks, effect, event, changes))
+        elif isinstance(effect, Reassign):
+            _reassign(open_clocks, effect, event, changes)
     if event.actor.role is not Role.SYSTEM:
-        settle([c for c in open_clocks if c.kind is ClockKind.CASE_STALE])
-        start(ClockKind.CASE_STALE, None, case.intake_by)
+        settle([c for c in open_clocks if c.kind == CASE_STALE.kind])
+        start(CASE_STALE.kind, None, case.intake_by)
     return list(changes.values())
 
 
-def _reassign(open_clocks: list[Clock], event: CaseEvent, changes: dict[str, Clock]) -> None:
-    step = event.step
-    legal = step.kind == "lawyer_assigned"
-    new_assignee = getattr(step, "lawyer", None) if legal else event.actor.id
+def _under(
+    open_clocks: list[Clock], effect: StopUnder, event: CaseEvent, changes: dict[str, Clock]
+) -> list[Clock]:
+    """Open clocks on the item and its parts (``M3``, ``M3/labour``) not changed yet."""
+    item = effect.at(event)
+    return [
+        clock
+        for clock in open_clocks
+        if (clock.target == item or (clock.target or "").startswith(f"{item}/"))
+        and (not effect.kinds or clock.kind in effect.kinds)
+        and clock.id not in changes
+    ]
+
+
+def _reassign(
+    open_clocks: list[Clock], effect: Reassign, event: CaseEvent, changes: dict[str, Clock]
+) -> None:
+    new_assignee = effect.to(event)
     for clock in open_clocks:
-        is_legal = clock.kind in (
-            ClockKind.LEGAL_REFERRAL,
-            ClockKind.ACKNOWLEDGEMENT,
-            ClockKind.MATTER_STALE,
-        )
-        if (legal and is_legal) or (not legal and clock.kind is ClockKind.ELIGIBILITY):
+        if clock.kind in effect.kinds or CLOCKS[clock.kind].role is effect.role:
             changes[clock.id] = clock.model_copy(update={"assignee": new_assignee})
 
 

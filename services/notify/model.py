@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from services.values import Frozen, Role
+from services.kernel.actors import Role
+from services.kernel.values import Frozen
 
 
 class Notification(Frozen):

@@ -1,9 +1,13 @@
 """The cases behind one figure of the summary, a page at a time, from the timeline.
 
-A page walks the cases in id order (the cases table's key) and keeps those with a
-matching event in the period (the timeline's key, case then seq), so its cost is the
-cases walked to fill it, not the caseload; the activity of one person walks that
-person's events instead (``ix_case_event_actor_at``).
+A figure counts events of one type. Where few events of that type fall in the period
+(at most ``SPARSE_EVENTS``: counted first, through ``ix_case_event_type_at``, and no
+further than that), a page is read from those events alone: its cost is theirs, however
+large the caseload. Where many do, a page walks the cases in id order (the cases
+table's key) and keeps those with a matching event in the period (the timeline's key,
+case then seq): matches are then dense, so few cases are walked to fill a page. Both
+give the same ids. The activity of one person walks that person's events
+(``ix_case_event_actor_at``).
 """
 
 from __future__ import annotations
@@ -11,22 +15,41 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, and_, bindparam, cast, exists, literal, select, text, true
+from sqlalchemy import (
+    Select,
+    String,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.orm import Session, aliased
 
-from services.cases.errors import InvalidInput
 from services.cases.records import CaseEventRecord, CaseRecord
 from services.db import UtcDateTime
-from services.reports.counting import COMPLIANCE_NAMES, FIGURE_NAMES, TIME_TO_ACT
+from services.kernel.errors import InvalidInput
+from services.reports.counting import COMPLIANCE_NAMES, FIGURES, TIMES_TO_ACT, names_of
+from services.reports.figures import CATEGORY, Figure, TimeToAct
 
 E = CaseEventRecord
-_BY_TYPE = {
-    "placements": "placement_recorded",
-    "startups_funded": "startup_disbursed",
-    "fee_relief_granted": "petition_granted",
-    "legal_resolved": "matter_resolved",
-    "training_completed": "training_completed",
+# Each name of the report (and of its CSV) that lists cases by the events it counts: the
+# figure, and the value of its split if the name is one.
+_FIGURE_NAMED: dict[str, tuple[Figure, str | None]] = {
+    name: (figure, None if name == figure.name else name.removeprefix(f"{figure.name}."))
+    for figure in FIGURES
+    for name in names_of(figure)
 }
+_TIME_NAMED: dict[str, TimeToAct] = {
+    f"median_hours.{measure.name}": measure for measure in TIMES_TO_ACT
+}
+# Up to this many matching events in the period, a page is read from the events alone.
+SPARSE_EVENTS = 2000
 
 
 def figure_case_ids(
@@ -47,46 +70,97 @@ def figure_case_ids(
         return _activity_case_ids(session, figure, start, end, centre, after, limit)
     if figure in COMPLIANCE_NAMES:
         return _compliance_case_ids(session, figure, start, end, centre, after, limit)
-    matching = and_(E.case_id == CaseRecord.id, E.at >= start, E.at < end, _condition(figure))
-    query = select(CaseRecord.id).where(CaseRecord.id > after, exists().where(matching))
-    if centre is not None:
-        query = query.where(CaseRecord.centre == centre)
-    return list(session.scalars(query.order_by(CaseRecord.id).limit(limit)))
+    # Counted no further than the bound, through the index: cheap whatever the period.
+    found = session.scalar(
+        select(func.count()).select_from(sparseness_probe(figure, start, end).subquery())
+    )
+    sparse = (found or 0) <= SPARSE_EVENTS
+    return list(
+        session.scalars(figure_query(figure, start, end, centre, after, sparse=sparse).limit(limit))
+    )
 
 
-def _condition(figure: str) -> Any:
-    name, _, rest = figure.partition(".")
-    if figure in _BY_TYPE:
-        return E.type == _BY_TYPE[figure]
-    if figure not in FIGURE_NAMES and figure not in {f"median_hours.{n}" for n in TIME_TO_ACT}:
-        raise InvalidInput(f"no figure {figure!r}", field="figure", code="unknown_figure")
-    if name == "placements":
-        return and_(E.type == "placement_recorded", CaseRecord.category == rest)
-    if name == "legal_referred":
-        return and_(E.type == "matter_referred", E.payload["department"].as_string() == rest)
-    if name == "retention":
-        day, _, what = rest.partition(".")
-        recorded = and_(E.type == "follow_up_recorded", E.payload["day"].as_integer() == int(day))
-        if what == "employed":
-            return and_(recorded, E.payload["still_employed"].as_boolean() == true())
-        return recorded
-    if rest == "intake_to_eligibility":
-        opened = aliased(E)
-        return and_(
-            E.type == "eligibility_decided",
-            exists().where(opened.case_id == E.case_id, opened.type == "case_opened"),
+def sparseness_probe(figure: str, start: datetime, end: datetime) -> Select[str]:
+    """Events of the figure's type in the period, one more than ``SPARSE_EVENTS`` at most."""
+    of_type = select(E.case_id).where(E.type == _event_type(figure), E.at >= start, E.at < end)
+    return of_type.limit(SPARSE_EVENTS + 1)
+
+
+def figure_query(
+    figure: str, start: datetime, end: datetime, centre: str | None, after: str, *, sparse: bool
+) -> Select[str]:
+    """Ids of the cases behind ``figure`` after ``after``, in order: read from the
+    figure's events in the period (``sparse``), or by walking the cases."""
+    if sparse:
+        query = (
+            select(E.case_id)
+            .join(CaseRecord, CaseRecord.id == E.case_id)
+            .where(E.at >= start, E.at < end, _condition(figure), E.case_id > after)
+            .distinct()
+            .order_by(E.case_id)
         )
-    infringement, earlier = aliased(E), aliased(E)
+    else:
+        matching = and_(E.case_id == CaseRecord.id, E.at >= start, E.at < end, _condition(figure))
+        query = select(CaseRecord.id).where(CaseRecord.id > after, exists().where(matching))
+        query = query.order_by(CaseRecord.id)
+    return query if centre is None else query.where(CaseRecord.centre == centre)
+
+
+def _event_type(name: str) -> str:
+    if name in _FIGURE_NAMED:
+        return _FIGURE_NAMED[name][0].event
+    if name in _TIME_NAMED:
+        return _TIME_NAMED[name].end
+    raise InvalidInput(f"no figure {name!r}", field="figure", code="unknown_figure")
+
+
+def _condition(name: str) -> Any:
+    if name in _FIGURE_NAMED:
+        return _counted_events(*_FIGURE_NAMED[name])
+    if name in _TIME_NAMED:
+        return _timed_events(_TIME_NAMED[name])
+    raise InvalidInput(f"no figure {name!r}", field="figure", code="unknown_figure")
+
+
+def _counted_events(figure: Figure, split: str | None) -> Any:
+    """Events the figure counts (services/reports/counting.py), by the same declaration."""
+    conditions = [E.type == figure.event]
+    for field, value in figure.where:
+        conditions.append(_payload_is(field, value))
+    if split is not None and figure.by == CATEGORY:
+        conditions.append(CaseRecord.category == split)
+    elif split is not None and figure.by:
+        conditions.append(E.payload[figure.by].as_string() == split)
+    return and_(*conditions)
+
+
+def _payload_is(field: str, value: bool | int | str) -> Any:
+    if isinstance(value, bool):
+        return E.payload[field].as_boolean() == (true() if value else false())
+    if isinstance(value, int):
+        return E.payload[field].as_integer() == value
+    return E.payload[field].as_string() == value
+
+
+def _timed_events(measure: TimeToAct) -> Any:
+    """Ends of the measure that have their start: the case's, or the item's first end."""
+    start = aliased(E)
+    if measure.prefix is None:
+        return and_(
+            E.type == measure.end,
+            exists().where(start.case_id == E.case_id, start.type == measure.start),
+        )
+    earlier = aliased(E)
     return and_(
-        E.type == "matter_referred",
+        E.type == measure.end,
         exists().where(
-            infringement.case_id == E.case_id,
-            infringement.type == "infringement_recorded",
-            literal("M") + cast(infringement.seq, String) == E.target,
+            start.case_id == E.case_id,
+            start.type == measure.start,
+            literal(measure.prefix) + cast(start.seq, String) == E.target,
         ),
         ~exists().where(
             earlier.case_id == E.case_id,
-            earlier.type == "matter_referred",
+            earlier.type == measure.end,
             earlier.target == E.target,
             earlier.seq < E.seq,
         ),

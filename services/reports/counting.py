@@ -10,33 +10,57 @@ from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, Protocol
 
-from services.deadlines.policy import ClockKind
+from services.cases.model import ClaimantCategory
+from services.cases.registry import TRACKS
+from services.cases.steps import CASE_OPENED, ELIGIBILITY_DECIDED
+from services.deadlines.policy import STALE, ClockKind
+from services.reports.figures import CATEGORY, Figure, TimeToAct
 
-STALE_KINDS = (ClockKind.CASE_STALE.value, ClockKind.MATTER_STALE.value)
 COMPLIANCE_NAMES = tuple(
     f"compliance.{kind.value}.{met}"
     for kind in ClockKind
-    if kind.value not in STALE_KINDS
+    if kind.value not in STALE
     for met in ("on_time", "late")
 )
-FIGURE_NAMES = (
-    "placements",
-    "placements.veteran",
-    "placements.military_family",
-    "placements.martyr_family",
-    "startups_funded",
-    "fee_relief_granted",
-    "legal_referred.labour",
-    "legal_referred.justice",
-    "legal_resolved",
-    "training_completed",
-    *(f"retention.{day}.{what}" for day in (30, 90, 180) for what in ("recorded", "employed")),
+FIGURES: tuple[Figure, ...] = tuple(figure for track in TRACKS for figure in track.figures)
+
+
+def split_values(figure: Figure) -> tuple[str, ...]:
+    if figure.by == CATEGORY:
+        return tuple(category.value for category in ClaimantCategory)
+    return figure.by_values
+
+
+def names_of(figure: Figure) -> tuple[str, ...]:
+    """The figure's names in the report: itself, then one per value of its split."""
+    split = tuple(f"{figure.name}.{value}" for value in split_values(figure) if figure.by)
+    return ((figure.name,) if figure.total else ()) + split
+
+
+FIGURE_NAMES = tuple(name for figure in FIGURES for name in names_of(figure))
+# From intake to the eligibility decision (each decision, a reopened case's too), and
+# the tracks' own.
+TIMES_TO_ACT: tuple[TimeToAct, ...] = (
+    TimeToAct("intake_to_eligibility", CASE_OPENED, ELIGIBILITY_DECIDED),
+    *(measure for track in TRACKS for measure in track.times_to_act),
 )
-TIME_TO_ACT = ("intake_to_eligibility", "infringement_to_referral")
+TIME_TO_ACT = tuple(measure.name for measure in TIMES_TO_ACT)
 ACTIVITY = "activity"
-# Events whose counting needs earlier events of their case (when its clock started).
-TIMED_TYPES = ("eligibility_decided", "matter_referred")
-START_TYPES = ("case_opened", "infringement_recorded")
+_FIGURES_OF = {
+    event: [figure for figure in FIGURES if figure.event == event]
+    for event in dict.fromkeys(figure.event for figure in FIGURES)
+}
+# Events whose counting needs earlier events of their case (when its time started)...
+TIMED_TYPES = tuple(dict.fromkeys(measure.end for measure in TIMES_TO_ACT))
+# ...and those earlier events: starts, and the ends of which only an item's first counts.
+REMEMBERED_TYPES = tuple(
+    dict.fromkeys(
+        [
+            *(measure.start for measure in TIMES_TO_ACT),
+            *(measure.end for measure in TIMES_TO_ACT if measure.prefix),
+        ]
+    )
+)
 
 
 class EventRow(Protocol):
@@ -72,19 +96,19 @@ class Key:
 
 @dataclass
 class CaseTimes:
-    """What counting a case's next events needs from its earlier ones."""
+    """What counting a case's next events needs from its earlier ones: when each time to
+    act started (per item, or for the case), and which items' first end is counted."""
 
-    opened_at: datetime | None = None
-    infringements: dict[str, datetime] = field(default_factory=dict)  # matter id -> at
-    referred: set[str] = field(default_factory=set)  # matters referred already
+    started: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    ended: set[tuple[str, str]] = field(default_factory=set)
 
     def see(self, event: EventRow) -> None:
-        if event.type == "case_opened":
-            self.opened_at = event.at
-        elif event.type == "infringement_recorded":
-            self.infringements[f"M{event.seq}"] = event.at
-        elif event.type == "matter_referred" and event.target:
-            self.referred.add(event.target)
+        for measure in TIMES_TO_ACT:
+            if event.type == measure.start:
+                item = f"{measure.prefix}{event.seq}" if measure.prefix else ""
+                self.started[(measure.name, item)] = event.at
+            elif event.type == measure.end and measure.prefix and event.target:
+                self.ended.add((measure.name, event.target))
 
 
 @dataclass(frozen=True)
@@ -120,36 +144,35 @@ def _counted(event: EventRow, category: str, times: CaseTimes) -> Iterator[Count
     if event.role != "system":
         yield Counted(Key(ACTIVITY, event.actor, event.role), at)
     for clock in event.clocks if isinstance(event.clocks, list) else ():
-        if clock.get("satisfied_at") is not None and clock.get("kind") not in STALE_KINDS:
+        if clock.get("satisfied_at") is not None and clock.get("kind") not in STALE:
             late = (clock.get("level") or 0) > 0
             yield Counted(Key(f"compliance.{clock['kind']}.{'late' if late else 'on_time'}"), at)
-    kind = event.type
-    if kind == "placement_recorded":
-        yield Counted(Key("placements"), at)
-        yield Counted(Key(f"placements.{category}"), at)
-    elif kind == "startup_disbursed":
-        yield Counted(Key("startups_funded"), at, amount=Decimal(str(payload["amount"])))
-    elif kind == "petition_granted":
-        value = payload.get("value")
-        amount = None if value is None else Decimal(str(value))
-        yield Counted(Key("fee_relief_granted"), at, amount=amount)
-    elif kind == "matter_referred":
-        yield Counted(Key(f"legal_referred.{payload['department']}"), at)
-        started = times.infringements.get(event.target or "")
-        # The time to act runs to a matter's first referral, whichever department.
-        if started is not None and event.target not in times.referred:
-            yield Counted(
-                Key("time_to_act.infringement_to_referral", hours_x100=binned_hours(started, at)),
-                at,
-            )
-    elif kind == "matter_resolved":
-        yield Counted(Key("legal_resolved"), at)
-    elif kind == "training_completed":
-        yield Counted(Key("training_completed"), at)
-    elif kind == "follow_up_recorded":
-        yield Counted(Key(f"retention.{payload['day']}.recorded"), at)
-        if payload["still_employed"]:
-            yield Counted(Key(f"retention.{payload['day']}.employed"), at)
-    elif kind == "eligibility_decided" and times.opened_at is not None:
-        hours = binned_hours(times.opened_at, at)
-        yield Counted(Key("time_to_act.intake_to_eligibility", hours_x100=hours), at)
+    for figure in _FIGURES_OF.get(event.type, ()):
+        yield from _figure_counts(figure, payload, category, at)
+    for measure in TIMES_TO_ACT:
+        if event.type == measure.end:
+            yield from _time_to_act(measure, event, times)
+
+
+def _figure_counts(
+    figure: Figure, payload: dict[str, Any], category: str, at: datetime
+) -> Iterator[Counted]:
+    if any(payload.get(name) != value for name, value in figure.where):
+        return
+    value = payload.get(figure.amount) if figure.amount else None
+    amount = None if value is None else Decimal(str(value))
+    if figure.total:
+        yield Counted(Key(figure.name), at, amount=amount)
+    if figure.by:
+        split = category if figure.by == CATEGORY else payload[figure.by]
+        yield Counted(Key(f"{figure.name}.{split}"), at, amount=amount)
+
+
+def _time_to_act(measure: TimeToAct, event: EventRow, times: CaseTimes) -> Iterator[Counted]:
+    """From the start of the case (every end), or of the item (its first end only)."""
+    item = (event.target or "") if measure.prefix else ""
+    started = times.started.get((measure.name, item))
+    if started is None or (measure.prefix and (measure.name, item) in times.ended):
+        return
+    hours = binned_hours(started, event.at)
+    yield Counted(Key(f"time_to_act.{measure.name}", hours_x100=hours), event.at)

@@ -25,8 +25,6 @@ from services.reports.counting import (
 )
 from services.reports.tallies import Pieces, Sums, cents, count_raw, cut, read_tallies
 
-__all__ = ["COMPLIANCE_NAMES", "FIGURE_NAMES", "SummaryReport", "summary_report"]
-
 
 class Figure(BaseModel):
     count: int = 0

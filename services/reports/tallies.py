@@ -18,9 +18,10 @@ from typing import Any
 from sqlalchemy import delete, exists, func, insert, select, text, union_all, update
 from sqlalchemy.orm import Session, aliased
 
+from services.cases.model import CaseFile
 from services.cases.records import CaseEventRecord, CaseRecord
 from services.reports.counting import (
-    START_TYPES,
+    REMEMBERED_TYPES,
     TIMED_TYPES,
     CaseTimes,
     Counted,
@@ -154,15 +155,11 @@ def _row(bucket: BucketKey, sums: Sums) -> dict[str, Any]:
     }
 
 
-def tally_new_events(
-    *, session: Session, case_id: str, centre: str, category: str, rows: Sequence[EventRow]
-) -> None:
+def tally_new_events(session: Session, case: CaseFile, rows: Sequence[EventRow]) -> None:
     """Count events just added to a case's timeline (``rows``, in seq order): called by
     the projection for the events it records, never for ones it skips as already there."""
-    if not rows:
-        return
-    counted = _count_case_events(session, case_id, rows, category)
-    add_to_tallies(session, bucketed(counted, centre))
+    counted = _count_case_events(session, case.id, rows, case.claimant.category.value)
+    add_to_tallies(session, bucketed(counted, case.centre))
 
 
 def _count_case_events(
@@ -184,7 +181,7 @@ def case_times(session: Session, case_id: str, *, before_seq: int) -> CaseTimes:
         .where(
             CaseEventRecord.case_id == case_id,
             CaseEventRecord.seq < before_seq,
-            CaseEventRecord.type.in_((*START_TYPES, "matter_referred")),
+            CaseEventRecord.type.in_(REMEMBERED_TYPES),
         )
         .order_by(CaseEventRecord.seq)
     ):  # fmt: skip

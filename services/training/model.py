@@ -8,7 +8,8 @@ from typing import Literal
 
 from pydantic import ValidationInfo, field_validator
 
-from services.values import Frozen, Reason, ShortText, StepBase
+from services.cases.tracks import Items, kind_of
+from services.kernel.values import Frozen, Reason, ShortText, StepBase
 
 
 class TrainingStatus(StrEnum):
@@ -54,3 +55,10 @@ class CompleteTraining(StepBase):
 class DropTraining(StepBase):
     kind: Literal["training_dropped"] = "training_dropped"
     reason: Reason
+
+
+NEED = "training"
+ENROLMENTS = Items(field="training", prefix="T", model=Enrolment, name="enrolment")
+TRAINING_ENROLLED = kind_of(EnrolTraining)
+TRAINING_COMPLETED = kind_of(CompleteTraining)
+TRAINING_DROPPED = kind_of(DropTraining)

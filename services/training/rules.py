@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-from services.cases.model import CaseFile, Need, Stage
-from services.cases.rulekit import (
-    Rules,
-    find,
-    item_id,
-    replaced,
-    require_need,
-    require_stage,
-    require_status,
-    stamp,
-)
-from services.cases.steps import CaseEvent
+from typing import TYPE_CHECKING
+
+from services.cases.lifecycle import Stage, require_need, require_stage
+from services.kernel.rulekit import require_status
 from services.training.model import (
+    ENROLMENTS,
+    NEED,
     CompleteTraining,
     DropTraining,
     Enrolment,
@@ -22,17 +16,19 @@ from services.training.model import (
     TrainingStatus,
 )
 
-PREFIX = "T"
+if TYPE_CHECKING:
+    from services.cases.model import CaseFile
+    from services.cases.steps import CaseEvent
 
 
 def check_enrol(case: CaseFile, step: EnrolTraining, target: str | None) -> None:
     require_stage(case, Stage.ACTIVE)
-    require_need(case, Need.TRAINING)
+    require_need(case, NEED)
 
 
 def check_finish(case: CaseFile, step: CompleteTraining | DropTraining, target: str | None) -> None:
     require_stage(case, Stage.ACTIVE)
-    enrolment = find(case.training, target, "enrolment")
+    enrolment = ENROLMENTS.find(case, target)
     require_status(enrolment.status, [TrainingStatus.ENROLLED], "enrolment")
 
 
@@ -40,19 +36,19 @@ def enrol(case: CaseFile, event: CaseEvent) -> CaseFile:
     step = event.step
     assert isinstance(step, EnrolTraining)
     enrolment = Enrolment(
-        id=item_id(PREFIX, event),
+        id=ENROLMENTS.new_id(event),
         course=step.course,
         provider=step.provider,
         starts_on=step.starts_on,
         ends_on=step.ends_on,
         enrolled_at=event.at,
     )
-    return stamp(case, event, training=[*case.training, enrolment])
+    return ENROLMENTS.added(case, event, enrolment)
 
 
 def finish(case: CaseFile, event: CaseEvent) -> CaseFile:
     step = event.step
-    enrolment = find(case.training, event.target, "enrolment")
+    enrolment = ENROLMENTS.find(case, event.target)
     if isinstance(step, CompleteTraining):
         done = enrolment.model_copy(
             update={
@@ -70,11 +66,4 @@ def finish(case: CaseFile, event: CaseEvent) -> CaseFile:
                 "finished_at": event.at,
             }
         )
-    return stamp(case, event, training=replaced(case.training, done))
-
-
-RULES: Rules = {
-    EnrolTraining: (check_enrol, enrol),
-    CompleteTraining: (check_finish, finish),
-    DropTraining: (check_finish, finish),
-}
+    return ENROLMENTS.replaced(case, event, done)

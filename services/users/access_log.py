@@ -74,3 +74,22 @@ def reads_of(
         )
         for row in session.scalars(query)
     ]
+
+
+def record_payload_read(
+    *, session: Session, user: User, case_id: str, centre: str, action: str
+) -> None:
+    """A read of a case's Temporal payloads (its history, through the codec server): what
+    they hold is not known here, so the row names them as a whole."""
+    session.execute(
+        _INSERT_READ,
+        {
+            "case_id": case_id,
+            "centre": centre,
+            "username": user.username,
+            "role": user.role.value,
+            "action": action,
+            "fields": ["temporal.payloads"],
+            "at": datetime.now(UTC),
+        },
+    )

@@ -7,15 +7,15 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.kernel.actors import Role
 from services.users.errors import UnknownUser, UserExists
 from services.users.model import User
 from services.users.passwords import hash_password, unknown_user_hash, verify_password
 from services.users.recent import forget_user
 from services.users.records import UserRecord
-from services.values import Role
 
 
-def _user(row: UserRecord) -> User:
+def user_from_record(row: UserRecord) -> User:
     return User(
         username=row.username,
         role=Role(row.role),
@@ -23,22 +23,38 @@ def _user(row: UserRecord) -> User:
         disabled=row.disabled,
         token_version=row.token_version,
         language=row.language,
+        must_change_password=row.must_change_password,
+        demo=row.demo,
+        last_signed_in_at=row.last_signed_in_at,
     )
 
 
 def get_user(*, session: Session, username: str) -> User | None:
     row = session.get(UserRecord, username)
-    return _user(row) if row is not None else None
+    return user_from_record(row) if row is not None else None
 
 
 def list_users(*, session: Session, centre: str | None = None, limit: int = 100) -> list[User]:
     query = select(UserRecord).order_by(UserRecord.username).limit(limit)
     if centre is not None:
         query = query.where(UserRecord.centre == centre)
-    return [_user(row) for row in session.scalars(query)]
+    return [user_from_record(row) for row in session.scalars(query)]
 
 
-def add_user(*, session: Session, user: User, password: str) -> User:
+def add_user(*, session: Session, user: User, password: str, demo: bool = False) -> User:
+    return add_user_hashed(
+        session=session, user=user, password_hash=hash_password(password), demo=demo
+    )
+
+
+def add_user_hashed(
+    *,
+    session: Session,
+    user: User,
+    password_hash: str,
+    must_change_password: bool = False,
+    demo: bool = False,
+) -> User:
     if session.get(UserRecord, user.username) is not None:
         raise UserExists(f"user {user.username} exists already", field="username")
     now = datetime.now(UTC)
@@ -47,22 +63,24 @@ def add_user(*, session: Session, user: User, password: str) -> User:
             username=user.username,
             role=user.role.value,
             centre=user.centre,
-            password_hash=hash_password(password),
+            password_hash=password_hash,
             disabled=user.disabled,
             token_version=0,
             created_at=now,
             updated_at=now,
+            must_change_password=must_change_password,
+            demo=demo,
         )
     )
     session.flush()
-    return user
+    return user.model_copy(update={"must_change_password": must_change_password, "demo": demo})
 
 
-def ensure_user(*, session: Session, user: User, password: str) -> bool:
+def ensure_user(*, session: Session, user: User, password: str, demo: bool = False) -> bool:
     """Add the user unless one of that name exists (left as it is); True if added."""
     if session.get(UserRecord, user.username) is not None:
         return False
-    add_user(session=session, user=user, password=password)
+    add_user(session=session, user=user, password=password, demo=demo)
     return True
 
 
@@ -71,21 +89,53 @@ def disable_user(*, session: Session, username: str) -> User:
     other processes)."""
     row = _existing(session, username)
     row.disabled = True
-    row.token_version += 1
-    row.updated_at = datetime.now(UTC)
-    forget_user(session, username)
-    return _user(row)
+    return _changed(session, row)
 
 
 def reset_password(*, session: Session, username: str, password: str) -> User:
     """A new password (and the account enabled again); earlier tokens stop working."""
+    return set_password_hash(
+        session=session,
+        username=username,
+        password_hash=hash_password(password),
+        must_change_password=False,
+    )
+
+
+def set_password_hash(
+    *, session: Session, username: str, password_hash: str, must_change_password: bool
+) -> User:
+    """A new password (``must_change_password``: someone else chose it), the account
+    enabled again; earlier tokens stop working."""
     row = _existing(session, username)
-    row.password_hash = hash_password(password)
+    row.password_hash = password_hash
+    row.must_change_password = must_change_password
     row.disabled = False
+    return _changed(session, row)
+
+
+def set_role(*, session: Session, username: str, role: Role) -> User:
+    """A new role; earlier tokens (which carry the old one's reach) stop working."""
+    row = _existing(session, username)
+    row.role = role.value
+    return _changed(session, row)
+
+
+def _changed(session: Session, row: UserRecord) -> User:
     row.token_version += 1
     row.updated_at = datetime.now(UTC)
+    forget_user(session, row.username)
+    return user_from_record(row)
+
+
+def demo_users(*, session: Session) -> list[str]:
+    """Names of the accounts `casework dev` made, with their published password."""
+    return list(session.scalars(select(UserRecord.username).where(UserRecord.demo)))
+
+
+def remove_user(*, session: Session, username: str) -> None:
+    session.delete(_existing(session, username))
     forget_user(session, username)
-    return _user(row)
 
 
 def set_language(*, session: Session, username: str, language: str) -> User:
@@ -94,7 +144,7 @@ def set_language(*, session: Session, username: str, language: str) -> User:
     row.language = language
     row.updated_at = datetime.now(UTC)
     forget_user(session, username)
-    return _user(row)
+    return user_from_record(row)
 
 
 def authenticate(*, session: Session, username: str, password: str) -> User | None:
@@ -105,7 +155,7 @@ def authenticate(*, session: Session, username: str, password: str) -> User | No
         return None
     if not verify_password(row.password_hash, password) or row.disabled:
         return None
-    return _user(row)
+    return user_from_record(row)
 
 
 def _existing(session: Session, username: str) -> UserRecord:

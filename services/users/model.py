@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from services.values import Frozen, Role
+from services.kernel.actors import Role
+from services.kernel.values import Frozen
 
 Username = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9._@-]{1,100}$")
@@ -33,3 +35,6 @@ class User(Frozen):
     disabled: bool = False
     token_version: int = Field(default=0, exclude=True)
     language: str | None = Field(default=None, exclude=True)  # the console's, once chosen
+    must_change_password: bool = Field(default=False, exclude=True)
+    demo: bool = Field(default=False, exclude=True)
+    last_signed_in_at: datetime | None = Field(default=None, exclude=True)

@@ -7,8 +7,8 @@ centre assigned to them; admin manages accounts and sees no case.
 from __future__ import annotations
 
 from services.cases.queries import CaseFilter
+from services.kernel.actors import Role
 from services.users.model import User
-from services.values import Role
 
 
 def may_see_case(user: User, *, centre: str, lawyer: str | None) -> bool:

@@ -9,7 +9,7 @@ from tests.browser.support import (
     CHROMIUM,
     DESK,
     LAUNCH_ARGS,
-    SHORT_CLOCKS,
+    ConsoleStack,
     new_context,
     require_chromium,
 )
@@ -24,10 +24,9 @@ def console_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     legal-referral clock."""
     require_chromium()
     workdir = tmp_path_factory.mktemp("console-stack")
-    stack = Stack(
+    stack = ConsoleStack(
         workdir=workdir,
         database_url=f"sqlite:///{workdir / 'casework.db'}",
-        extra_env={"CLOCK_POLICY": SHORT_CLOCKS},
     )
     stack.start_temporal()
     stack.migrate()

@@ -16,7 +16,7 @@ from tests.browser.support import (
     DESK,
     LAUNCH_ARGS,
     PHONE,
-    SHORT_CLOCKS,
+    ConsoleStack,
     api,
     assign_lawyer,
     new_context,
@@ -135,10 +135,9 @@ def main() -> None:
     folder = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/console")
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as workdir:
-        stack = Stack(
+        stack = ConsoleStack(
             workdir=Path(workdir),
             database_url=f"sqlite:///{workdir}/casework.db",
-            extra_env={"CLOCK_POLICY": SHORT_CLOCKS},
         )
         try:
             stack.start_temporal()

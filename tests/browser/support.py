@@ -4,6 +4,7 @@ browser, a signed-in page per person, and the accessibility check (axe-core, ven
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,15 @@ PHONE = {"width": 390, "height": 844}
 # A legal referral is due 20 s after the infringement is recorded: a test sees it pass.
 SHORT_CLOCKS = '{"legal_referral": {"duration": 20, "unit": "seconds", "escalate_every": 600}}'
 SKIPPED = "Chromium is not installed at /usr/bin/chromium: browser leg skipped"
+
+
+@dataclass
+class ConsoleStack(Stack):
+    """The e2e stack with a short legal-referral clock, so a scenario sees it pass."""
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {**super().env, "CLOCK_POLICY": SHORT_CLOCKS}
 
 
 def require_chromium() -> None:

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.app import create_app
 from casework.settings import Settings
 from services.db import transaction
+from services.kernel.actors import Role
 from services.users import accounts
 from services.users.model import User
-from services.values import Role
 
 SECRET = "console-test-secret-0123456789abcdefghij"
 PASSWORD = "correct horse battery"

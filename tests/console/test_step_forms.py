@@ -10,22 +10,23 @@ from api.console.catalog import allows_now, form_named, late_now, step_forms
 from api.console.forms import inputs_of, model_input
 from api.console.i18n import Formats
 from services.cases import rules
-from services.cases.model import Actor, CaseFile, Need, Role
+from services.cases.model import CaseFile, Need
 from services.cases.steps import CaseEvent, DecideEligibility, StartAssessment, Step
 from services.deadlines.calendar import DEFAULT_DIRECTORY
 from services.deadlines.clocks import rules_in_force, start_clock
 from services.deadlines.policy import ClockKind, policy_with
-from services.legal.model import RecordInfringement, ReferMatter
-from services.placement.model import RecordPlacement, ReferToJob
-from services.values import StepBase
-from tests.cases import intake
+from services.job_referral.model import RecordPlacement, ReferToJob
+from services.kernel.actors import Actor, Role
+from services.kernel.values import StepBase
+from services.legal_aid.model import RecordInfringement, ReferMatter
+from tests.support import intake
 
 STAFF = Actor(id="desk", role=Role.STAFF)
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def _case(*steps: tuple[Step, str | None], needs: list[Need] | None = None) -> CaseFile:
-    case = rules.evolve(None, _event(1, intake(needs=needs or [Need.JOB_REFERRAL]), None))
+    case = rules.evolve(None, _event(1, intake(*(needs or [Need.JOB_REFERRAL])), None))
     for seq, (step, target) in enumerate(steps, start=2):
         case = rules.evolve(case, _event(seq, step, target))
     return case

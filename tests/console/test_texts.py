@@ -14,12 +14,11 @@ from api.console.forms import inputs_of
 from api.console.labels import EVENTS, FIELDS, VALUES, message_of
 from api.console.messages import FIELD_ERRORS, PROBLEMS, VALUE_ERRORS, field_message
 from services.cases.model import Claimant
+from services.cases.registry import TRACKS
 from services.cases.steps import Step
-from services.legal.model import DepartmentReferral, LegalMatter
-from services.placement.model import Referral
-from services.relief.model import Petition
-from services.startup.model import StartupApplication
-from services.training.model import Enrolment, EnrolTraining
+from services.hardship_aid.model import Payment
+from services.legal_aid.model import DepartmentReferral
+from services.training.model import EnrolTraining
 
 
 def _catalog(language: str) -> dict[str, str]:
@@ -47,14 +46,8 @@ def test_every_step_kind_has_a_name_in_the_timeline() -> None:
 
 def test_every_field_of_every_step_form_and_item_has_a_label() -> None:
     fields = {made.name for form in step_forms() for made in inputs_of(form.model, late=True)}
-    item_models = (
-        Enrolment,
-        Referral,
-        StartupApplication,
-        Petition,
-        LegalMatter,
-        DepartmentReferral,
-    )
+    # Every kind of help's items, and what they hold in lists (a matter's referrals).
+    item_models = [track.items.model for track in TRACKS] + [DepartmentReferral, Payment]
     items = {name for model in item_models for name in model.model_fields}
     items -= {"id", "status", "follow_ups", "referrals"}  # shown by the page itself
 

@@ -16,26 +16,21 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.deadlines import DeadlineActivities
-from casework.binaries import find_binary
-from casework.temporal import build_worker, register_search_attributes
+from casework.temporal import build_worker
 from services.db import make_engine, make_session_factory
 from services.deadlines.policy import ClockPolicy, policy_with
 from services.migrate import upgrade_database
 from tests.conftest import TEST_IDENTITY_KEY
 from tests.deadlines.support import OFFSET_MINUTES, CaseWorld, write_calendars
+from tests.support import time_skipping_server
 
 
 @pytest.fixture(scope="package")
 async def workflow_env() -> AsyncIterator[WorkflowEnvironment]:
     """Time only moves forward on a time-skipping server: these tests get their own, so
     neither they nor the rest of the suite see each other's timers or skipped time."""
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=find_binary("temporal-test-server"),
-        data_converter=pydantic_data_converter,
-    )
-    await register_search_attributes(env.client, env.client.namespace)
-    yield env
-    await env.shutdown()
+    async with time_skipping_server(pydantic_data_converter) as env:
+        yield env
 
 
 @pytest.fixture

@@ -3,38 +3,33 @@ drives case workflows on a worker of its own and reads what their clocks did."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
-from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
-from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from services.cases.model import Actor, CaseFile, Claimant, ClaimantCategory, Need, Role
+from services.cases.model import CaseFile
 from services.cases.steps import CaseEvent, OpenCase, Step
 from services.deadlines.clocks import Clock
-from tests.cases import current
+from services.kernel.actors import Actor
+from tests.support import STAFF, current, eventually, intake, start_case, stays, terminate
 from workflows.case import CaseWorkflow
-from workflows.case_contract import CaseStart, StepRequest
-from workflows.ids import case_workflow_id, legal_matter_workflow_id
+from workflows.case_contract import StepRequest
+from workflows.ids import legal_matter_workflow_id
 
-T = TypeVar("T")
 Handle = WorkflowHandle[CaseWorkflow, None]
 
 OFFSET_MINUTES = 480
 LOCAL = timezone(timedelta(minutes=OFFSET_MINUTES))  # the centre's UTC+8
 SECOND = timedelta(seconds=1)
 MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY, SUNDAY = range(7)
-
-STAFF = Actor(id="staff-1", role=Role.STAFF)
-LAWYER = Actor(id="lawyer-1", role=Role.LAWYER)
 
 
 # --- calendars -------------------------------------------------------------------------
@@ -113,51 +108,6 @@ def working_days_after(
     return on_local_day(day, start).astimezone(UTC)
 
 
-# --- polling ---------------------------------------------------------------------------
-
-
-async def eventually(
-    probe: Callable[[], Awaitable[T]],
-    check: Callable[[T], bool],
-    *,
-    what: str,
-    within: float = 15.0,
-) -> T:
-    """Poll ``probe`` (real time) until ``check`` holds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while True:
-        value = await probe()
-        if check(value):
-            return value
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}; last value: {value!r}")
-        await asyncio.sleep(0.05)
-
-
-def as_probe(function: Callable[[], T]) -> Callable[[], Awaitable[T]]:
-    """A synchronous read (e.g. of the read model) as a probe for ``eventually``."""
-
-    async def probe() -> T:
-        return function()
-
-    return probe
-
-
-async def stays(
-    probe: Callable[[], Awaitable[T]], check: Callable[[T], bool], *, what: str, for_: float = 0.3
-) -> T:
-    """``check`` holds on every poll for ``for_`` seconds of real time."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + for_
-    while True:
-        value = await probe()
-        assert check(value), f"{what} no longer holds: {value!r}"
-        if loop.time() > deadline:
-            return value
-        await asyncio.sleep(0.05)
-
-
 # --- alarms in a history ---------------------------------------------------------------
 
 
@@ -186,16 +136,6 @@ def rejection_code(error: WorkflowUpdateFailedError) -> str:
 # --- the world of one test -------------------------------------------------------------
 
 
-def intake(*needs: Need, centre: str = "deadline-centre", **overrides: Any) -> OpenCase:
-    fields: dict[str, Any] = {
-        "claimant": Claimant(name="Zhou Min", category=ClaimantCategory.MILITARY_FAMILY),
-        "needs": list(needs) or [Need.JOB_REFERRAL],
-        "centre": centre,
-    }
-    fields.update(overrides)
-    return OpenCase(**fields)
-
-
 class CaseWorld:
     """A test's time-skipping server, task queue, read model and calendar folder."""
 
@@ -222,13 +162,7 @@ class CaseWorld:
         await self.env.sleep(moment - now)
 
     async def open(self, step: OpenCase | None = None, actor: Actor = STAFF) -> Handle:
-        case_id = str(uuid.uuid4())
-        handle = await self.client.start_workflow(
-            CaseWorkflow.run,
-            CaseStart(case_id=case_id),
-            id=case_workflow_id(case_id),
-            task_queue=self.task_queue,
-        )
+        handle = await start_case(self.client, self.task_queue)
         self.handles.append(handle)
         await self.take(handle, step or intake())
         return handle
@@ -245,7 +179,7 @@ class CaseWorld:
         return await handle.query(CaseWorkflow.history)
 
     async def clocks(self, handle: Handle) -> dict[str, Clock]:
-        return {clock.id: clock for clock in await handle.query(CaseWorkflow.deadlines)}
+        return {clock.id: clock for clock in (await current(handle)).clocks}
 
     async def clock(self, handle: Handle, clock_id: str) -> Clock:
         clocks = await self.clocks(handle)
@@ -266,21 +200,12 @@ class CaseWorld:
                 case = None
             matters = case.legal_matters if case else []
             for matter in matters:
-                await _terminate(
+                await terminate(
                     self.client.get_workflow_handle(
                         legal_matter_workflow_id(case.id, matter.id)  # type: ignore[union-attr]
                     )
                 )
-            await _terminate(handle)
-
-
-async def _terminate(handle: WorkflowHandle[Any, Any]) -> None:
-    try:
-        description = await handle.describe()
-        if description.status is WorkflowExecutionStatus.RUNNING:
-            await handle.terminate(reason="test finished")
-    except RPCError:
-        pass
+            await terminate(handle)
 
 
 async def assert_breaches_at_due(
@@ -330,7 +255,7 @@ async def assert_breaches_at_due(
     after = await eventually(
         lambda: world.clock(handle, clock_id),
         lambda c: c.level == 1,
-        what=f"{clock_id} at level 1 in the deadlines query",
+        what=f"{clock_id} at level 1 in the case's clocks",
     )
     assert after.satisfied_at is None and after.next_escalation_at is not None
     return breach

@@ -1,7 +1,7 @@
-"""Each of the six clocks breaches exactly at its due time: not a second before, once after.
+"""Each kind of clock breaches exactly at its due time: not a second before, once after.
 
 The time-skipping server jumps to one second before the clock's own ``due_at`` (read
-from the ``deadlines`` query), then to one second after it. Warnings sound earlier as
+from the case query), then to one second after it. Warnings sound earlier as
 alarms of their own that leave the clock at level 0; a breach is the alarm that takes it
 to level 1."""
 
@@ -17,16 +17,11 @@ import pytest
 from services.cases.model import Need
 from services.cases.steps import DecideEligibility
 from services.deadlines.policy import DEFAULT_RULES, ClockKind
-from services.legal.model import Channel, Department, RecordInfringement, ReferMatter
-from services.placement.model import RecordInterview, RecordOffer, RecordPlacement, ReferToJob
-from tests.deadlines.support import (
-    LAWYER,
-    CaseWorld,
-    Handle,
-    assert_breaches_at_due,
-    eventually,
-    intake,
-)
+from services.hardship_aid.model import Difficulty, RequestHardshipAid
+from services.job_referral.model import RecordInterview, RecordOffer, RecordPlacement, ReferToJob
+from services.legal_aid.model import Channel, Department, RecordInfringement, ReferMatter
+from tests.deadlines.support import CaseWorld, Handle, assert_breaches_at_due
+from tests.support import LAWYER, eventually, intake
 
 INFRINGEMENT = RecordInfringement(infringement="Wages withheld", infringer="Employer X")
 
@@ -89,6 +84,14 @@ async def _follow_up(world: CaseWorld) -> Started:
     return Started(handle, "follow_up:R3/30@7")
 
 
+async def _hardship_decision(world: CaseWorld) -> Started:
+    handle = await world.open(intake(Need.HARDSHIP_AID))
+    await world.take(handle, DecideEligibility(accepted=True))
+    request = RequestHardshipAid(difficulty=Difficulty.LIVING, amount_requested=Decimal("800"))
+    await world.take(handle, request)
+    return Started(handle, "hardship_decision:H3@3")
+
+
 async def _case_stale(world: CaseWorld) -> Started:
     return Started(await world.open(), "case_stale@1")
 
@@ -99,6 +102,7 @@ SETUPS: dict[ClockKind, Callable[[CaseWorld], Awaitable[Started]]] = {
     ClockKind.ACKNOWLEDGEMENT: _acknowledgement,
     ClockKind.MATTER_STALE: _matter_stale,
     ClockKind.FOLLOW_UP: _follow_up,
+    ClockKind.HARDSHIP_DECISION: _hardship_decision,
     ClockKind.CASE_STALE: _case_stale,
 }
 

@@ -12,15 +12,10 @@ from sqlalchemy import select
 from services.cases.model import Need
 from services.cases.steps import CaseEvent, DecideEligibility
 from services.deadlines.queries import Escalation, list_escalations
-from services.legal.model import Channel, Department, RecordInfringement, ReferMatter
+from services.legal_aid.model import Channel, Department, RecordInfringement, ReferMatter
 from services.notify.outbox import OutboxRecord
-from tests.deadlines.support import (
-    LAWYER,
-    CaseWorld,
-    as_probe,
-    eventually,
-    intake,
-)
+from tests.deadlines.support import CaseWorld
+from tests.support import LAWYER, as_probe, eventually, intake
 
 INFRINGEMENT = RecordInfringement(infringement="Pension withheld", infringer="Employer Z")
 

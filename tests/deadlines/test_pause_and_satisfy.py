@@ -16,9 +16,9 @@ from tests.deadlines.support import (
     alarms_of,
     assert_breaches_at_due,
     breach_alarms,
-    eventually,
     rejection_code,
 )
+from tests.support import eventually
 
 CLOCK = "eligibility@1"
 WAITING = "waiting on the claimant's discharge papers"

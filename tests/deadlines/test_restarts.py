@@ -139,13 +139,13 @@ def _assert_recorded_once(
     api.headers.update(stack.headers("staff", centre))  # staff see their centre's cases
     clock_id = clock["id"]
     history = _poll(
-        lambda: _ok(api.get(f"/cases/{case_id}/history")),
+        lambda: _ok(api.get(f"/cases/{case_id}/history"))["items"],
         lambda h: len(_breaches(h, clock_id)) >= 1,
         what=f"the breach of {clock_id}",
         within=90,
     )
     time.sleep(1.5)  # anything recorded twice would show by now
-    history = _ok(api.get(f"/cases/{case_id}/history"))
+    history = _ok(api.get(f"/cases/{case_id}/history"))["items"]
     alarms = [e for e in history if e["step"]["kind"] == "clock_alarm"]
     assert [(e["target"], e["clocks"][0]["level"]) for e in alarms] == [(clock_id, 1)]
     (breach,) = alarms
@@ -241,7 +241,7 @@ def test_a_step_sent_after_the_due_time_while_the_worker_is_down_is_judged_late(
     assert refused.status_code == 409, refused.text
     assert refused.json()["code"] == "late_reason_required"
     api.headers.update(stack.headers("staff", centre))
-    history = _ok(api.get(f"/cases/{case_id}/history"))
+    history = _ok(api.get(f"/cases/{case_id}/history"))["items"]
     assert [e for e in history if e["step"]["kind"] == "matter_referred"] == []
 
     referred = _ok(_refer(stack, case_id, centre, late_reason="the worker was down"))

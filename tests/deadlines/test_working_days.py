@@ -7,10 +7,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from services.cases.model import Need
-from services.legal.model import RecordInfringement
+from services.legal_aid.model import RecordInfringement
 from tests.deadlines.support import (
     FRIDAY,
-    LAWYER,
     SATURDAY,
     SECOND,
     SUNDAY,
@@ -18,13 +17,13 @@ from tests.deadlines.support import (
     TUESDAY,
     CaseWorld,
     assert_breaches_at_due,
-    intake,
     local,
     next_local_weekday,
     on_local_day,
     working_days_after,
     write_calendars,
 )
+from tests.support import LAWYER, intake
 
 
 async def test_the_24_hour_referral_clock_started_on_friday_breaches_on_saturday(

@@ -56,7 +56,7 @@ async def state_of(api: httpx.AsyncClient, case_id: str) -> tuple[dict[str, Any]
     case = await api.get(f"/cases/{case_id}")
     history = await api.get(f"/cases/{case_id}/history")
     assert case.status_code == 200 and history.status_code == 200
-    return case.json(), history.json()
+    return case.json(), history.json()["items"]
 
 
 async def refused(

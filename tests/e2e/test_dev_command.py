@@ -38,6 +38,7 @@ async def test_case_survives_a_restart_of_casework_dev(tmp_path: Path) -> None:
             base_url=stack.api_url, timeout=30, headers=_demo_staff(stack)
         ) as api:
             case_id = (await api.post("/cases", json=body)).json()["id"]
+            _assert_ui_uses_the_codec_server(stack)
         assert stack.stop("dev", signal.SIGINT) == 0, stack.log_of("dev")[-2000:]
         assert "demo users: sign in at POST /auth/token" in stack.log_of("dev")
 
@@ -55,3 +56,16 @@ async def test_case_survives_a_restart_of_casework_dev(tmp_path: Path) -> None:
     finally:
         stack.stop_all()
     assert (tmp_path / "temporal.db").exists()
+
+
+def _assert_ui_uses_the_codec_server(stack: Stack) -> None:
+    """The dev server's web UI asks our codec routes to open payloads, and may call them."""
+    ui = f"http://127.0.0.1:{stack.ui_port}"
+    settings = httpx.get(f"{ui}/api/v1/settings", timeout=10).json()
+    preflight = httpx.options(
+        f"{stack.api_url}/codec/decode",
+        headers={"origin": ui, "access-control-request-method": "POST"},
+    )
+
+    assert settings["Codec"]["Endpoint"] == f"{stack.api_url}/codec"
+    assert preflight.headers.get("access-control-allow-origin") == ui

@@ -30,7 +30,7 @@ async def test_fifty_concurrent_intakes_with_one_key_open_exactly_one_case(
     ids = {response.json()["id"] for response in responses}
     assert len(ids) == 1
     (case_id,) = ids
-    history = (await api.get(f"/cases/{case_id}/history")).json()
+    history = (await api.get(f"/cases/{case_id}/history")).json()["items"]
     assert [event["step"]["kind"] for event in history] == ["case_opened"]
     listed = (await api.get("/cases", params={"text": body["claimant"]["name"]})).json()  # type: ignore[index]
     assert [item["id"] for item in listed["items"]] == [case_id], listed
@@ -47,7 +47,8 @@ async def test_a_repeated_step_returns_the_first_result_and_records_once(
 
     assert first.status_code == again.status_code == 200
     assert again.json()["version"] == first.json()["version"] == 2
-    kinds = [event["step"]["kind"] for event in (await api.get(f"/cases/{case_id}/history")).json()]
+    history = (await api.get(f"/cases/{case_id}/history")).json()["items"]
+    kinds = [event["step"]["kind"] for event in history]
     assert kinds == ["case_opened", "eligibility_decided"]
 
 

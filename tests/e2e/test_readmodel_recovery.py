@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from temporalio.api.enums.v1 import PendingActivityState
 from temporalio.client import Client
 
+from activities.projection import PROJECT_CASE_EVENTS
 from services.cases.audit import verify_case
 from services.cases.projection import readable_document, readable_payload
 from services.cases.records import CaseEventRecord, CaseNeedRecord, CaseRecord, CaseTaskRecord
@@ -148,7 +149,7 @@ async def _projections_in_flight(temporal: Client, case_ids: list[str]) -> int:
         started += sum(
             1
             for activity in description.raw_description.pending_activities
-            if activity.activity_type.name == "project_case_events"
+            if activity.activity_type.name == PROJECT_CASE_EVENTS
             and activity.state == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
         )
     return started
@@ -216,7 +217,7 @@ async def test_steps_in_flight_when_the_worker_is_killed_are_projected_exactly_o
         assert all(status == 201 for status in statuses.values()), statuses
 
         for case_id in case_ids:
-            history = (await api.get(f"/cases/{case_id}/history")).json()
+            history = (await api.get(f"/cases/{case_id}/history")).json()["items"]
             rows = _timeline_rows(own_stack, case_id)
             seqs = [row.seq for row in rows]
             assert seqs == list(range(1, len(rows) + 1)), f"gaps or repeats in {case_id}: {seqs}"

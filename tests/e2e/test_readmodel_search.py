@@ -476,7 +476,7 @@ async def _case_with_steps(api: httpx.AsyncClient) -> tuple[str, list[dict[str, 
     for path, body in steps:
         await asyncio.sleep(0.05)
         _ok(await api.post(f"/cases/{case_id}/{path}", json=body))
-    history = (await api.get(f"/cases/{case_id}/history")).json()
+    history = (await api.get(f"/cases/{case_id}/history")).json()["items"]
     return case_id, history
 
 

@@ -13,26 +13,24 @@ three retention follow-ups are due at once) and 31 days ago (only the 30-day one
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
 from temporalio.client import Client, WorkflowExecutionStatus
 
 from tests.e2e.stack import Stack
+from tests.support import eventually
 from workflows.ids import legal_matter_workflow_id
 
 pytestmark = pytest.mark.e2e
 
-T = TypeVar("T")
 STAFF = ("staff", "staff")  # (actor id, role) of the signed-in users of the stack's centre
 SUPERVISOR = ("supervisor", "supervisor")
 SYSTEM = ("system", "system")
@@ -57,19 +55,6 @@ def moment(value: str) -> datetime:
 
 def mobile(marker: str) -> str:
     return f"139{int(marker[:8], 16) % 10**8:08d}"
-
-
-async def eventually(
-    probe: Callable[[], Awaitable[T]], done: Callable[[T], bool], within: float = 5
-) -> T:
-    """Poll ``probe`` until ``done`` holds for its value; fail with the last value seen."""
-    deadline = time.monotonic() + within
-    while True:
-        value = await probe()
-        if done(value) or time.monotonic() > deadline:
-            assert done(value), f"still not there after {within}s: {value!r}"
-            return value
-        await asyncio.sleep(0.1)
 
 
 @dataclass
@@ -168,7 +153,10 @@ class Journey:
 
         # The other clocks are months away: exactly these tasks, and no others.
         self.follow_up_tasks = await eventually(
-            follow_up_tasks, lambda tasks: {t["target"] for t in tasks} >= wanted
+            follow_up_tasks,
+            lambda tasks: {t["target"] for t in tasks} >= wanted,
+            what="the follow-up tasks",
+            within=5,
         )
 
     async def legal_step(
@@ -189,6 +177,8 @@ class Journey:
             await eventually(
                 snapshot,
                 lambda s: s.get("matter") == wanted and s.get("lawyer") == case["lawyer"],
+                what="the legal matter's own workflow to follow the case",
+                within=5,
             )
         )
 
@@ -519,9 +509,10 @@ async def test_history_has_every_step_once_in_order_with_who_and_when(
     year: Year, api: httpx.AsyncClient
 ) -> None:
     for journey in year.journeys:
-        response = await api.get(f"/cases/{journey.case_id}/history")
+        response = await api.get(f"/cases/{journey.case_id}/history", params={"limit": 500})
         assert response.status_code == 200
-        history = response.json()
+        assert response.json()["next_after_seq"] is None
+        history = response.json()["items"]
 
         seen = [
             (
@@ -666,5 +657,7 @@ async def test_back_to_back_legal_steps_reach_every_matter_workflow(
         read = [await api.get(f"/cases/{case_id}/legal-matters/{m}") for m in matters]
         return {m: r.json().get("matter") for m, r in zip(matters, read, strict=True)}
 
-    seen = await eventually(snapshots, lambda seen: seen == wanted, within=2)
+    seen = await eventually(
+        snapshots, lambda seen: seen == wanted, what="every matter resolved", within=2
+    )
     assert {m: s["status"] for m, s in seen.items()} == dict.fromkeys(matters, "resolved")

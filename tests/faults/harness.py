@@ -39,13 +39,15 @@ from sqlalchemy.orm import Session
 from temporalio.api.enums.v1 import PendingActivityState
 from temporalio.client import Client
 
+from activities.projection import PROJECT_CASE_EVENTS
 from casework.codec import DatabaseCaseKeys
 from casework.crypto import data_converter
 from services.cases.records import CaseEventRecord, CaseRecord
-from services.cases.steps import CaseEvent, CaseEventBatch
+from services.cases.steps import CaseEventBatch
 from services.db import make_engine, make_session_factory
-from tests.conftest import TEST_VAULT
+from tests.conftest import TEST_VAULT, application_role
 from tests.e2e.stack import BIN, Stack, free_port
+from workflows import client as cases
 from workflows.ids import case_workflow_id
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
@@ -133,16 +135,19 @@ def running_stack(
     reaches Temporal through one (``stack.worker_link``)."""
     workdir = tmp_path_factory.mktemp(f"faults-{name}")
     links: list[TcpProxy] = []
-    admin = pg_name = None
+    admin = pg_name = app_role = None
     stack: FaultStack | None = None
     try:
         outage: DatabaseOutage | None = None
         if PG_URL:
             backend = "postgresql"
             direct, admin, pg_name = fresh_postgres_database(PG_URL)
-            process_url = direct
+            # The processes connect as the application's role; `db upgrade` migrates as
+            # the owner and grants that role what it may do (README "Production").
+            process_url, app_role = application_role(admin, direct)
+            extra_env = {**(extra_env or {}), "MIGRATION_DATABASE_URL": direct}
             if proxied:
-                parsed = make_url(direct)
+                parsed = make_url(process_url)
                 proxy = TcpProxy((parsed.host or "127.0.0.1", parsed.port or 5432))
                 links.append(proxy)
                 proxy.start()
@@ -188,6 +193,8 @@ def running_stack(
         if admin is not None:
             with admin.connect() as connection:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
+                if app_role:
+                    connection.execute(text(f'DROP ROLE IF EXISTS "{app_role}"'))
             admin.dispose()
 
 
@@ -244,8 +251,7 @@ async def temporal_client(stack: FaultStack) -> Client:
 
 async def workflow_history(temporal: Client, case_id: str) -> list[dict[str, Any]]:
     """The case's accepted steps as its workflow holds them (its ``history`` query)."""
-    handle = temporal.get_workflow_handle(case_workflow_id(case_id))
-    events = await handle.query("history", result_type=list[CaseEvent])
+    events = await cases.run_history(temporal, case_id)
     return [event.model_dump(mode="json") for event in events]
 
 
@@ -260,7 +266,7 @@ async def projections_started(temporal: Client, case_ids: list[str]) -> tuple[in
     for case_id in case_ids:
         description = await temporal.get_workflow_handle(case_workflow_id(case_id)).describe()
         for activity in description.raw_description.pending_activities:
-            if activity.activity_type.name != "project_case_events":
+            if activity.activity_type.name != PROJECT_CASE_EVENTS:
                 continue
             attempt = max(attempt, activity.attempt)
             if activity.state == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED:
@@ -543,10 +549,15 @@ class CarefulClient:
         attempt_timeout: float = ATTEMPT_TIMEOUT,
         budget: float = STEP_BUDGET,
         connections: int = 100,
+        api_urls: list[str] | None = None,
     ) -> None:
         self.journal = journal
         self.attempt_timeout = attempt_timeout
         self.budget = budget
+        # Several APIs: each attempt goes to the next, as a round-robin load balancer sends
+        # them (a retry after a transport error lands on another one).
+        self.api_urls = api_urls or [stack.api_url]
+        self._turn = 0
         self.http = httpx.AsyncClient(
             base_url=stack.api_url,
             headers=auth_headers(stack, "staff"),
@@ -569,9 +580,11 @@ class CarefulClient:
         if sent.if_match is not None:
             headers["If-Match"] = sent.if_match
         while True:
+            self._turn += 1
+            url = self.api_urls[self._turn % len(self.api_urls)] + sent.path
             try:
                 response = await self.http.request(
-                    sent.method, sent.path, json=sent.body, headers=headers, params=sent.params
+                    sent.method, url, json=sent.body, headers=headers, params=sent.params
                 )
                 attempt = Attempt(
                     status=response.status_code,
@@ -833,7 +846,7 @@ async def account(stack: FaultStack, journal: Journal, name: str) -> Account:
         for case_id in sorted(case_ids):
             events = await workflow_history(temporal, case_id)
             read = await api.get(f"/cases/{case_id}")
-            listed = await api.get(f"/cases/{case_id}/history")
+            listed = await api.get(f"/cases/{case_id}/history", params={"limit": 500})
             if read.status_code != 200 or listed.status_code != 200:
                 problems.append(
                     f"case {case_id}: GET /cases/{{id}} {read.status_code}, "
@@ -842,9 +855,10 @@ async def account(stack: FaultStack, journal: Journal, name: str) -> Account:
                 continue
             histories[case_id] = events
             versions[case_id] = read.json()["version"]
-            if _outline(listed.json()) != _outline(events):
+            listed_events = listed.json()["items"]
+            if _outline(listed_events) != _outline(events):
                 problems.append(
-                    f"case {case_id}: GET /cases/{{id}}/history {_outline(listed.json())} but "
+                    f"case {case_id}: GET /cases/{{id}}/history {_outline(listed_events)} but "
                     f"the workflow holds {_outline(events)}"
                 )
 
@@ -1106,7 +1120,7 @@ async def projection_runs(temporal: Client, case_ids: list[str]) -> list[Project
         for event in history.events:
             if event.HasField("activity_task_scheduled_event_attributes"):
                 scheduled = event.activity_task_scheduled_event_attributes
-                if scheduled.activity_type.name == "project_case_events":
+                if scheduled.activity_type.name == PROJECT_CASE_EVENTS:
                     [batch] = await decode(scheduled.input.payloads, [CaseEventBatch])
                     batches[event.event_id] = len(batch.events)
             elif event.HasField("activity_task_started_event_attributes"):

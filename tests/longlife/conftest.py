@@ -16,17 +16,11 @@ import pytest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from casework.binaries import find_binary
-from casework.temporal import register_search_attributes
+from tests.support import time_skipping_server
 
 
 @pytest.fixture(scope="module")
 async def workflow_env() -> AsyncIterator[WorkflowEnvironment]:
     """Like the session's (tests/conftest.py), but for this module only."""
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=find_binary("temporal-test-server"),
-        data_converter=pydantic_data_converter,
-    )
-    await register_search_attributes(env.client, env.client.namespace)
-    yield env
-    await env.shutdown()
+    async with time_skipping_server(pydantic_data_converter) as env:
+        yield env

@@ -23,19 +23,10 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from services.cases.audit import case_history
-from services.cases.model import (
-    Actor,
-    CaseFile,
-    CaseOutcome,
-    Claimant,
-    ClaimantCategory,
-    Need,
-    Role,
-    Stage,
-)
+from services.cases.lifecycle import CaseOutcome, Stage
+from services.cases.model import CaseFile, Claimant, ClaimantCategory, Need
 from services.cases.records import CaseEventRecord
 from services.cases.steps import (
-    SYSTEM_ACTOR,
     AssignLawyer,
     CloseCase,
     DecideEligibility,
@@ -43,16 +34,8 @@ from services.cases.steps import (
     StartAssessment,
     Step,
 )
-from services.legal.model import (
-    AcknowledgeMatter,
-    Channel,
-    Department,
-    MatterStatus,
-    RecordInfringement,
-    ReferMatter,
-    ResolveMatter,
-)
-from services.placement.model import (
+from services.fee_relief.model import Bureau, GrantPetition, RefusePetition, SubmitPetition
+from services.job_referral.model import (
     FollowUpStatus,
     RecordFollowUp,
     RecordInterview,
@@ -62,8 +45,17 @@ from services.placement.model import (
     ReferralStatus,
     ReferToJob,
 )
-from services.relief.model import Bureau, GrantPetition, RefusePetition, SubmitPetition
-from services.startup.model import (
+from services.kernel.actors import SYSTEM_ACTOR, Actor, Role
+from services.legal_aid.model import (
+    AcknowledgeMatter,
+    Channel,
+    Department,
+    MatterStatus,
+    RecordInfringement,
+    ReferMatter,
+    ResolveMatter,
+)
+from services.startup_aid.model import (
     ApplyStartupAid,
     ApproveStartupAid,
     DisburseStartupAid,

@@ -1,12 +1,14 @@
 """Record the histories that tests/replay/test_replay.py replays.
 
-    .venv/bin/python -m tests.replay.record [--set NAME]
+    .venv/bin/python -m tests.replay.record [--set NAME] [--scenario SCENARIO ...]
 
 Runs each scenario below on a fresh time-skipping test server with the production worker
 (SQLite read model in a temporary directory), then writes every run's history of the case
 workflow and of its legal-matter child workflows to tests/replay/histories/NAME/ (default
-``current``), replacing what that set held. Re-record only on purpose: see
-docs/workflow-versioning.md. All data are made up: no real names, no national ids.
+``current``), replacing what that set held; with ``--scenario``, only those scenarios'
+histories are (re)recorded and the set's others kept, e.g. for a new kind of help.
+Re-record only on purpose: see docs/workflow-versioning.md. All data are made up: no real
+names, no national ids.
 """
 
 from __future__ import annotations
@@ -36,15 +38,8 @@ from temporalio.worker import Worker
 
 from casework.binaries import find_binary
 from casework.temporal import build_worker, register_search_attributes
-from services.cases.model import (
-    Actor,
-    CaseFile,
-    CaseOutcome,
-    Claimant,
-    ClaimantCategory,
-    Need,
-    Role,
-)
+from services.cases.lifecycle import CaseOutcome
+from services.cases.model import CaseFile, Claimant, ClaimantCategory, Need
 from services.cases.steps import (
     AddNeed,
     AssignLawyer,
@@ -59,16 +54,15 @@ from services.cases.steps import (
 from services.crypto.cipher import KeyRing
 from services.crypto.vault import Vault, install_vault
 from services.db import make_engine, make_session_factory
-from services.legal.model import (
-    AcknowledgeMatter,
-    Channel,
-    Department,
-    RecordInfringement,
-    ReferMatter,
-    ResolveMatter,
+from services.fee_relief.model import Bureau, GrantPetition, RefusePetition, SubmitPetition
+from services.hardship_aid.model import (
+    Difficulty,
+    GrantHardshipAid,
+    PayHardshipAid,
+    RefuseHardshipAid,
+    RequestHardshipAid,
 )
-from services.migrate import upgrade_database
-from services.placement.model import (
+from services.job_referral.model import (
     FollowUpStatus,
     RecordFollowUp,
     RecordInterview,
@@ -77,16 +71,25 @@ from services.placement.model import (
     RecordPlacement,
     ReferToJob,
 )
-from services.relief.model import Bureau, GrantPetition, RefusePetition, SubmitPetition
-from services.startup.model import (
+from services.kernel.actors import Actor, Role
+from services.legal_aid.model import (
+    AcknowledgeMatter,
+    Channel,
+    Department,
+    RecordInfringement,
+    ReferMatter,
+    ResolveMatter,
+)
+from services.migrate import upgrade_database
+from services.startup_aid.model import (
     ApplyStartupAid,
     ApproveStartupAid,
     DisburseStartupAid,
     RefuseStartupAid,
 )
 from services.training.model import CompleteTraining, DropTraining, EnrolTraining
-from tests.cases import current
 from tests.replay import recorded
+from tests.support import current
 from workflows.case import CaseWorkflow
 from workflows.case_contract import (
     CASE_WORKFLOW,
@@ -394,6 +397,33 @@ async def legal(env: WorkflowEnvironment) -> Entries:
     return entries
 
 
+async def hardship(env: WorkflowEnvironment) -> Entries:
+    case = Case(env.client, "hardship")
+    await case.open(Need.HARDSHIP_AID)
+    await case.step(DecideEligibility(accepted=True))
+    today = (await env.get_current_time()).date()
+    granted = await case.step(
+        RequestHardshipAid(
+            difficulty=Difficulty.MEDICAL,
+            situation="Test family: hospital bill (test data)",
+            amount_requested=Decimal(3000),
+        )
+    )
+    request = f"H{granted.seq}"
+    await case.step(GrantHardshipAid(amount_granted=Decimal(2000)), request)
+    await case.step(PayHardshipAid(amount=Decimal(1200), paid_on=today), request)
+    await case.step(PayHardshipAid(amount=Decimal(800), paid_on=today), request)
+    refused = await case.step(
+        RequestHardshipAid(difficulty=Difficulty.HOUSING, amount_requested=Decimal(9000))
+    )
+    await case.step(
+        RefuseHardshipAid(reason="Above the fund's line (test data)"), f"H{refused.seq}"
+    )
+    await case.step(CloseCase(outcome=CaseOutcome.SERVED))
+    history = await _settled(env.client, case.workflow_id)
+    return [Take(history, "hardship.case", "hardship aid: request, grant, two payments, refuse")]
+
+
 async def continue_as_new(env: WorkflowEnvironment) -> Entries:
     """Steps until the history passes HISTORY_BOUND and the case continues-as-new."""
     case = Case(env.client, "continue_as_new")
@@ -441,6 +471,7 @@ SCENARIOS: list[Callable[[WorkflowEnvironment], Awaitable[Entries]]] = [
     reopen_withdraw,
     legal,
     continue_as_new,
+    hardship,
 ]
 
 
@@ -457,7 +488,9 @@ def _worker(
     )
 
 
-async def record() -> Entries:
+async def record(
+    scenarios: list[Callable[[WorkflowEnvironment], Awaitable[Entries]]],
+) -> Entries:
     # Recorded in the clear (no payload codec), so that a change shows in a diff; the
     # projection still seals personal data in the read model, with a made-up master key.
     ring = KeyRing(keys={"rec1": b"replay-recorder-master-key-32-b!"}, current="rec1")
@@ -477,7 +510,7 @@ async def record() -> Entries:
                 worker = _worker(env.client, make_session_factory(engine), executor)
                 async with worker:
                     entries: Entries = []
-                    for scenario in SCENARIOS:
+                    for scenario in scenarios:
                         entries += await scenario(env)
                         print(f"recorded {scenario.__name__}", flush=True)
                     return entries
@@ -493,9 +526,18 @@ def main() -> None:
         default=recorded.CURRENT,
         help="the set (folder under histories/) to write, replacing its content",
     )
-    set_name = parser.parse_args().set
-    takes = asyncio.run(record())
-    entries = [
+    parser.add_argument(
+        "--scenario",
+        action="append",
+        choices=[scenario.__name__ for scenario in SCENARIOS],
+        help="record only this scenario (repeatable), keeping the set's other histories",
+    )
+    arguments = parser.parse_args()
+    set_name, only = arguments.set, arguments.scenario
+    chosen = [scenario for scenario in SCENARIOS if only is None or scenario.__name__ in only]
+    takes = asyncio.run(record(chosen))
+    kept = [entry for entry in recorded.recorded(set_name) if only and entry.scenario not in only]
+    entries = kept + [
         recorded.write(
             take.history,
             set_name=set_name,

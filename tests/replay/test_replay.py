@@ -20,9 +20,10 @@ from temporalio.converter import DataConverter
 from temporalio.worker import Replayer, Worker
 from temporalio.workflow import NondeterminismError
 
-from tests.cases import STAFF, intake
+from activities.projection import PROJECT_CASE_EVENTS
 from tests.replay.recorded import CURRENT, HISTORIES, INDEX, Recorded, recorded, sets
 from tests.replay.variants import CHANGED, CHANGED_FOR, PatchedPause
+from tests.support import STAFF, intake
 from workflows.case import CaseWorkflow
 from workflows.case_contract import CASE_WORKFLOW, LEGAL_MATTER_WORKFLOW, CaseStart, StepRequest
 from workflows.ids import case_workflow_id
@@ -45,6 +46,7 @@ SCENARIOS = {
     "reopen_withdraw",
     "legal",
     "continue_as_new",
+    "hardship",
 }
 SIZE_BUDGET = 200_000  # bytes per set
 
@@ -141,7 +143,7 @@ async def test_a_patched_change_applies_to_new_runs(case_worker: Worker) -> None
     projection = next(
         i
         for i, e in events
-        if e.activity_task_scheduled_event_attributes.activity_type.name == "project_case_events"
+        if e.activity_task_scheduled_event_attributes.activity_type.name == PROJECT_CASE_EVENTS
     )
     assert timer < projection  # the new branch: it paused before projecting
 

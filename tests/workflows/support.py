@@ -8,10 +8,9 @@ timer of one test fires while a later test skips time on the shared test server.
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from temporalio.api.enums.v1 import EventType
@@ -26,23 +25,17 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from services.cases.model import Actor, CaseFile, Claimant, ClaimantCategory, Need, Role
+from services.cases.model import CaseFile, Need
 from services.cases.progress import Task, TaskKind
 from services.cases.steps import CaseEvent, DecideEligibility, OpenCase, StartAssessment, Step
-from services.placement.model import FollowUp, Referral
-from tests.cases import current
+from services.job_referral.model import FollowUp, Referral
+from services.kernel.actors import Actor
+from tests.support import ASSESSOR, STAFF, current, eventually, intake, start_case, terminate
 from workflows.case import CaseWorkflow
-from workflows.case_contract import CaseStart, MatterSnapshot, StepRequest
-from workflows.ids import case_workflow_id, legal_matter_workflow_id
+from workflows.case_contract import MatterSnapshot, StepRequest
+from workflows.ids import case_id_from_workflow_id, case_workflow_id, legal_matter_workflow_id
 from workflows.legal_matter import LegalMatterWorkflow
 
-STAFF = Actor(id="staff-1", role=Role.STAFF)
-ASSESSOR = Actor(id="assessor-1", role=Role.STAFF)
-SUPERVISOR = Actor(id="supervisor-1", role=Role.SUPERVISOR)
-LAWYER = Actor(id="lawyer-1", role=Role.LAWYER)
-SYSTEM = Actor(id="system", role=Role.SYSTEM)
-
-T = TypeVar("T")
 ANY_FIELD = object()
 # Real seconds a skip of virtual time may take before a test fails instead of hanging.
 SLEEP_LIMIT = 20.0
@@ -50,62 +43,19 @@ SLEEP_LIMIT = 20.0
 STEP_LIMIT = 20.0
 
 
-def intake(*needs: Need, **overrides: Any) -> OpenCase:
-    fields: dict[str, Any] = {
-        "claimant": Claimant(name="Li Wei", category=ClaimantCategory.VETERAN),
-        "needs": list(needs) or [Need.JOB_REFERRAL],
-        "centre": "test-centre",
-    }
-    fields.update(overrides)
-    return OpenCase(**fields)
-
-
 def midnight_utc(day: date) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=UTC)
 
 
-async def eventually(
-    probe: Callable[[], Awaitable[T]],
-    check: Callable[[T], bool],
-    *,
-    what: str,
-    within: float = 10.0,
-) -> T:
-    """Poll ``probe`` (real time; virtual time stays locked) until ``check`` holds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while True:
-        value = await probe()
-        if check(value):
-            return value
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}; last value: {value!r}")
-        await asyncio.sleep(0.05)
-
-
-async def stays(
-    probe: Callable[[], Awaitable[T]], check: Callable[[T], bool], *, what: str, for_: float = 0.3
-) -> T:
-    """Assert ``check`` holds on every poll for ``for_`` seconds of real time."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + for_
-    while True:
-        value = await probe()
-        assert check(value), f"{what} no longer holds: {value!r}"
-        if loop.time() > deadline:
-            return value
-        await asyncio.sleep(0.05)
-
-
 def rejection(error: WorkflowUpdateFailedError) -> dict[str, Any]:
-    """The ``{"code", "field", "status"}`` details of a rejected step."""
+    """The ``{"code", "field"}`` details of a rejected step, with the ``type`` of its error."""
     cause = error.cause
     assert isinstance(cause, ApplicationError), f"not an ApplicationError: {cause!r}"
     assert cause.details, "rejection carries no details"
     details = cause.details[0]
     assert isinstance(details, dict)
-    assert {"code", "field", "status"} <= set(details), details
-    return details
+    assert {"code", "field"} <= set(details), details
+    return {**details, "type": cause.type}
 
 
 class CaseRun:
@@ -185,7 +135,7 @@ class CaseRun:
             await self.take(step, target=target, actor=actor)
         details = rejection(failed.value)
         assert details["code"] == code, details
-        assert details["status"] == 409, details
+        assert details["type"] == "StepRejected", details  # answered 409 by the API
         if field is not ANY_FIELD:
             assert details["field"] == field, details
         assert await self.case() == case_before
@@ -244,13 +194,9 @@ class Scenario:
         self.children: list[WorkflowHandle[Any, Any]] = []
 
     async def open(self, step: OpenCase | None = None, actor: Actor = STAFF) -> CaseRun:
-        case_id = str(uuid.uuid4())
-        handle = await self.client.start_workflow(
-            CaseWorkflow.run,
-            CaseStart(case_id=case_id),
-            id=case_workflow_id(case_id),
-            task_queue=self.task_queue,
-        )
+        handle = await start_case(self.client, self.task_queue)
+        case_id = case_id_from_workflow_id(handle.id)
+        assert case_id is not None
         run = CaseRun(self, case_id, handle)
         self.runs.append(run)
         await run.take(step or intake(), actor=actor)
@@ -301,17 +247,8 @@ class Scenario:
                 children.setdefault(child_id, self.client.get_workflow_handle(child_id))
             for child_id, child in children.items():
                 if child_id.startswith(case_workflow_id(run.id) + "/"):
-                    await _terminate(child)
-            await _terminate(run.handle)
-
-
-async def _terminate(handle: WorkflowHandle[Any, Any]) -> None:
-    try:
-        description = await handle.describe()
-        if description.status is WorkflowExecutionStatus.RUNNING:
-            await handle.terminate(reason="test finished")
-    except RPCError:
-        pass
+                    await terminate(child)
+            await terminate(run.handle)
 
 
 async def completed(handle: WorkflowHandle[Any, Any]) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import WorkflowUpdateFailedError
 
-from services.cases.model import Actor, CaseFile, Need, Role
+from services.cases.model import CaseFile, Need
 from services.cases.records import CaseEventRecord
 from services.cases.steps import (
     AddNeed,
@@ -22,19 +22,12 @@ from services.cases.steps import (
     StartAssessment,
     Step,
 )
-from services.legal.model import Channel, Department, RecordInfringement, ReferMatter
-from services.placement.model import FollowUpDue, RecordOffer, RecordPlacement, ReferToJob
+from services.job_referral.model import FollowUpDue, RecordOffer, RecordPlacement, ReferToJob
+from services.kernel.actors import Actor, Role
+from services.legal_aid.model import Channel, Department, RecordInfringement, ReferMatter
 from services.training.model import CompleteTraining, DropTraining, EnrolTraining, TrainingStatus
-from tests.workflows.support import (
-    ASSESSOR,
-    LAWYER,
-    STAFF,
-    SUPERVISOR,
-    SYSTEM,
-    Scenario,
-    intake,
-    rejection,
-)
+from tests.support import ASSESSOR, LAWYER, STAFF, SUPERVISOR, SYSTEM, intake
+from tests.workflows.support import Scenario, rejection
 
 COURSE = EnrolTraining(
     course="Bookkeeping",

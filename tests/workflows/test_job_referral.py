@@ -9,31 +9,25 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-import pytest
-from pydantic import ValidationError
-
-from services.cases.model import Need, Role
+from services.cases.model import Need
 from services.cases.progress import TaskKind
-from services.placement.model import (
+from services.job_referral.model import (
     FollowUpDue,
     FollowUpStatus,
     RecordFollowUp,
-    RecordInterview,
-    RecordNotPlaced,
     RecordOffer,
     RecordPlacement,
-    ReferralStatus,
     ReferToJob,
 )
+from services.kernel.actors import Role
+from tests.support import eventually, stays
 from tests.workflows.support import (
     CaseRun,
     Scenario,
-    eventually,
     follow_up_of,
     follow_up_statuses,
     midnight_utc,
     referral_of,
-    stays,
 )
 
 HOUR = timedelta(hours=1)
@@ -96,49 +90,6 @@ async def still_not_due(run: CaseRun, referral_id: str, day: int) -> None:
         return follow_up_of(await run.case(), referral_id, day).status
 
     await stays(status, lambda s: s is FollowUpStatus.SCHEDULED, what=f"follow-up {day} waits")
-
-
-async def test_several_referrals_are_kept_side_by_side(scenario: Scenario) -> None:
-    run = await scenario.open_active(Need.JOB_REFERRAL)
-
-    await run.take(referral("Acme"))
-    await run.take(referral("Globex"))
-    case = await run.take(referral("Initech"))
-
-    assert [r.employer for r in case.referrals] == ["Acme", "Globex", "Initech"]
-    assert len({r.id for r in case.referrals}) == 3
-    assert all(r.status is ReferralStatus.REFERRED for r in case.referrals)
-    assert all(r.id.startswith("R") for r in case.referrals)
-
-
-async def test_referral_goes_through_interview_and_offer_to_placement(
-    scenario: Scenario,
-) -> None:
-    run = await scenario.open_active(Need.JOB_REFERRAL)
-    referral_id = (await run.take(referral())).referrals[0].id
-    other_id = (await run.take(referral("Globex"))).referrals[1].id
-
-    interviewing = await run.take(RecordInterview(interview_on=date(2025, 3, 5)), referral_id)
-    assert referral_of(interviewing, referral_id).status is ReferralStatus.INTERVIEWING
-    assert referral_of(interviewing, referral_id).interview_on == date(2025, 3, 5)
-
-    offered = await run.take(RecordOffer(monthly_wage=WAGE), referral_id)
-    assert referral_of(offered, referral_id).status is ReferralStatus.OFFERED
-    assert referral_of(offered, referral_id).offered_wage == WAGE
-
-    case = await run.take(
-        RecordPlacement(starts_on=date(2025, 3, 10), monthly_wage=WAGE), referral_id
-    )
-    placement = referral_of(case, referral_id)
-    assert placement.status is ReferralStatus.PLACED
-    assert placement.starts_on == date(2025, 3, 10)
-    assert placement.monthly_wage == WAGE
-    assert referral_of(case, other_id).status is ReferralStatus.REFERRED
-    assert [(f.day, f.due_on) for f in placement.follow_ups] == [
-        (30, date(2025, 4, 9)),
-        (90, date(2025, 6, 8)),
-        (180, date(2025, 9, 6)),
-    ]
 
 
 async def test_placement_schedules_follow_ups_that_fall_due_one_at_a_time(
@@ -215,39 +166,6 @@ async def test_placement_recorded_late_makes_past_follow_ups_due_at_once(
     assert follow_up_statuses(await run.case(), referral_id)[180] == "scheduled"
 
 
-async def test_recording_a_follow_up_that_is_not_due_is_rejected(scenario: Scenario) -> None:
-    run, referral_id, starts_on = await placed(scenario)
-
-    await run.reject(
-        RecordFollowUp(day=30, still_employed=True), "follow_up_not_due", referral_id, field="day"
-    )
-
-    await scenario.sleep_until(just_after(starts_on, 30))
-    await wait_until_due(run, referral_id, 30)
-    await run.reject(RecordFollowUp(day=90, still_employed=True), "follow_up_not_due", referral_id)
-    await run.take(RecordFollowUp(day=30, still_employed=True), referral_id)
-    await run.reject(RecordFollowUp(day=30, still_employed=True), "follow_up_not_due", referral_id)
-
-
-async def test_follow_up_on_a_referral_without_placement_is_rejected(
-    scenario: Scenario,
-) -> None:
-    run = await scenario.open_active(Need.JOB_REFERRAL)
-    referral_id = (await run.take(referral())).referrals[0].id
-
-    await run.reject(RecordFollowUp(day=30, still_employed=True), "follow_up_not_due", referral_id)
-    await run.reject(
-        RecordFollowUp(day=30, still_employed=True), "unknown_referral", "R99", field="referral_id"
-    )
-
-
-async def test_leaving_the_job_needs_a_reason() -> None:
-    with pytest.raises(ValidationError, match="reason is required"):
-        RecordFollowUp(day=30, still_employed=False)
-    with pytest.raises(ValidationError):
-        RecordFollowUp(day=45, still_employed=True)  # type: ignore[arg-type]
-
-
 async def test_left_follow_up_cancels_the_later_ones(scenario: Scenario) -> None:
     run, referral_id, starts_on = await placed(scenario)
     await scenario.sleep_until(just_after(starts_on, 30))
@@ -273,95 +191,3 @@ async def test_left_follow_up_cancels_the_later_ones(scenario: Scenario) -> None
     marked = [e for e in await run.history() if isinstance(e.step, FollowUpDue)]
     assert [e.step.day for e in marked] == [30]  # type: ignore[union-attr]
     assert await run.follow_up_tasks() == []
-
-
-async def test_left_follow_up_also_cancels_later_ones_already_due(scenario: Scenario) -> None:
-    run, referral_id, starts_on = await placed(scenario)
-    await scenario.sleep_until(just_after(starts_on, 90))
-    await wait_until_due(run, referral_id, 90)
-
-    case = await run.take(
-        RecordFollowUp(
-            day=30,
-            still_employed=False,
-            reason="left after three weeks",
-            late_reason="could not reach the employer sooner",
-        ),
-        referral_id,
-    )
-
-    assert follow_up_statuses(case, referral_id) == {
-        30: "left",
-        90: "cancelled",
-        180: "cancelled",
-    }
-    assert await run.tasks() == []
-
-
-async def test_not_placed_records_the_reason(scenario: Scenario) -> None:
-    run = await scenario.open_active(Need.JOB_REFERRAL)
-    referral_id = (await run.take(referral())).referrals[0].id
-    await run.take(RecordInterview(interview_on=date(2025, 3, 5)), referral_id)
-
-    case = await run.take(RecordNotPlaced(reason="failed the medical"), referral_id)
-
-    not_placed = referral_of(case, referral_id)
-    assert not_placed.status is ReferralStatus.NOT_PLACED
-    assert not_placed.not_placed_reason == "failed the medical"
-    assert not_placed.follow_ups == []
-    await run.reject(RecordOffer(), "wrong_status", referral_id)
-    await run.reject(RecordNotPlaced(reason="again"), "wrong_status", referral_id)
-    with pytest.raises(ValidationError):
-        RecordNotPlaced()  # type: ignore[call-arg]
-
-
-async def test_placement_on_an_unknown_referral_is_rejected(scenario: Scenario) -> None:
-    run = await scenario.open_active(Need.JOB_REFERRAL)
-    await run.take(referral())
-
-    await run.reject(
-        RecordPlacement(starts_on=date(2025, 3, 10), monthly_wage=WAGE),
-        "unknown_referral",
-        "R99",
-        field="referral_id",
-    )
-
-
-async def test_placement_without_an_offer_is_rejected(scenario: Scenario) -> None:
-    run = await scenario.open_active(Need.JOB_REFERRAL)
-    referral_id = (await run.take(referral())).referrals[0].id
-    placement = RecordPlacement(starts_on=date(2025, 3, 10), monthly_wage=WAGE)
-
-    await run.reject(placement, "wrong_status", referral_id)
-    await run.take(RecordInterview(interview_on=date(2025, 3, 5)), referral_id)
-    await run.reject(placement, "wrong_status", referral_id)
-    await run.reject(RecordInterview(interview_on=date(2025, 3, 6)), "wrong_status", referral_id)
-
-
-async def test_referral_needs_an_active_case_with_the_need(scenario: Scenario) -> None:
-    at_intake = await scenario.open()
-    await at_intake.reject(referral(), "wrong_stage", field="stage")
-
-    without_need = await scenario.open_active(Need.TRAINING)
-    await without_need.reject(referral(), "need_missing", field="needs")
-
-
-async def test_recording_a_follow_up_after_its_clock_ran_out_needs_a_late_reason(
-    scenario: Scenario,
-) -> None:
-    run, referral_id, starts_on = await placed(scenario)
-    # Long after the 30-day follow-up fell due (its clock allows a few working days).
-    await scenario.sleep_until(just_after(starts_on, 30) + timedelta(days=20))
-    await wait_until_due(run, referral_id, 30)
-
-    await run.reject(
-        RecordFollowUp(day=30, still_employed=True),
-        "late_reason_required",
-        referral_id,
-        field="late_reason",
-    )
-    case = await run.take(
-        RecordFollowUp(day=30, still_employed=True, late_reason="employer was closed"),
-        referral_id,
-    )
-    assert follow_up_of(case, referral_id, 30).status is FollowUpStatus.EMPLOYED

@@ -1,45 +1,24 @@
 """Legal aid: infringements referred to the labour and justice departments until resolved,
-each followed by its own child LegalMatter workflow."""
+each followed by its own child LegalMatter workflow (the matters' rules are tested in
+tests/unit/legal_aid)."""
 
 from __future__ import annotations
 
-from datetime import date
-
-from services.cases.model import Need, Stage
+from services.cases.model import Need
 from services.cases.progress import TaskKind
 from services.cases.steps import AssignLawyer
-from services.legal.model import (
+from services.legal_aid.model import (
     AcknowledgeMatter,
-    Channel,
     Department,
     MatterStatus,
-    RecordInfringement,
-    ReferMatter,
     ResolveMatter,
 )
-from tests.workflows.support import (
-    LAWYER,
-    STAFF,
-    SUPERVISOR,
-    CaseRun,
-    Scenario,
-    completed,
-    intake,
-)
+from tests.support import LAWYER, STAFF, SUPERVISOR, intake
+from tests.unit.legal_aid.test_rules import INFRINGEMENT, refer
+from tests.workflows.support import CaseRun, Scenario, completed
 from workflows import search_attributes
 from workflows.case_contract import MatterSnapshot
 from workflows.ids import legal_matter_workflow_id
-
-INFRINGEMENT = RecordInfringement(
-    infringement="Employer withheld three months' wages of a serving soldier's wife",
-    infringer="Acme Textiles",
-    occurred_on=date(2025, 2, 1),
-    evidence=["payslips", "bank statement"],
-)
-
-
-def refer(department: Department) -> ReferMatter:
-    return ReferMatter(department=department, channel=Channel.PHONE, reference=f"{department}-1")
 
 
 async def with_matter(scenario: Scenario, lawyer: str | None = LAWYER.id) -> tuple[CaseRun, str]:
@@ -49,29 +28,6 @@ async def with_matter(scenario: Scenario, lawyer: str | None = LAWYER.id) -> tup
     if lawyer:
         await run.take(AssignLawyer(lawyer=lawyer), actor=SUPERVISOR)
     return run, case.legal_matters[0].id
-
-
-async def test_infringement_is_recorded_at_intake_before_eligibility(scenario: Scenario) -> None:
-    run = await scenario.open(intake(Need.LEGAL_AID))
-    opened = await run.case()
-    assert opened.priority is True
-
-    case = await run.take(INFRINGEMENT)
-
-    assert case.stage is Stage.INTAKE
-    (matter,) = case.legal_matters
-    assert matter.id == f"M{case.version}"
-    assert matter.status is MatterStatus.RECORDED
-    assert matter.infringer == "Acme Textiles"
-    assert matter.evidence == ["payslips", "bank statement"]
-    assert matter.recorded_at == case.updated_at
-    kinds = {t.kind: t for t in await run.tasks()}
-    assert set(kinds) == {
-        TaskKind.DECIDE_ELIGIBILITY,
-        TaskKind.ASSIGN_LAWYER,
-        TaskKind.REFER_MATTER,
-    }
-    assert kinds[TaskKind.REFER_MATTER].target == matter.id
 
 
 async def test_matter_is_referred_acknowledged_by_both_departments_and_resolved(
@@ -153,54 +109,6 @@ async def test_the_child_follows_each_matter_of_the_case(scenario: Scenario) -> 
     assert two.matter.infringer == "Beta"
 
 
-async def test_referring_twice_to_the_same_department_is_rejected(scenario: Scenario) -> None:
-    run, matter_id = await with_matter(scenario)
-    await run.take(refer(Department.LABOUR), matter_id, LAWYER)
-
-    await run.reject(
-        refer(Department.LABOUR), "already_referred", matter_id, LAWYER, field="department"
-    )
-    await run.take(refer(Department.JUSTICE), matter_id, LAWYER)
-    await run.reject(refer(Department.JUSTICE), "already_referred", matter_id, LAWYER)
-
-
-async def test_resolving_or_acknowledging_before_referral_is_rejected(
-    scenario: Scenario,
-) -> None:
-    run, matter_id = await with_matter(scenario)
-
-    await run.reject(ResolveMatter(outcome="settled"), "not_referred", matter_id, LAWYER)
-    await run.reject(
-        AcknowledgeMatter(department=Department.LABOUR),
-        "not_referred",
-        matter_id,
-        LAWYER,
-        field="department",
-    )
-    await run.take(refer(Department.LABOUR), matter_id, LAWYER)
-    await run.reject(
-        AcknowledgeMatter(department=Department.JUSTICE), "not_referred", matter_id, LAWYER
-    )
-    await run.take(AcknowledgeMatter(department=Department.LABOUR), matter_id, LAWYER)
-    await run.reject(
-        AcknowledgeMatter(department=Department.LABOUR),
-        "already_acknowledged",
-        matter_id,
-        LAWYER,
-    )
-
-
-async def test_a_resolved_matter_takes_no_more_steps(scenario: Scenario) -> None:
-    run, matter_id = await with_matter(scenario)
-    await run.take(refer(Department.LABOUR), matter_id, LAWYER)
-    await run.take(ResolveMatter(outcome="Apology and back pay"), matter_id, LAWYER)
-
-    await run.reject(refer(Department.JUSTICE), "wrong_status", matter_id, LAWYER)
-    await run.reject(ResolveMatter(outcome="again"), "wrong_status", matter_id, LAWYER)
-    await run.reject(ResolveMatter(outcome="x"), "unknown_matter", "M99", LAWYER, field="matter_id")
-    await completed(run.matter(matter_id))
-
-
 async def test_reassigning_the_lawyer_updates_the_childs_snapshot(scenario: Scenario) -> None:
     run, matter_id = await with_matter(scenario, lawyer=None)
     first = await run.matter_snapshot(matter_id, lambda s: True, what="child started")
@@ -219,10 +127,3 @@ async def test_reassigning_the_lawyer_updates_the_childs_snapshot(scenario: Scen
     description = await run.matter(matter_id).describe()
     assert description.typed_search_attributes.get(search_attributes.CASE_LAWYER) == "lawyer-2"
     await run.reject(AssignLawyer(lawyer="lawyer-2"), "already_assigned", actor=SUPERVISOR)
-
-
-async def test_legal_steps_need_the_legal_aid_need(scenario: Scenario) -> None:
-    run = await scenario.open(intake(Need.JOB_REFERRAL))
-
-    await run.reject(INFRINGEMENT, "need_missing", field="needs")
-    await run.reject(AssignLawyer(lawyer="lawyer-1"), "need_missing", actor=SUPERVISOR)

@@ -40,14 +40,15 @@ from temporalio.worker import (
 
 from services.cases.model import Need
 from services.cases.steps import AssignLawyer
-from services.legal.model import (
+from services.legal_aid.model import (
     Channel,
     Department,
     MatterStatus,
     RecordInfringement,
     ReferMatter,
 )
-from tests.workflows.support import LAWYER, SUPERVISOR, Scenario, eventually, intake
+from tests.support import LAWYER, SUPERVISOR, eventually, intake
+from tests.workflows.support import Scenario
 
 INFRINGEMENT = RecordInfringement(infringement="Wages withheld", infringer="Acme Textiles")
 

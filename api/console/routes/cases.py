@@ -18,9 +18,10 @@ from api.console.reads import case_offers, clocks, read_case, timeline
 from api.deps import SessionDep
 from api.policy import CaseInReach, SignedIn
 from services.cases import queries
-from services.cases.model import ClaimantCategory, Need, Stage
+from services.cases.lifecycle import Stage
+from services.cases.model import ClaimantCategory, Need
+from services.kernel.actors import Role
 from services.users.policy import lawyer_scope, visible_cases
-from services.values import Role
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 FILTERS = ("text", "stage", "category", "need", "lawyer")
@@ -107,7 +108,7 @@ async def case_page(
     its clocks and its timeline."""
     case = await run_in_threadpool(read_case, session, user, stored, "console_case")
     entries = await run_in_threadpool(timeline, session, case.id)
-    whole, tracks = case_offers(case, user, lambda form: may_take(request, user, form))
+    whole, tracks = case_offers(case, user, lambda form: may_take(user, form))
     return render(
         request,
         "case.html",

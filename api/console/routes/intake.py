@@ -20,8 +20,9 @@ from api.policy import SignedIn
 from api.routers import cases as api_cases
 from api.steps import StepContext
 from services.cases import queries
-from services.cases.model import Actor, ClaimantCategory, Need
+from services.cases.model import ClaimantCategory, Need
 from services.cases.steps import OpenCase
+from services.kernel.actors import Actor
 from services.users.model import User
 
 router = APIRouter(prefix="/console/cases", include_in_schema=False)

@@ -16,10 +16,10 @@ from api.console.reads import case_offers, read_case, timeline
 from api.deps import SessionDep
 from api.policy import CaseInReach, SignedIn
 from services.cases import queries
-from services.cases.errors import NotFound
 from services.cases.model import CaseFile, Need
 from services.deadlines.clocks import Clock
-from services.legal.model import LegalMatter
+from services.kernel.errors import NotFound
+from services.legal_aid.model import MATTERS, NEED, LegalMatter
 from services.users.model import User
 from services.users.policy import visible_cases
 
@@ -41,7 +41,7 @@ def _next_clock(case: CaseFile, matter_id: str) -> Clock | None:
 
 
 def _my_matters(session: Session, user: User) -> list[MatterRow]:
-    where = visible_cases(user, queries.CaseFilter(need=Need.LEGAL_AID))
+    where = visible_cases(user, queries.CaseFilter(need=Need(NEED)))
     if where is None:
         return []
     page = queries.list_cases(session=session, limit=CASES_SHOWN, where=where)
@@ -49,7 +49,7 @@ def _my_matters(session: Session, user: User) -> list[MatterRow]:
     for summary in page.items:
         case = queries.get_case(session=session, case_id=summary.id)
         if case is not None:
-            rows += [MatterRow(case, m, _next_clock(case, m.id)) for m in case.legal_matters]
+            rows += [MatterRow(case, m, _next_clock(case, m.id)) for m in MATTERS.of(case)]
     # Soonest clock first; matters without a running clock after them.
     return sorted(rows, key=lambda row: _due(row.next_clock))
 
@@ -70,13 +70,11 @@ async def matter_page(
 ) -> HTMLResponse:
     """One legal matter: what happened, its referrals, its clocks and the steps allowed now."""
     case = await run_in_threadpool(read_case, session, user, stored, "console_matter")
-    matter = next((m for m in case.legal_matters if m.id == matter_id), None)
+    matter = next((m for m in MATTERS.of(case) if m.id == matter_id), None)
     if matter is None:
         raise NotFound(f"case {case.id} has no legal matter {matter_id}", code="unknown_matter")
-    _, tracks = case_offers(case, user, lambda form: may_take(request, user, form))
-    offers = next(
-        (t.item_offers.get(matter_id, []) for t in tracks if t.need is Need.LEGAL_AID), []
-    )
+    _, tracks = case_offers(case, user, lambda form: may_take(user, form))
+    offers = next((t.item_offers.get(matter_id, []) for t in tracks if t.spec.need == NEED), [])
     entries = [
         e for e in await run_in_threadpool(timeline, session, case.id) if e.target == matter_id
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -15,18 +16,20 @@ from api.console import session as cookies
 from api.console.errors import problem_of
 from api.console.pages import render
 from api.console.restore import restored
-from api.console.signin import authenticate
 from api.deps import SessionDep, SettingsDep
-from services.cases.errors import DomainError, InvalidInput
-from services.users import accounts, sessions
+from api.routers.auth import client_address
+from casework.settings import Settings
+from services.kernel.errors import DomainError, InvalidInput
+from services.users import accounts, sessions, signin
 from services.users.model import User
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 HOME = "/console/"
+CHANGE_PASSWORD = "/console/password"  # noqa: S105 - a page, not a secret
 CARRY = "carry."  # prefix of a field carried through the sign-in form
 
 
-def _console_path(target: str | None) -> str:
+def console_path(target: str | None) -> str:
     """Only a page of the console: never another site (``//host``) nor another path."""
     if target and target.startswith("/console/") and "//" not in target and "\\" not in target:
         return target
@@ -41,7 +44,7 @@ def sign_in_page(request: Request, next: Annotated[str | None, Query(max_length=
         "sign_in.html",
         user=None,
         expired=False,
-        next=_console_path(next),
+        next=console_path(next),
         carried=[],
         username="",
         problem=None,
@@ -54,7 +57,7 @@ async def sign_in(request: Request, session: SessionDep, settings: SettingsDep) 
     page asked for, or to the form that was being filled, filled again."""
     form = await request.form()
     username, password = _text(form.get("username"))[:100], _text(form.get("password"))[:200]
-    target = _console_path(_text(form.get("next")))
+    target = console_path(_text(form.get("next")))
     carried = [
         (key.removeprefix(CARRY), value)
         for key, value in form.multi_items()
@@ -72,7 +75,7 @@ async def sign_in(request: Request, session: SessionDep, settings: SettingsDep) 
             request,
             "sign_in.html",
             user=None,
-            status_code=refusal.status,
+            status_code=problem["status"],
             expired=bool(carried),
             next=target,
             carried=[(CARRY + key, value) for key, value in carried],
@@ -81,9 +84,14 @@ async def sign_in(request: Request, session: SessionDep, settings: SettingsDep) 
         )
         page.headers.update(problem["headers"])
         return page
-    request.state.console_session = sessions.hash_of(token)
-    request.state.console_user = user
-    response = await restored(request, user, target, carried) if carried else None
+    if user.must_change_password:  # nothing else until then (api/policy.py)
+        response: Response | None = RedirectResponse(
+            f"{CHANGE_PASSWORD}?{urlencode({'next': target})}", status_code=303
+        )
+    else:
+        request.state.console_session = sessions.hash_of(token)
+        request.state.console_user = user
+        response = await restored(request, user, target, carried) if carried else None
     if response is None:
         response = RedirectResponse(target, status_code=303)
     cookies.set_session_cookie(request, response, token, settings)
@@ -91,14 +99,30 @@ async def sign_in(request: Request, session: SessionDep, settings: SettingsDep) 
 
 
 def _start(
-    request: Request, session: Session, username: str, password: str, settings: SettingsDep
+    request: Request, session: Session, username: str, password: str, settings: Settings
 ) -> tuple[User, str]:
-    user = authenticate(request, session, username, password)
-    token = sessions.start_session(
-        session=session, user=user, now=datetime.now(UTC), lifetime=cookies.lifetime(settings)
-    )
+    """As ``POST /auth/token`` signs in (the same limits), then a session of the console."""
+    try:
+        user = signin.sign_in(
+            session=session,
+            guard=request.app.state.sign_in_guard,
+            username=username,
+            password=password,
+            address=client_address(request),
+            now=datetime.now(UTC),
+        )
+    except DomainError:
+        session.commit()  # the failure is kept: it counts towards the limits
+        raise
+    token = start_session(session, user, settings)
     session.commit()
     return user, token
+
+
+def start_session(session: Session, user: User, settings: Settings) -> str:
+    return sessions.start_session(
+        session=session, user=user, now=datetime.now(UTC), lifetime=cookies.lifetime(settings)
+    )
 
 
 def _text(value: object) -> str:
@@ -143,7 +167,7 @@ async def choose_language(
             session.commit()
 
         await run_in_threadpool(remember, user.username)
-    answer = RedirectResponse(_console_path(next), status_code=303)
+    answer = RedirectResponse(console_path(next), status_code=303)
     answer.set_cookie(
         cookies.LANGUAGE_COOKIE, chosen, max_age=365 * 24 * 3600, path="/console", samesite="lax"
     )

@@ -26,14 +26,14 @@ from api.policy import CaseInReach, SignedIn
 from api.routers.cases import check_assignable
 from api.steps import StepContext
 from services.cases import queries
-from services.cases.errors import CaseNotFound, NotFound
-from services.cases.model import Actor, CaseFile
+from services.cases.model import CaseFile
 from services.cases.steps import AssignLawyer
+from services.kernel.actors import Actor, Role
+from services.kernel.errors import CaseNotFound, NotFound
 from services.users import accounts
 from services.users.errors import NotAllowed
 from services.users.model import User
 from services.users.policy import may_see_case
-from services.values import Role
 
 router = APIRouter(prefix="/console/cases/{case_id}/steps", include_in_schema=False)
 StepName = Annotated[str, Path(pattern=r"^[a-z-]{1,40}$")]
@@ -45,7 +45,7 @@ def _form_of(request: Request, user: User, name: str) -> StepForm:
     form = form_named(name)
     if form is None:
         raise NotFound(f"no step {name}", field="step")
-    if not may_take(request, user, form):
+    if not may_take(user, form):
         raise NotAllowed(f"the {user.role} role may not take this step")
     return form
 

@@ -1,0 +1,25 @@
+"""Who takes steps: people in their roles, and the case itself."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from services.kernel.values import Frozen, ShortText
+
+
+class Role(StrEnum):
+    STAFF = "staff"
+    LAWYER = "lawyer"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+    SYSTEM = "system"
+
+
+class Actor(Frozen):
+    """Who did a step: always taken from the caller's identity, never from a request body."""
+
+    id: ShortText
+    role: Role
+
+
+SYSTEM_ACTOR = Actor(id="system", role=Role.SYSTEM)

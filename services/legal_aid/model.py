@@ -1,0 +1,102 @@
+"""Legal aid: infringements of a military person's or family's rights, each a legal matter
+referred to the labour and/or justice department until resolved."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import Field
+
+from services.cases.tracks import Items, kind_of
+from services.kernel.values import Frozen, LongText, Reason, ShortText, StepBase
+
+
+class Department(StrEnum):
+    LABOUR = "labour"
+    JUSTICE = "justice"
+
+
+class Channel(StrEnum):
+    IN_PERSON = "in_person"
+    PHONE = "phone"
+    LETTER = "letter"
+    ONLINE = "online"
+    FAX = "fax"
+
+
+class MatterStatus(StrEnum):
+    RECORDED = "recorded"
+    REFERRED = "referred"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+    CLOSED_WITHOUT_REMEDY = "closed_without_remedy"
+
+
+OPEN_MATTER = (MatterStatus.RECORDED, MatterStatus.REFERRED, MatterStatus.ACKNOWLEDGED)
+
+
+class DepartmentReferral(Frozen):
+    department: Department
+    channel: Channel
+    reference: str | None = None
+    sent_at: datetime
+    acknowledged_at: datetime | None = None
+    acknowledgement_reference: str | None = None
+
+
+class LegalMatter(Frozen):
+    id: str
+    infringement: str
+    infringer: str
+    occurred_on: date | None = None
+    evidence: list[str] = Field(default_factory=list)
+    status: MatterStatus = MatterStatus.RECORDED
+    referrals: list[DepartmentReferral] = Field(default_factory=list)
+    outcome: str | None = None
+    closure_reason: str | None = None
+    recorded_at: datetime
+    updated_at: datetime
+
+
+class RecordInfringement(StepBase):
+    kind: Literal["infringement_recorded"] = "infringement_recorded"
+    infringement: LongText = Field(description="What right was infringed, and how")
+    infringer: ShortText = Field(description="By whom (employer, agency, person)")
+    occurred_on: date | None = None
+    evidence: list[ShortText] = Field(default_factory=list, max_length=50)
+
+
+class ReferMatter(StepBase):
+    kind: Literal["matter_referred"] = "matter_referred"
+    department: Department
+    channel: Channel
+    reference: ShortText | None = None
+    sent_at: datetime | None = Field(default=None, description="Defaults to the time recorded")
+
+
+class AcknowledgeMatter(StepBase):
+    kind: Literal["matter_acknowledged"] = "matter_acknowledged"
+    department: Department
+    reference: ShortText | None = None
+    acknowledged_at: datetime | None = Field(default=None, description="Defaults to now")
+
+
+class ResolveMatter(StepBase):
+    kind: Literal["matter_resolved"] = "matter_resolved"
+    outcome: LongText
+
+
+class CloseMatterWithoutRemedy(StepBase):
+    kind: Literal["matter_closed"] = "matter_closed"
+    reason: Reason
+
+
+NEED = "legal_aid"
+MATTERS = Items(field="legal_matters", prefix="M", model=LegalMatter, name="matter")
+INFRINGEMENT_RECORDED = kind_of(RecordInfringement)
+MATTER_REFERRED = kind_of(ReferMatter)
+MATTER_ACKNOWLEDGED = kind_of(AcknowledgeMatter)
+MATTER_RESOLVED = kind_of(ResolveMatter)
+MATTER_CLOSED = kind_of(CloseMatterWithoutRemedy)

@@ -1,0 +1,57 @@
+"""The API in process, over an ASGI transport, with users signed in by token: for API
+tests that need no real server (``api_client`` in conftest.py)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from pydantic import SecretStr
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import Client
+
+from api.app import create_app
+from casework.settings import Settings
+from services.db import transaction
+from services.kernel.actors import Role
+from services.users import accounts, tokens
+from services.users.model import User
+from tests.conftest import TEST_IDENTITY_KEY
+
+TOKEN_SECRET = "test-token-secret-0123456789abcdefghijkl"
+
+
+@asynccontextmanager
+async def in_process_api(
+    database_url: str,
+    session_factory: sessionmaker[Session],
+    temporal: Client | None = None,
+    task_queue: str = "casework",
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The app on ``session_factory`` (and ``temporal``, for routes that start or update
+    workflows), without its lifespan."""
+    settings = Settings(
+        database_url=database_url,
+        auth_token_secret=SecretStr(TOKEN_SECRET),
+        identity_hash_key=SecretStr(TEST_IDENTITY_KEY.decode()),
+        temporal_task_queue=task_queue,
+    )
+    app = create_app(settings)
+    app.state.session_factory = session_factory
+    app.state.temporal = temporal
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://casework") as client:
+        yield client
+
+
+def signed_in(
+    session_factory: sessionmaker[Session], role: Role, centre: str, name: str | None = None
+) -> tuple[str, dict[str, str]]:
+    """A new user of ``role`` at ``centre``, and the headers that sign them in."""
+    user = User(username=name or f"{role}-{uuid.uuid4().hex[:8]}", role=role, centre=centre)
+    with transaction(session_factory) as session:
+        accounts.add_user(session=session, user=user, password="a password")
+    token = tokens.issue_token(user, secret=TOKEN_SECRET.encode(), minutes=15, audience="casework")
+    return user.username, {"Authorization": f"Bearer {token}"}
