@@ -136,6 +136,8 @@ EXPECTED |= {
     ("POST", "/console/sign-in"): EVERYONE,
     ("POST", "/console/language"): EVERYONE,
     ("POST", "/console/sign-out"): "staff lawyer supervisor admin",
+    ("GET", "/console/password"): "staff lawyer supervisor admin",
+    ("POST", "/console/password"): "staff lawyer supervisor admin",
     ("GET", "/console/"): "staff lawyer supervisor admin",
     ("GET", "/console/cases"): READERS,
     ("GET", "/console/cases/new"): "staff",
