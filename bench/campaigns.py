@@ -41,11 +41,10 @@ from bench.stack import Backend, BenchStack
 from casework.crypto import data_converter
 from casework.settings import Settings
 from services.campaigns.model import CampaignPlan, Clause, SelectionRule
-from services.cases.model import Actor
 from services.crypto.cipher import parse_key_ring
 from services.crypto.vault import Vault, install_vault
 from services.db import make_engine, make_session_factory, transaction
-from services.kernel.actors import Role
+from services.kernel.actors import Actor, Role
 from services.register.imports import import_people
 from services.register.model import Category
 from services.register.townships import assign_township

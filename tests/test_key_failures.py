@@ -25,7 +25,6 @@ from activities.projection import ProjectionActivities
 from casework.codec import DatabaseCaseKeys, EncryptionCodec
 from services.cases import audit, queries
 from services.cases.model import Claimant, ClaimantCategory, Need
-from services.cases.projection import fold_case_events
 from services.cases.records import CaseRecord
 from services.cases.steps import AddNeed, CaseEvent, CaseEventBatch, CloseCase
 from services.crypto.case_keys import KeyUnavailable, destroy_case_key
@@ -33,6 +32,7 @@ from services.crypto.cipher import KeyRing, new_key
 from services.crypto.records import CaseKeyRecord
 from services.crypto.vault import Vault, current_vault, install_vault
 from services.db import transaction
+from services.read_model import fold_case_events
 from tests.conftest import TEST_MASTER_KEY_RING, TEST_VAULT
 from tests.support import STAFF
 from tests.test_pii_at_rest import KEY, T0, _claimant, _project, canary_id, canary_phone

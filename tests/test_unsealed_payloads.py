@@ -8,9 +8,9 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
-from services.cases.model import Actor, Stage
+from services.cases.model import Stage
 from services.cases.steps import CloseCase, StartAssessment
-from services.kernel.actors import Role
+from services.kernel.actors import Actor, Role
 from tests.support import open_case, take
 from workflows.case import CaseWorkflow
 from workflows.case_contract import StepRequest

@@ -14,9 +14,8 @@ from bench.register_data import national_id
 from services.campaigns.model import CampaignPlan
 from services.campaigns.records import CampaignNoticeRecord, CampaignVisitRecord
 from services.campaigns.visits import Visit, VisitIn, record_visit
-from services.cases.model import Actor
 from services.db import transaction
-from services.kernel.actors import Role
+from services.kernel.actors import Actor, Role
 from services.register import people, townships
 from services.register.model import PersonIn
 from services.users import accounts

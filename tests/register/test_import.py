@@ -10,9 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.register_data import HEADINGS, people_rows, spreadsheet
-from services.cases.model import Actor
 from services.db import transaction
-from services.kernel.actors import Role
+from services.kernel.actors import Actor, Role
 from services.kernel.errors import InvalidInput
 from services.register import journal, people
 from services.register.imports import BadRows, ImportResult, import_people

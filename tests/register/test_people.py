@@ -12,11 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.register_data import national_id
-from services.cases.model import Actor
 from services.crypto.cipher import KeyRing, new_key
 from services.crypto.vault import Vault, current_vault, install_vault
 from services.db import transaction
-from services.kernel.actors import Role
+from services.kernel.actors import Actor, Role
 from services.kernel.errors import InvalidInput
 from services.register import journal, people
 from services.register.matching import PossibleDuplicatePerson
