@@ -47,6 +47,16 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
+    """A page at the desk's screen size; the scenario fails if the browser refused
+    anything under the pages' Content-Security-Policy (an inline style, say)."""
     context = new_context(browser, DESK)
+    refused: list[str] = []
+    context.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield context.new_page()
     context.close()
+    assert refused == [], "refused under the Content-Security-Policy"

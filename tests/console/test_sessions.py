@@ -3,6 +3,7 @@ on the server, timeouts, the API's rate limit, and a form kept across an ended s
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from services.db import transaction
 from services.kernel.actors import Role
 from services.users import accounts, sessions
+from services.users.model import User
 from tests.console.conftest import PASSWORD, add_user, csrf_of, sign_in
 
 
@@ -192,3 +194,17 @@ async def test_the_language_chosen_is_remembered_for_the_user(
 
     assert 'lang="en"' in english.text
     assert "My tasks" in english.text
+
+
+async def test_a_demo_account_is_marked_as_such_on_every_page(
+    browser: httpx.AsyncClient, session_factory: sessionmaker[Session]
+) -> None:
+    demo = User(username=f"demo-{uuid.uuid4().hex[:8]}", role=Role.STAFF, centre="north")
+    with transaction(session_factory) as session:
+        accounts.ensure_user(session=session, user=demo, password=PASSWORD, demo=True)
+    await sign_in(browser, add_user(session_factory))
+    ordinary = await browser.get("/console/")
+    await sign_in(browser, demo)
+
+    assert "演示账户" not in ordinary.text
+    assert "演示账户" in (await browser.get("/console/")).text
