@@ -22,10 +22,10 @@ from api.console.pages import render
 from api.console.routes.signin import console_path, start_session
 from api.deps import SessionDep, SettingsDep
 from api.policy import SignedIn
-from api.routers.auth import PasswordChange, client_address
+from api.routers.auth import PasswordChange, changed_own_password
 from casework.settings import Settings
 from services.kernel.errors import DomainError
-from services.users import changes, sessions
+from services.users import sessions
 from services.users.model import User
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -94,21 +94,10 @@ async def change_password(
 def _change(
     request: Request, session: Session, settings: Settings, user: User, change: PasswordChange
 ) -> str:
-    now = datetime.now(UTC)
-    try:
-        changed = changes.change_own_password(
-            session=session,
-            guard=request.app.state.sign_in_guard,
-            username=user.username,
-            current=change.current,
-            new=change.new,
-            address=client_address(request),
-            now=now,
-        )
-    except DomainError:
-        session.commit()  # a wrong current password counts towards the sign-in limits
-        raise
-    sessions.end_session(session=session, id_hash=request.state.console_session, now=now)
+    changed = changed_own_password(request, session, user, change)
+    sessions.end_session(
+        session=session, id_hash=request.state.console_session, now=datetime.now(UTC)
+    )
     token = start_session(session, changed, settings)
     session.commit()
     return token

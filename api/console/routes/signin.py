@@ -17,10 +17,10 @@ from api.console.errors import problem_of
 from api.console.pages import render
 from api.console.restore import restored
 from api.deps import SessionDep, SettingsDep
-from api.routers.auth import client_address
+from api.routers.auth import checked_sign_in
 from casework.settings import Settings
 from services.kernel.errors import DomainError, InvalidInput
-from services.users import accounts, sessions, signin
+from services.users import accounts, sessions
 from services.users.model import User
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -102,18 +102,7 @@ def _start(
     request: Request, session: Session, username: str, password: str, settings: Settings
 ) -> tuple[User, str]:
     """As ``POST /auth/token`` signs in (the same limits), then a session of the console."""
-    try:
-        user = signin.sign_in(
-            session=session,
-            guard=request.app.state.sign_in_guard,
-            username=username,
-            password=password,
-            address=client_address(request),
-            now=datetime.now(UTC),
-        )
-    except DomainError:
-        session.commit()  # the failure is kept: it counts towards the limits
-        raise
+    user = checked_sign_in(request, session, username, password)
     token = start_session(session, user, settings)
     session.commit()
     return user, token
