@@ -5,35 +5,26 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.app import create_app
-from casework.settings import Settings
 from services.db import transaction
 from services.kernel.actors import Role
 from services.users import accounts
 from services.users.model import User
+from tests.api import in_process_app
 
-SECRET = "console-test-secret-0123456789abcdefghij"
 PASSWORD = "correct horse battery"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture
-def app(database_url: str, session_factory: sessionmaker[Session]) -> Iterator[FastAPI]:
-    settings = Settings(
-        database_url=database_url, auth_token_secret=SecretStr(SECRET), auth_rate_limit=3
-    )
-    app = create_app(settings)
-    app.state.session_factory = session_factory
-    app.state.temporal = None
-    yield app
+def app(database_url: str, session_factory: sessionmaker[Session]) -> FastAPI:
+    return in_process_app(database_url, session_factory, auth_rate_limit=3)
 
 
 @pytest.fixture

@@ -12,17 +12,14 @@ from types import SimpleNamespace
 
 import httpx
 import pytest
-from fastapi import FastAPI
-from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.app import create_app
 from casework.codec import DatabaseCaseKeys
 from casework.crypto import data_converter
-from casework.settings import Settings
 from services.kernel.actors import Role
+from tests.api import in_process_app
 from tests.conftest import TEST_VAULT
-from tests.console.conftest import SECRET, add_user, csrf_of, sign_in
+from tests.console.conftest import add_user, csrf_of, sign_in
 from tests.test_case_reads import _case, _log_rows
 from tests.test_codec_server import STEP, UI, _sealed
 
@@ -32,14 +29,11 @@ async def browser(
     database_url: str, session_factory: sessionmaker[Session]
 ) -> AsyncIterator[httpx.AsyncClient]:
     """A browser signed in to nothing yet, on an API that lets the UI's origin call /codec."""
-    settings = Settings(
-        database_url=database_url, auth_token_secret=SecretStr(SECRET), codec_cors_origins=UI
-    )
-    app: FastAPI = create_app(settings)
-    app.state.session_factory = session_factory
-    app.state.temporal = SimpleNamespace(
+    # The API's Temporal client, as far as the codec routes use it: its data converter.
+    temporal = SimpleNamespace(
         data_converter=data_converter(TEST_VAULT, DatabaseCaseKeys(session_factory))
     )
+    app = in_process_app(database_url, session_factory, temporal, codec_cors_origins=UI)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://casework") as client:
         yield client
