@@ -149,7 +149,7 @@ def get_timeline(
     case: CaseInReach,
     session: SessionDep,
     user: SignedIn,
-    after_seq: Annotated[int, Query(ge=0)] = 0,
+    after_seq: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> audit.TimelinePage:
     """The case's append-only timeline, in order, with each event's hash chain."""
@@ -181,7 +181,7 @@ def get_history(
     case: CaseInReach,
     session: SessionDep,
     user: SignedIn,
-    after_seq: Annotated[int, Query(ge=0)] = 0,
+    after_seq: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> audit.HistoryPage:
     """The case's accepted steps, in order, with who did it, in which role, when; pass

@@ -130,7 +130,12 @@ async def test_a_day_of_work_shows_in_every_metric(
     def climbed(samples: Samples) -> bool:
         return alarms(samples, "eligibility", "breached", "centre_head") == 4
 
-    await eventually(lambda: _scrape(metered.worker_metrics_port), climbed, within=60)
+    await eventually(
+        lambda: _scrape(metered.worker_metrics_port),
+        climbed,
+        what="every clock at the top rung",
+        within=60,
+    )
 
     # Afternoon: decisions (late, with a reason), a lawyer and a legal matter recorded.
     late = {"late_reason": "backlog after the holiday"}
@@ -152,7 +157,12 @@ async def test_a_day_of_work_shows_in_every_metric(
     def warned(samples: Samples) -> bool:
         return alarms(samples, "legal_referral", "warned", "assignee") == 1
 
-    worker = await eventually(lambda: _scrape(metered.worker_metrics_port), warned, within=30)
+    worker = await eventually(
+        lambda: _scrape(metered.worker_metrics_port),
+        warned,
+        what="the legal referral warned",
+        within=30,
+    )
     cases = [(await staff.get(f"/cases/{id_}")).json() for id_ in (closed, active, assessed, legal)]
     api = scrape(metered.api_metrics_port)
 
