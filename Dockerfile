@@ -29,7 +29,8 @@ RUN pip install --require-hashes -r requirements.lock
 # The project itself: its dependencies are all in place already (--no-deps), and its
 # build backend (hatchling) comes from the lock too, not from an unpinned download.
 COPY . .
-RUN pip install --no-deps --no-build-isolation . \
+RUN pybabel compile --domain messages --directory api/console/locale \
+    && pip install --no-deps --no-build-isolation . \
     && pip check
 
 # ---- runtime ---------------------------------------------------------------------------

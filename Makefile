@@ -7,13 +7,41 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install lock test-faults bench bench-campaigns audit clean
+.PHONY: run test lint format install lock test-faults bench bench-campaigns audit clean \
+	catalogs messages test-browser screenshots
 
-run: $(STAMP)
+run: $(STAMP) catalogs
 	$(BIN)/casework dev
 
-test: $(STAMP) lint
+test: $(STAMP) catalogs lint
 	$(BIN)/pytest --ignore=tests/faults $(PYTEST_ARGS)
+
+# The console's language catalogs: the .po files are the source (in git), the compiled
+# .mo files are built from them here (not in git: compiling is quick and deterministic).
+LOCALE_DIR := api/console/locale
+CATALOGS := $(foreach lang,zh_CN en,$(LOCALE_DIR)/$(lang)/LC_MESSAGES/messages.mo)
+
+catalogs: $(CATALOGS)
+
+$(LOCALE_DIR)/%/LC_MESSAGES/messages.mo: $(LOCALE_DIR)/%/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+# After changing a text of the console: extract its messages and merge them into each
+# catalog's .po, then translate what is new (msgstr "") in zh_CN.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output \
+		--project casework -o $(LOCALE_DIR)/messages.pot api/console
+	$(BIN)/pybabel update -i $(LOCALE_DIR)/messages.pot -d $(LOCALE_DIR) \
+		--no-fuzzy-matching --ignore-obsolete
+
+# The console in Chromium (Debian's: apt-get install chromium fonts-noto-cjk); `make test`
+# runs these too when /usr/bin/chromium exists, and skips them (saying so) otherwise.
+test-browser: $(STAMP) catalogs
+	REQUIRE_BROWSER=1 $(BIN)/pytest tests/browser -m browser $(PYTEST_ARGS)
+
+# Every console page in both languages, as PNG files in docs/console/ (README links them).
+screenshots: $(STAMP) catalogs
+	$(BIN)/python -m tests.browser.screenshots docs/console
 
 # Faults injected into real processes (worker killed, Temporal and the database down, ...).
 test-faults: $(STAMP)
@@ -53,6 +81,7 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/uv pip sync --quiet --python $(BIN)/python --require-hashes requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+	$(MAKE) --no-print-directory catalogs
 
 # Regenerate the hash-pinned lock after changing dependencies in pyproject.toml.
 lock: $(STAMP)

@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
 
 from api import codec
+from api.console.app import install_console
 from api.docs import install_docs
 from api.metrics import MetricsMiddleware
 from api.middleware import (
@@ -109,6 +110,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(router.router)
     for router in (register, campaigns, codec):
         app.include_router(router.router)
+    install_console(app)
     return app
 
 

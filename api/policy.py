@@ -22,6 +22,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from starlette.routing import BaseRoute
 
+from api.console.session import SESSION_COOKIE, console_user, ui_user
 from api.deps import SessionDep, SettingsDep
 from services.cases.queries import StoredCase, stored_case
 from services.cases.registry import TRACKS
@@ -42,6 +43,10 @@ class Rule:
     roles: frozenset[Role] = frozenset()
     case: bool = False
     public: bool = False
+    session: bool = False  # the caller signs in with the console's cookie, not a token
+    # A token, or the console's cookie sent by the Temporal UI (api/console/session.py:
+    # ui_user says when that is safe).
+    session_from_ui: bool = False
     # Reachable with a password someone else chose (which must be changed first).
     before_password_change: bool = False
 
@@ -81,7 +86,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/reports/summary/cases"): _roles(SUPERVISOR),
     ("GET", "/access-log"): _roles(SUPERVISOR),
     # The Temporal UI's codec server (api/codec.py): payloads of the caller's centre only.
-    ("POST", "/codec/decode"): _roles(SUPERVISOR),
+    ("POST", "/codec/decode"): Rule(roles=frozenset({SUPERVISOR}), session_from_ui=True),
     ("POST", "/codec/encode"): _roles(SUPERVISOR),
     # One case: reads.
     ("GET", _C): READ_CASE,
@@ -132,6 +137,42 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/campaigns/{campaign_id}/figures"): _roles(STAFF, SUPERVISOR),
 }
 
+
+# ---- The console (api/console): pages signed in with a session cookie -------------------
+# Its step forms are checked once more against the row of the API route that takes the
+# same step (above), so that a role sees and may post exactly the steps the API lets it.
+def _page(*roles: Role, case: bool = False, before_password_change: bool = False) -> Rule:
+    return Rule(
+        roles=frozenset(roles),
+        case=case,
+        session=True,
+        before_password_change=before_password_change,
+    )
+
+
+ANYONE = (STAFF, LAWYER, SUPERVISOR, ADMIN)
+
+
+_K = "/console/cases/{case_id}"
+POLICY |= {
+    ("GET", "/console/sign-in"): PUBLIC,
+    ("POST", "/console/sign-in"): PUBLIC,
+    ("POST", "/console/language"): PUBLIC,  # remembered for the user when signed in
+    ("POST", "/console/sign-out"): _page(*ANYONE, before_password_change=True),
+    ("GET", "/console/password"): _page(*ANYONE, before_password_change=True),
+    ("POST", "/console/password"): _page(*ANYONE, before_password_change=True),
+    ("GET", "/console/"): _page(*ANYONE),
+    ("GET", "/console/cases"): _page(STAFF, LAWYER, SUPERVISOR),
+    ("GET", "/console/cases/new"): _page(STAFF),
+    ("POST", "/console/cases"): _page(STAFF),
+    ("GET", _K): _page(STAFF, LAWYER, SUPERVISOR, case=True),
+    ("GET", f"{_K}/receipt"): _page(STAFF, SUPERVISOR, case=True),
+    ("GET", f"{_K}/steps/{{step}}"): _page(STAFF, LAWYER, SUPERVISOR, case=True),
+    ("POST", f"{_K}/steps/{{step}}"): _page(STAFF, LAWYER, SUPERVISOR, case=True),
+    ("GET", f"{_K}/matters/{{matter_id}}"): _page(STAFF, LAWYER, SUPERVISOR, case=True),
+    ("GET", "/console/matters"): _page(LAWYER),
+}
+
 bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 
 
@@ -172,7 +213,12 @@ def _authorise(
         raise NotAllowed("no policy allows this route")
     if rule.public:
         return Access(user=None)
-    user = _user_of(token, session, settings, request.app.state.recent_users)
+    if rule.session:
+        user = console_user(request, session, settings)
+    elif rule.session_from_ui and token is None and request.cookies.get(SESSION_COOKIE):
+        user = ui_user(request, session, settings)
+    else:
+        user = _user_of(token, session, settings, request.app.state.recent_users)
     if user.role not in rule.roles:
         raise NotAllowed(f"the {user.role} role may not do this")
     if user.must_change_password and not rule.before_password_change:

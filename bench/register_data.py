@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - Chinese text has full-width punctuation on purpose
 """A county's register, made up: people as county offices list them, and the
 spreadsheet they keep (one row per person, Chinese headings). Used by the campaign
 benchmark and by the tests of the import and the campaign."""

@@ -125,6 +125,12 @@ class Settings(BaseSettings):
         ge=0,
         description="Strict-Transport-Security max-age on answers over HTTPS; 0: none",
     )
+    console_idle_minutes: int = Field(
+        default=30, ge=1, le=24 * 60, description="A console session ends after this long idle"
+    )
+    console_session_hours: int = Field(
+        default=12, ge=1, le=7 * 24, description="…and this long after signing in, whatever"
+    )
     max_body_bytes: int = Field(
         default=256 * 1024, ge=1024, description="Largest request body the API accepts"
     )

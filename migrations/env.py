@@ -12,7 +12,8 @@ import services.cases.records
 import services.deadlines.records
 import services.notify.outbox
 import services.register.records
-import services.users.records  # noqa: F401
+import services.users.records
+import services.users.sessions  # noqa: F401
 from services.db import Base, make_engine
 
 target_metadata = Base.metadata

@@ -6,8 +6,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
+from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
@@ -23,6 +25,28 @@ from tests.conftest import TEST_IDENTITY_KEY
 TOKEN_SECRET = "test-token-secret-0123456789abcdefghijkl"
 
 
+def in_process_app(
+    database_url: str,
+    session_factory: sessionmaker[Session],
+    temporal: Any = None,
+    **settings: Any,
+) -> FastAPI:
+    """The app on ``session_factory`` (and ``temporal``, for routes that start or update
+    workflows, or its data converter for the codec's), without its lifespan; ``settings``
+    over the tests' own."""
+    app = create_app(
+        Settings(
+            database_url=database_url,
+            auth_token_secret=SecretStr(TOKEN_SECRET),
+            identity_hash_key=SecretStr(TEST_IDENTITY_KEY.decode()),
+            **settings,
+        )
+    )
+    app.state.session_factory = session_factory
+    app.state.temporal = temporal
+    return app
+
+
 @asynccontextmanager
 async def in_process_api(
     database_url: str,
@@ -30,17 +54,8 @@ async def in_process_api(
     temporal: Client | None = None,
     task_queue: str = "casework",
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """The app on ``session_factory`` (and ``temporal``, for routes that start or update
-    workflows), without its lifespan."""
-    settings = Settings(
-        database_url=database_url,
-        auth_token_secret=SecretStr(TOKEN_SECRET),
-        identity_hash_key=SecretStr(TEST_IDENTITY_KEY.decode()),
-        temporal_task_queue=task_queue,
-    )
-    app = create_app(settings)
-    app.state.session_factory = session_factory
-    app.state.temporal = temporal
+    """A client of :func:`in_process_app`."""
+    app = in_process_app(database_url, session_factory, temporal, temporal_task_queue=task_queue)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://casework") as client:
         yield client

@@ -56,6 +56,8 @@ PRODUCTION_DEFAULTS = {
     "auth_hash_concurrency",
     "auth_hash_waiting",
     "max_body_bytes",
+    "console_idle_minutes",
+    "console_session_hours",
     "database_statement_timeout_ms",
     # One deployment per compose project: its default audience is right unless two
     # deployments share AUTH_TOKEN_SECRET (README, Production).

@@ -238,8 +238,10 @@ def _write_plain(engine: Engine, case: CaseFile, event: CaseEvent) -> None:
         "clocks": None,
     }
     digest = chain_hash(GENESIS_HASH, canonical_event(**row))
+    columns = case_columns(case, KEY)
+    del columns["name_initials"]  # added by a later revision (0015)
     with engine.begin() as connection:
-        connection.execute(insert(CaseRecord).values(id=case.id, **case_columns(case, KEY)))
+        connection.execute(insert(CaseRecord).values(id=case.id, **columns))
         connection.execute(
             insert(CaseEventRecord).values(**row, prev_hash=GENESIS_HASH, hash=digest)
         )

@@ -41,6 +41,7 @@ FILTERS = {
     "opened_between": (CaseFilter(opened_from=T, opened_to=T), "ix_cases_opened_at_id"),
     "closed_between": (CaseFilter(closed_from=T, closed_to=T), "ix_cases_closed_at"),
     "text": (CaseFilter(text="li wei"), "_trgm"),
+    "initials": (CaseFilter(text="wjg"), "ix_cases_name_initials"),
     "overdue": (CaseFilter(overdue=True), "ix_cases_overdue_opened_at"),
 }
 

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from api.deps import SessionDep, SettingsDep
 from api.policy import SignedIn
@@ -53,17 +54,7 @@ def sign_in(
     """Exchange a username and password for a bearer token (send it as
     ``Authorization: Bearer …``); failed attempts per user and client address, per
     address and in all are limited."""
-    user = _committed(
-        session,
-        lambda: signin.sign_in(
-            session=session,
-            guard=request.app.state.sign_in_guard,
-            username=username,
-            password=password,
-            address=client_address(request),
-            now=datetime.now(UTC),
-        ),
-    )
+    user = checked_sign_in(request, session, username, password)
     notices = account_log.notices(
         session=session, username=user.username, since=user.last_signed_in_at
     )
@@ -81,18 +72,7 @@ def change_password(
     """Choose your own password, giving the current one; answers with a new token (the
     earlier ones stop working). The one route open to an account whose password someone
     else chose."""
-    changed = _committed(
-        session,
-        lambda: changes.change_own_password(
-            session=session,
-            guard=request.app.state.sign_in_guard,
-            username=user.username,
-            current=body.current,
-            new=body.new,
-            address=client_address(request),
-            now=datetime.now(UTC),
-        ),
-    )
+    changed = changed_own_password(request, session, user, body)
     return _token(changed, settings, [])
 
 
@@ -108,7 +88,42 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _committed(session: SessionDep, work: Callable[[], User]) -> User:
+def checked_sign_in(request: Request, session: Session, username: str, password: str) -> User:
+    """The user whose password this is, within the sign-in limits (the console's sign-in
+    too); committed, a refusal as well."""
+    return _committed(
+        session,
+        lambda: signin.sign_in(
+            session=session,
+            guard=request.app.state.sign_in_guard,
+            username=username,
+            password=password,
+            address=client_address(request),
+            now=datetime.now(UTC),
+        ),
+    )
+
+
+def changed_own_password(
+    request: Request, session: Session, user: User, change: PasswordChange
+) -> User:
+    """``user`` with the password of their own choosing (the console's form too);
+    committed, a refusal as well."""
+    return _committed(
+        session,
+        lambda: changes.change_own_password(
+            session=session,
+            guard=request.app.state.sign_in_guard,
+            username=user.username,
+            current=change.current,
+            new=change.new,
+            address=client_address(request),
+            now=datetime.now(UTC),
+        ),
+    )
+
+
+def _committed(session: Session, work: Callable[[], User]) -> User:
     # A refused sign-in is recorded (it counts towards the limits): keep it, then refuse.
     try:
         user = work()

@@ -221,19 +221,24 @@ async def assign_lawyer(
     case_id: CaseId, body: AssignLawyer, writer: StepDep, session: SessionDep, user: SignedIn
 ) -> CaseFile:
     """Assign (or reassign) the case's lawyer: an active lawyer of the case's centre."""
-    lawyer = await run_in_threadpool(accounts.get_user, session=session, username=body.lawyer)
+    await run_in_threadpool(check_assignable, session, body, user.centre)
+    return await writer.apply(case_id, body)
+
+
+def check_assignable(session: Session, step: AssignLawyer, centre: str) -> None:
+    """The lawyer named is an active lawyer of ``centre`` (the console checks it too)."""
+    lawyer = accounts.get_user(session=session, username=step.lawyer)
     # One answer for every refusal: a name of another centre reads as no name at all.
     if (
         lawyer is None
         or lawyer.disabled
         or lawyer.role is not Role.LAWYER
-        or lawyer.centre != user.centre
+        or lawyer.centre != centre
     ):
         raise InvalidInput(
-            f"{body.lawyer} is not the user name of an active lawyer of this centre",
+            f"{step.lawyer} is not the user name of an active lawyer of this centre",
             field="lawyer",
         )
-    return await writer.apply(case_id, body)
 
 
 @router.post("/{case_id}/close", responses=STEP_PROBLEMS)

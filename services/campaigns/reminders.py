@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - Chinese text has full-width punctuation on purpose
 """Raising visits not done as the holiday nears, one rung of the ladder at a time: the
 assignee is reminded, then the supervisor and then the centre head hear of them."""
 

@@ -10,7 +10,7 @@ from datetime import date
 from difflib import SequenceMatcher
 from typing import NamedTuple, Protocol
 
-from pypinyin import lazy_pinyin
+from pypinyin import Style, lazy_pinyin
 
 NEAR_NAME_RATIO = 0.8
 
@@ -20,6 +20,14 @@ def name_key(name: str) -> str:
     latin = "".join(lazy_pinyin(unicodedata.normalize("NFKC", name)))
     decomposed = unicodedata.normalize("NFKD", latin)
     return re.sub(r"[^a-z]", "", decomposed.encode("ascii", "ignore").decode().lower())
+
+
+def name_initials(name: str) -> str:
+    """The first letter of each syllable (of each word in latin script), as people type a
+    name quickly: 王建国 gives ``wjg``, "Li Wei" ``lw``."""
+    parts = lazy_pinyin(unicodedata.normalize("NFKC", name), style=Style.FIRST_LETTER)
+    words = [word for part in parts for word in re.split(r"[^A-Za-z]+", part) if word]
+    return "".join(word[0] for word in words).lower()[:40]
 
 
 def names_match(a: str, b: str) -> bool:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from services.cases import rules
 from services.cases.identity import claimant_birth_date
 from services.cases.model import CaseFile
-from services.cases.names import identifier_hash, name_key
+from services.cases.names import identifier_hash, name_initials, name_key
 from services.cases.progress import open_tasks
 from services.cases.records import CaseEventRecord, CaseNeedRecord, CaseRecord, CaseTaskRecord
 from services.cases.sealing import (
@@ -234,6 +234,7 @@ def case_columns(case: CaseFile, identity_key: bytes) -> dict[str, Any]:
         "priority": case.priority,
         "claimant_name": case.claimant.name,
         "name_key": name_key(case.claimant.name),
+        "name_initials": name_initials(case.claimant.name),
         "national_id_hash": _hash(identity_key, case.claimant.national_id),
         "phone_hash": _hash(identity_key, case.claimant.phone),
         "birth_date": claimant_birth_date(case.claimant),

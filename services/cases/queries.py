@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -51,6 +52,7 @@ class CasePage(BaseModel):
 
 
 MIN_NAME_KEY = 3
+INITIALS = re.compile(r"[A-Za-z]{2,10}")
 
 
 class SortKey(StrEnum):
@@ -245,6 +247,9 @@ def _filtered(query: Select[Any], where: CaseFilter) -> Select[Any]:
         # A key of a letter or two (from "R7", say) would match nearly every name.
         if len(key) >= MIN_NAME_KEY:
             text_matches.append(CaseRecord.name_key.like(f"%{key}%"))
+        # Latin letters alone may be a name's initials (wjg: 王建国), typed from its start.
+        if INITIALS.fullmatch(where.text):
+            text_matches.append(CaseRecord.name_initials.like(f"{where.text.lower()}%"))
         query = query.where(or_(*text_matches))
     return query
 

@@ -30,6 +30,7 @@ class CaseRecord(Base):
     priority: Mapped[bool] = mapped_column(Boolean)
     claimant_name: Mapped[str] = mapped_column(String(200))
     name_key: Mapped[str] = mapped_column(String(200), index=True, server_default="")
+    name_initials: Mapped[str] = mapped_column(String(40), server_default="")
     national_id_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     birth_date: Mapped[date | None] = mapped_column(Date, index=True)

@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001, RUF002 - Chinese text has full-width punctuation on purpose
+# ruff: noqa: RUF001 - Chinese text has full-width punctuation on purpose
 """Reading a county office's register spreadsheet: one row per person, Chinese headings.
 
 The heading row is found by its 姓名 cell (a title row above it is common); columns are

@@ -62,7 +62,7 @@ class Notice(BaseModel):
 # What the owner reads, Chinese first and English second (Chinese punctuation is full-width).
 _NOTICES: dict[AccountAction, tuple[str, str]] = {
     AccountAction.ADDED: (
-        "{actor} 为您开设了账户（角色：{role}）",  # noqa: RUF001
+        "{actor} 为您开设了账户（角色：{role}）",
         "{actor} opened your account (role: {role})",
     ),
     AccountAction.DISABLED: ("{actor} 停用了您的账户", "{actor} disabled your account"),
@@ -73,7 +73,7 @@ _NOTICES: dict[AccountAction, tuple[str, str]] = {
     ),
     AccountAction.PASSWORD_CHANGED: ("{actor} 更改了您的密码", "{actor} changed your password"),
     AccountAction.REQUESTED: (
-        "{actor} 申请变更您的账户（角色：{role}），须另一名管理员批准",  # noqa: RUF001
+        "{actor} 申请变更您的账户（角色：{role}），须另一名管理员批准",
         "{actor} asked for a change to your account (role: {role}); a second admin must approve it",
     ),
     AccountAction.APPROVED: (

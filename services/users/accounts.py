@@ -22,6 +22,7 @@ def user_from_record(row: UserRecord) -> User:
         centre=row.centre,
         disabled=row.disabled,
         token_version=row.token_version,
+        language=row.language,
         must_change_password=row.must_change_password,
         demo=row.demo,
         last_signed_in_at=row.last_signed_in_at,
@@ -135,6 +136,15 @@ def demo_users(*, session: Session) -> list[str]:
 def remove_user(*, session: Session, username: str) -> None:
     session.delete(_existing(session, username))
     forget_user(session, username)
+
+
+def set_language(*, session: Session, username: str, language: str) -> User:
+    """The language the console shows this user (one of the console's locales)."""
+    row = _existing(session, username)
+    row.language = language
+    row.updated_at = datetime.now(UTC)
+    forget_user(session, username)
+    return user_from_record(row)
 
 
 def authenticate(*, session: Session, username: str, password: str) -> User | None:

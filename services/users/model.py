@@ -34,6 +34,7 @@ class User(Frozen):
     centre: Centre
     disabled: bool = False
     token_version: int = Field(default=0, exclude=True)
+    language: str | None = Field(default=None, exclude=True)  # the console's, once chosen
     must_change_password: bool = Field(default=False, exclude=True)
     demo: bool = Field(default=False, exclude=True)
     last_signed_in_at: datetime | None = Field(default=None, exclude=True)

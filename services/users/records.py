@@ -27,6 +27,7 @@ class UserRecord(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     disabled: Mapped[bool] = mapped_column(Boolean, server_default=false())
     token_version: Mapped[int] = mapped_column(Integer, server_default="0")
+    language: Mapped[str | None] = mapped_column(String(10))  # the console's; None: default
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # Set when someone else chose the password (a new account, a reset): its tokens

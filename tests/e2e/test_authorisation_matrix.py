@@ -14,6 +14,7 @@ and changes nothing.
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ import httpx
 import pytest
 
 from tests.e2e.routes import api_routes
-from tests.e2e.stack import Stack
+from tests.e2e.stack import PASSWORD, Stack, user_name
 
 pytestmark = pytest.mark.e2e
 
@@ -126,6 +127,28 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "/campaigns/{campaign_id}/visits"): "staff",
     ("GET", "/campaigns/{campaign_id}/figures"): "staff supervisor",
 }
+# The console (signed in with its session cookie; every form post with its CSRF token).
+# A step form's own step is checked once more against the API's row of that step: the
+# probes name no step, so that this table is about the pages' own rows.
+K = "/console/cases/{case_id}"
+EXPECTED |= {
+    ("GET", "/console/sign-in"): EVERYONE,
+    ("POST", "/console/sign-in"): EVERYONE,
+    ("POST", "/console/language"): EVERYONE,
+    ("POST", "/console/sign-out"): "staff lawyer supervisor admin",
+    ("GET", "/console/password"): "staff lawyer supervisor admin",
+    ("POST", "/console/password"): "staff lawyer supervisor admin",
+    ("GET", "/console/"): "staff lawyer supervisor admin",
+    ("GET", "/console/cases"): READERS,
+    ("GET", "/console/cases/new"): "staff",
+    ("POST", "/console/cases"): "staff",
+    ("GET", K): READERS,
+    ("GET", f"{K}/receipt"): "staff supervisor",
+    ("GET", f"{K}/steps/{{step}}"): READERS,
+    ("POST", f"{K}/steps/{{step}}"): READERS,
+    ("GET", f"{K}/matters/{{matter_id}}"): READERS,
+    ("GET", "/console/matters"): "lawyer",
+}
 OTHER_PARAMS = {
     "{enrolment_id}": "T1",
     "{referral_id}": "R1",
@@ -134,6 +157,7 @@ OTHER_PARAMS = {
     "{matter_id}": "M1",
     "{request_id}": "H1",
     "{username}": "nobody-here",
+    "{step}": "no-such-step",
     "{person_id}": "00000000-0000-4000-8000-000000000001",
     "{campaign_id}": "00000000-0000-4000-8000-000000000002",
     "{township}": "城关镇",
@@ -145,6 +169,7 @@ QUERIES = {
 }
 # Refused by validation wherever a body is read (every body model forbids extra fields).
 INERT_BODY = {"matrix_probe": True}
+INERT_FORM = {"matrix_probe": "1"}
 
 
 @dataclass
@@ -153,6 +178,7 @@ class World:
     other: str
     cases: dict[str, str]  # situation -> case id
     headers: dict[str, dict[str, str]]  # role -> Authorization at ``centre``
+    console: dict[str, dict[str, str]]  # role -> console session cookie and CSRF header
 
     def lawyer(self) -> str:
         return f"lawyer@{self.centre}"
@@ -194,7 +220,29 @@ async def world(stack: Stack) -> AsyncIterator[World]:
                 )
                 assert assigned.status_code == 200, assigned.text
             cases[situation] = case_id
-        yield World(centre=centre, other=other, cases=cases, headers=headers)
+        console = {role: await console_session(stack, role, centre) for role in ROLES}
+        yield World(centre, other, cases, headers, console | {"": await console_session(stack)})
+
+
+async def console_session(stack: Stack, role: str = "", centre: str = "") -> dict[str, str]:
+    """A console sign-in of ``role`` at ``centre`` (none without a role): its cookie and
+    its forms' CSRF token, as headers."""
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=60) as browser:
+        page = await browser.get("/console/sign-in")
+        if role:
+            username = stack.add_user(user_name(role, centre), role, centre)
+            form = {"username": username, "password": PASSWORD, "csrf_token": _csrf(page)}
+            signed_in = await browser.post("/console/sign-in", data=form)
+            assert signed_in.status_code == 303, signed_in.text
+            page = await browser.get("/console/")
+        cookies = "; ".join(f"{name}={value}" for name, value in browser.cookies.items())
+        return {"Cookie": cookies, "X-CSRF-Token": _csrf(page)}
+
+
+def _csrf(page: httpx.Response) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert found, page.text[:500]
+    return found.group(1)
 
 
 def _allowed_by_table(route: tuple[str, str], role: str | None, situation: str | None) -> bool:
@@ -215,7 +263,13 @@ def _url(path: str, case_id: str | None) -> str:
 def _denied(response: httpx.Response) -> bool:
     if response.status_code in (401, 403):
         return True
-    return response.status_code == 404 and response.json().get("code") == "case_not_found"
+    if response.status_code == 303:  # a console page sends the signed-out to sign in first
+        return response.headers["location"].startswith("/console/sign-in?next=")
+    if response.status_code != 404:
+        return False
+    if response.headers["content-type"].startswith("text/html"):
+        return 'data-problem-code="case_not_found"' in response.text
+    return response.json().get("code") == "case_not_found"
 
 
 def test_every_route_has_an_expectation_in_the_matrix() -> None:
@@ -243,15 +297,24 @@ async def test_every_route_role_and_case_is_allowed_or_denied_as_the_table_says(
     ) -> None:
         method, path = route
         url = _url(path, world.cases[situation] if situation else None)
-        headers = world.headers[role] if role else {}
+        console = path.startswith("/console")
         async with limit:
-            response = await api.request(
-                method,
-                url,
-                headers=headers,
-                params=QUERIES.get(path),
-                json=INERT_BODY if method == "POST" and path != "/auth/token" else None,
-            )
+            if not console:
+                headers = world.headers[role] if role else {}
+                response = await api.request(
+                    method,
+                    url,
+                    headers=headers,
+                    params=QUERIES.get(path),
+                    json=INERT_BODY if method == "POST" and path != "/auth/token" else None,
+                )
+            else:
+                headers = world.console[role or ""]
+                if role and path == "/console/sign-out":  # a session of its own to end
+                    headers = await console_session(stack, role, world.centre)
+                response = await api.request(
+                    method, url, headers=headers, data=INERT_FORM if method == "POST" else None
+                )
         label = (
             f"{role or 'anonymous'} {method} {path} [{situation or '-'}] → {response.status_code}"
         )

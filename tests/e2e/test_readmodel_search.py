@@ -225,9 +225,9 @@ async def test_list_filters_by_closing_time(api: httpx.AsyncClient, centre: Cent
 
 @pytest.mark.parametrize(
     "text",
-    ["张伟", "zhang", "ZHANG WEI", "Zhangwei", "wages withheld", "SUBCONTRACTOR"],
+    ["张伟", "zhang", "ZHANG WEI", "Zhangwei", "zw", "ZW", "wages withheld", "SUBCONTRACTOR"],
 )
-async def test_text_search_finds_a_chinese_name_by_characters_or_pinyin_and_the_summary(
+async def test_text_search_finds_a_chinese_name_by_characters_pinyin_or_initials_and_the_summary(
     api: httpx.AsyncClient, centre: Centre, text: str
 ) -> None:
     listed = await _listed(api, centre=centre.name, text=text)

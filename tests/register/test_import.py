@@ -58,7 +58,7 @@ def test_a_good_file_imports_every_row_with_its_flags_and_household(
 ) -> None:
     centre = _centre()
     rows = people_rows(30, seed=11)
-    household = "王芳(儿媳)；孙子 李明"  # noqa: RUF001 - as county offices write it
+    household = "王芳(儿媳)；孙子 李明"
     rows[0] |= {"类别": "烈属", "困难": "√", "独居老人": "是", "家庭成员": household}
 
     result = _import(session_factory, centre, spreadsheet(rows))

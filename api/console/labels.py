@@ -1,0 +1,323 @@
+"""Every value the console shows by name, in one table: enum values, step buttons, event
+kinds, field labels. The texts are English message ids; the reader's catalog translates them.
+
+Templates never spell a value's name: they call ``label(value)``. A value missing here
+shows as itself, and ``tests/console/test_labels.py`` fails on it.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from services.cases.lifecycle import CaseOutcome, Stage
+from services.cases.model import ClaimantCategory, Need, Relation
+from services.cases.progress import TaskKind
+from services.deadlines.policy import ClockKind
+from services.fee_relief.model import Bureau, PetitionStatus
+from services.hardship_aid.model import Difficulty, HardshipStatus
+from services.job_referral.model import FollowUpStatus, ReferralStatus
+from services.kernel.actors import Role
+from services.legal_aid.model import Channel, Department, MatterStatus
+from services.startup_aid.model import StartupStatus
+from services.training.model import TrainingStatus
+
+
+def N_(message: str) -> str:
+    """Marks a message for extraction (``pybabel extract -k N_``); translated when shown."""
+    return message
+
+
+VALUES: dict[type[Enum], dict[str, str]] = {
+    ClaimantCategory: {
+        "veteran": N_("Veteran"),
+        "military_family": N_("Military family"),
+        "martyr_family": N_("Martyr's family"),
+    },
+    Need: {
+        "training": N_("Vocational training"),
+        "job_referral": N_("Job referral and placement"),
+        "startup_aid": N_("Start-up aid"),
+        "fee_relief": N_("Fee and tax relief"),
+        "legal_aid": N_("Legal aid"),
+        "hardship_aid": N_("Hardship assistance"),
+    },
+    Stage: {
+        "intake": N_("Intake"),
+        "assessment": N_("Assessment"),
+        "active": N_("Active"),
+        "closed": N_("Closed"),
+    },
+    CaseOutcome: {
+        "placed": N_("Placed in a job"),
+        "trained": N_("Trained"),
+        "funded": N_("Funded"),
+        "relief_granted": N_("Relief granted"),
+        "rights_restored": N_("Rights restored"),
+        "served": N_("Served"),
+        "not_eligible": N_("Not eligible"),
+        "withdrawn": N_("Withdrawn"),
+        "unreachable": N_("Unreachable"),
+        "no_remedy": N_("No remedy"),
+    },
+    Relation: {
+        "spouse": N_("Spouse"),
+        "parent": N_("Parent"),
+        "child": N_("Child"),
+        "sibling": N_("Sibling"),
+        "other": N_("Other"),
+    },
+    Department: {"labour": N_("Labour department"), "justice": N_("Justice bureau")},
+    Channel: {
+        "in_person": N_("In person"),
+        "phone": N_("Phone"),
+        "letter": N_("Letter"),
+        "online": N_("Online"),
+        "fax": N_("Fax"),
+    },
+    MatterStatus: {
+        "recorded": N_("Recorded"),
+        "referred": N_("Referred to a department"),
+        "acknowledged": N_("Acknowledged"),
+        "resolved": N_("Resolved"),
+        "closed_without_remedy": N_("Closed without remedy"),
+    },
+    TrainingStatus: {
+        "enrolled": N_("Enrolled"),
+        "completed": N_("Completed"),
+        "dropped": N_("Dropped out"),
+    },
+    ReferralStatus: {
+        "referred": N_("Referred"),
+        "interviewing": N_("Interviewing"),
+        "offered": N_("Offered"),
+        "placed": N_("Placed"),
+        "not_placed": N_("Not placed"),
+    },
+    FollowUpStatus: {
+        "scheduled": N_("Scheduled"),
+        "due": N_("Due"),
+        "employed": N_("Still employed"),
+        "left": N_("Left the job"),
+        "cancelled": N_("Cancelled"),
+    },
+    StartupStatus: {
+        "applied": N_("Applied"),
+        "approved": N_("Approved"),
+        "refused": N_("Refused"),
+        "disbursed": N_("Disbursed"),
+    },
+    PetitionStatus: {
+        "submitted": N_("Submitted"),
+        "granted": N_("Granted"),
+        "refused": N_("Refused"),
+    },
+    Bureau: {
+        "market_regulation": N_("Market regulation bureau"),
+        "tax": N_("Tax bureau"),
+        "other": N_("Other bureau"),
+    },
+    Difficulty: {
+        "living": N_("Living costs"),
+        "medical": N_("Medical costs"),
+        "education": N_("Schooling costs"),
+        "housing": N_("Housing"),
+        "other": N_("Other difficulty"),
+    },
+    HardshipStatus: {
+        "requested": N_("Requested"),
+        "granted": N_("Granted"),
+        "refused": N_("Refused"),
+        "paid": N_("Paid in full"),
+    },
+    TaskKind: {
+        "decide_eligibility": N_("Decide eligibility"),
+        "assign_lawyer": N_("Assign a lawyer"),
+        "refer_matter": N_("Refer the legal matter"),
+        "chase_acknowledgement": N_("Chase the acknowledgement"),
+        "record_follow_up": N_("Record the follow-up"),
+        "decide_hardship_request": N_("Decide the hardship request"),
+        "pay_hardship_grant": N_("Pay out the hardship grant"),
+    },
+    ClockKind: {
+        "eligibility": N_("Eligibility decision"),
+        "legal_referral": N_("Referral to a department"),
+        "acknowledgement": N_("Department's acknowledgement"),
+        "matter_stale": N_("Legal matter without a step"),
+        "follow_up": N_("Follow-up"),
+        "hardship_decision": N_("Hardship decision"),
+        "case_stale": N_("Case without a step"),
+    },
+    Role: {
+        "staff": N_("Centre staff"),
+        "lawyer": N_("Lawyer"),
+        "supervisor": N_("Supervisor"),
+        "admin": N_("Administrator"),
+        "system": N_("The system"),
+    },
+}
+
+# What each recorded step is called in the timeline (its event kind).
+EVENTS: dict[str, str] = {
+    "case_opened": N_("Case opened"),
+    "assessment_started": N_("Assessment started"),
+    "eligibility_decided": N_("Eligibility decided"),
+    "need_added": N_("Need added"),
+    "lawyer_assigned": N_("Lawyer assigned"),
+    "case_closed": N_("Case closed"),
+    "case_withdrawn": N_("Case withdrawn"),
+    "case_reopened": N_("Case reopened"),
+    "clock_paused": N_("Clock paused"),
+    "clock_resumed": N_("Clock resumed"),
+    "clock_alarm": N_("Deadline alarm"),
+    "training_enrolled": N_("Enrolled in training"),
+    "training_completed": N_("Training completed"),
+    "training_dropped": N_("Dropped out of training"),
+    "job_referred": N_("Referred to a job"),
+    "interview_recorded": N_("Interview recorded"),
+    "offer_recorded": N_("Offer recorded"),
+    "placement_recorded": N_("Placement recorded"),
+    "not_placed": N_("Not placed"),
+    "follow_up_due": N_("Follow-up due"),
+    "follow_up_recorded": N_("Follow-up recorded"),
+    "startup_applied": N_("Start-up aid applied for"),
+    "startup_approved": N_("Start-up aid approved"),
+    "startup_refused": N_("Start-up aid refused"),
+    "startup_disbursed": N_("Start-up aid paid out"),
+    "petition_submitted": N_("Relief petition submitted"),
+    "petition_granted": N_("Relief granted"),
+    "petition_refused": N_("Relief refused"),
+    "infringement_recorded": N_("Infringement recorded"),
+    "matter_referred": N_("Matter referred to a department"),
+    "matter_acknowledged": N_("Department acknowledged"),
+    "matter_resolved": N_("Matter resolved"),
+    "matter_closed": N_("Matter closed without remedy"),
+    "hardship_requested": N_("Hardship assistance requested"),
+    "hardship_granted": N_("Hardship assistance granted"),
+    "hardship_refused": N_("Hardship assistance refused"),
+    "hardship_paid": N_("Hardship assistance paid"),
+}
+
+# The button of each step form (``api.console.catalog``), by the form's name: the API's
+# operation name with dashes. A step missing here is named by its event kind.
+STEPS: dict[str, str] = {
+    "start-assessment": N_("Start the assessment"),
+    "decide-eligibility": N_("Decide eligibility"),
+    "add-need": N_("Add a need"),
+    "assign-lawyer": N_("Assign a lawyer"),
+    "close": N_("Close the case"),
+    "withdraw": N_("Withdraw the case"),
+    "reopen": N_("Reopen the case"),
+    "enrol-training": N_("Enrol in a course"),
+    "complete-training": N_("Completed"),
+    "drop-training": N_("Dropped out"),
+    "refer-to-job": N_("Refer to an employer"),
+    "record-interview": N_("Interview"),
+    "record-offer": N_("Offer"),
+    "record-placement": N_("Placed"),
+    "record-not-placed": N_("Not placed"),
+    "record-follow-up": N_("Follow-up"),
+    "apply-startup-aid": N_("Apply for start-up aid"),
+    "approve-startup-aid": N_("Approve"),
+    "refuse-startup-aid": N_("Refuse"),
+    "disburse-startup-aid": N_("Pay out"),
+    "submit-petition": N_("Petition a bureau"),
+    "grant-petition": N_("Granted"),
+    "refuse-petition": N_("Refused"),
+    "record-infringement": N_("Record an infringement"),
+    "refer-matter": N_("Refer to a department"),
+    "acknowledge-matter": N_("Acknowledgement"),
+    "resolve-matter": N_("Resolved"),
+    "close-matter": N_("Close without remedy"),
+    "request-hardship-aid": N_("Request hardship assistance"),
+    "grant-hardship-aid": N_("Grant"),
+    "refuse-hardship-aid": N_("Refuse"),
+    "pay-hardship-aid": N_("Record a payment"),
+}
+
+# Field labels of every form, by field name (the same name means the same thing everywhere).
+FIELDS: dict[str, str] = {
+    "note": N_("Note"),
+    "late_reason": N_("Why late"),
+    "reason": N_("Reason"),
+    "accepted": N_("Eligible"),
+    "need": N_("Need"),
+    "lawyer": N_("Lawyer"),
+    "outcome": N_("Outcome"),
+    "course": N_("Course"),
+    "provider": N_("Training provider"),
+    "starts_on": N_("Starts on"),
+    "ends_on": N_("Ends on"),
+    "certificate": N_("Certificate"),
+    "employer": N_("Employer"),
+    "position": N_("Position"),
+    "referred_on": N_("Referred on"),
+    "interview_on": N_("Interview on"),
+    "monthly_wage": N_("Monthly wage (yuan)"),
+    "day": N_("Follow-up day"),
+    "still_employed": N_("Still employed"),
+    "plan": N_("Business plan"),
+    "amount_requested": N_("Amount requested (yuan)"),
+    "amount_approved": N_("Amount approved (yuan)"),
+    "amount": N_("Amount (yuan)"),
+    "disbursed_on": N_("Paid on"),
+    "bureau": N_("Bureau"),
+    "bureau_name": N_("Bureau's name"),
+    "request": N_("What is asked"),
+    "submitted_on": N_("Submitted on"),
+    "relief": N_("Relief granted"),
+    "value": N_("Value (yuan)"),
+    "infringement": N_("Infringement"),
+    "infringer": N_("Infringer"),
+    "occurred_on": N_("Occurred on"),
+    "evidence": N_("Evidence (one item a line)"),
+    "department": N_("Department"),
+    "channel": N_("Channel"),
+    "reference": N_("Reference"),
+    "sent_at": N_("Sent at"),
+    "acknowledged_at": N_("Acknowledged at"),
+    # What items hold besides what their steps recorded.
+    "enrolled_at": N_("Enrolled at"),
+    "finished_at": N_("Finished at"),
+    "drop_reason": N_("Why dropped out"),
+    "offered_wage": N_("Wage offered (yuan)"),
+    "not_placed_reason": N_("Why not placed"),
+    "refusal_reason": N_("Why refused"),
+    "amount_disbursed": N_("Amount paid (yuan)"),
+    "difficulty": N_("Difficulty"),
+    "situation": N_("The family's situation"),
+    "amount_granted": N_("Amount granted (yuan)"),
+    "paid_on": N_("Paid on"),
+    "payments": N_("Payments"),
+    "requested_at": N_("Requested at"),
+    "decided_at": N_("Decided at"),
+    "closure_reason": N_("Why closed"),
+    "recorded_at": N_("Recorded at"),
+    "updated_at": N_("Last step at"),
+    "acknowledgement_reference": N_("Acknowledgement reference"),
+    # The intake form's own fields.
+    "claimant.name": N_("Name"),
+    "claimant.category": N_("Category"),
+    "claimant.national_id": N_("National ID number"),
+    "claimant.birth_date": N_("Birth date"),
+    "claimant.phone": N_("Phone"),
+    "claimant.address": N_("Address"),
+    "claimant.situation": N_("Situation"),
+    "needs": N_("Needs"),
+    "summary": N_("Summary"),
+    "claimant": N_("Claimant"),
+}
+
+
+def step_label(form: str, kind: str) -> str:
+    """The message id of a step form's button: its own, else its event kind's."""
+    return STEPS.get(form) or EVENTS.get(kind, form)
+
+
+_BY_VALUE = {(kind, value): text for kind, texts in VALUES.items() for value, text in texts.items()}
+
+
+def message_of(value: object) -> str:
+    """The English message id naming ``value`` (an enum member, or an event kind)."""
+    if isinstance(value, Enum):
+        return _BY_VALUE.get((type(value), value.value), str(value.value))
+    return EVENTS.get(str(value), str(value))
