@@ -51,7 +51,7 @@ from sqlalchemy import create_engine, text
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy
 
-from bench import generate, profiles
+from bench import console, generate, profiles
 from bench.bare import BareWorkflow
 from bench.stack import (
     BARE_TASK_QUEUE,
@@ -167,6 +167,7 @@ class Run:
             "first_error": self.errors[0] if self.errors else None,
             "per_s": round(ops / self.wall, 2) if self.wall else None,
             "p50_ms": ms(percentile(self.latencies, 50)),
+            "p95_ms": ms(percentile(self.latencies, 95)),
             "p99_ms": ms(percentile(self.latencies, 99)),
             "mean_ms": ms(sum(self.latencies) / ops) if ops else None,
             "max_ms": ms(max(self.latencies)) if ops else None,
@@ -751,6 +752,7 @@ class Bench:
             await side_by_side(lists, sizes.lists, 1, sizes.rounds, self.meter)
         ).items():
             result[name] = run.summary() | shapes[name]
+        result |= await self.console_pages()
         for backend in backends:
             # The generator copies each shard's tally rows side by side (a tally is the
             # sum of its rows); fold them into one per key, as the projection keeps them.
@@ -792,6 +794,33 @@ class Bench:
             await self.time_case_ids_page(backend, shape)
             result[f"summary:{backend.name}"] = run.summary() | shape
         result["cases_in_read_model"] = {b.name: _count_cases(b) for b in backends}
+        return result
+
+    async def console_pages(self) -> dict[str, Any]:
+        """Each console page a desk officer opens, timed like the JSON reads, and weighed."""
+        result: dict[str, Any] = {}
+        variants: dict[str, Op] = {}
+        clients = []
+        try:
+            for backend in self.stack.backends:
+                client = await console.signed_in(
+                    backend.api_url, USERS[Role.STAFF], self.stack.password, OP_TIMEOUT
+                )
+                clients.append(client)
+                for page, next_path in console.pages(self.step_cases[backend.name]).items():
+                    variants[f"console:{page}:{backend.name}"] = console.page_op(client, next_path)
+                    result[f"console-weight:{page}:{backend.name}"] = await console.weight(
+                        client, next_path()
+                    )
+            for op in variants.values():
+                await closed_loop(op, 5, 1)
+            for name, run in (
+                await side_by_side(variants, self.sizes.gets, 1, self.sizes.rounds, self.meter)
+            ).items():
+                result[name] = run.summary()
+        finally:
+            for client in clients:
+                await client.aclose()
         return result
 
     async def footprint(self) -> dict[str, Any]:
@@ -1110,6 +1139,29 @@ def build_table(results: dict[str, Any], sizes: Sizes) -> list[Row]:
             )
             absolute.met = _check(high.get(unit_key), limit) if db == "postgresql" else None
             rows.append(absolute)
+        reads_large = phases.get("reads_large", {})
+        for page in console.pages([""]):
+            row = Row(
+                f"console {page}: p95 ms @{large}",
+                db,
+                _get(reads_large, f"console:{page}:{db}", "p95_ms"),
+                None,
+                "",
+                "<= 100 ms",
+            )
+            row.met = _check(row.ours, 100)
+            rows.append(row)
+            kilobytes = _get(reads_large, f"console-weight:{page}:{db}", "total_bytes")
+            row = Row(
+                f"console {page}: kB with its assets",
+                db,
+                None if kilobytes is None else round(kilobytes / 1000, 1),
+                None,
+                "",
+                "<= 300 kB",
+            )
+            row.met = _check(row.ours, 300)
+            rows.append(row)
         history = phases.get("history", {})
         rows.append(
             Row(
