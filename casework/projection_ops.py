@@ -15,6 +15,7 @@ from services.cases.projection import case_columns, readable_document
 from services.cases.records import CaseEventRecord, CaseNeedRecord, CaseRecord, CaseTaskRecord
 from services.cases.steps import CaseEvent
 from services.db import transaction
+from services.kernel.values import stored_values
 from services.read_model import record_case_events
 from workflows import client as cases
 
@@ -67,7 +68,8 @@ def _differences(
     expected = case_columns(live, identity_key)
     stored = {name: getattr(row, name) for name in expected}
     # Compared as case files: a document written before a field existed still matches.
-    readable = CaseFile.model_validate(readable_document(session, row.document))
+    with stored_values():
+        readable = CaseFile.model_validate(readable_document(session, row.document))
     stored["document"] = readable.model_dump(mode="json")
     if stored["document"]["claimant"].get("erased"):
         # Erased on purpose: the live workflow still holds what the read model no longer may.

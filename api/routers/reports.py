@@ -16,7 +16,7 @@ from api.deps import SessionDep, SettingsDep
 from api.policy import SignedIn
 from api.problems import PROBLEMS
 from services.kernel.errors import InvalidInput
-from services.kernel.values import Moment
+from services.kernel.values import Moment, SearchText
 from services.reports.case_ids import figure_case_ids
 from services.reports.summary import SummaryReport, period_bounds, report_rows, summary_report
 
@@ -85,7 +85,7 @@ def get_summary_cases(
     settings: SettingsDep,
     user: SignedIn,
     figure: Annotated[
-        str,
+        SearchText,
         Query(
             description="A figure of the report as the CSV names it: `placements.veteran`, "
             "`compliance.eligibility.late`, `median_hours.infringement_to_referral`, "
@@ -95,7 +95,9 @@ def get_summary_cases(
     period_from: PeriodFrom,
     period_to: PeriodTo,
     as_of: AsOf = None,
-    after: Annotated[str, Query(description="The `next` of the previous page")] = "",
+    after: Annotated[
+        str, Query(max_length=100, description="The `next` of the previous page")
+    ] = "",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> FigureCases:
     """The ids of the caller's centre's cases counted in one figure of the summary for

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, Field
 
 from services.cases.model import NationalId, Phone
-from services.kernel.values import Frozen, LongText, ShortText
+from services.kernel.values import Frozen, LongText, ShortText, text_type
 
 
 class Category(StrEnum):
@@ -59,8 +59,12 @@ def _unique_sorted(flags: list[Flag]) -> list[Flag]:
 
 
 Flags = Annotated[list[Flag], AfterValidator(_unique_sorted)]
-PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
-Township = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+if TYPE_CHECKING:
+    PersonName = str
+    Township = str
+else:
+    PersonName = text_type(50, name=True)
+    Township = text_type(100)
 
 
 class HouseholdMember(Frozen):
