@@ -16,15 +16,18 @@ from api.deps import SessionDep, SettingsDep
 from api.policy import SignedIn
 from api.problems import PROBLEMS
 from services.kernel.errors import InvalidInput
-from services.kernel.values import Moment, SearchText
+from services.kernel.plausible import PeriodDate, QueryMoment
+from services.kernel.values import SearchText
 from services.reports.case_ids import figure_case_ids
 from services.reports.summary import SummaryReport, period_bounds, report_rows, summary_report
 
 router = APIRouter(prefix="/reports", tags=["reports"], responses=PROBLEMS)
 
-PeriodFrom = Annotated[date, Query(alias="from", description="First day, in the centre's time")]
-PeriodTo = Annotated[date, Query(alias="to", description="Last day (inclusive)")]
-AsOf = Annotated[Moment | None, Query(description="Figures as they stood at this moment")]
+PeriodFrom = Annotated[
+    PeriodDate, Query(alias="from", description="First day, in the centre's time")
+]
+PeriodTo = Annotated[PeriodDate, Query(alias="to", description="Last day (inclusive)")]
+AsOf = Annotated[QueryMoment | None, Query(description="Figures as they stood at this moment")]
 
 
 class FigureCases(BaseModel):

@@ -25,7 +25,8 @@ from services.crypto.case_keys import unwrapped_ring
 from services.crypto.records import CaseKeyRecord
 from services.kernel.actors import Role
 from services.kernel.errors import InvalidInput
-from services.kernel.values import Moment, SearchText, stored_values
+from services.kernel.plausible import QueryMoment
+from services.kernel.values import SearchText, stored_values
 
 
 class CaseSummary(BaseModel):
@@ -69,10 +70,10 @@ class CaseFilter(BaseModel):
     lawyer: SearchText | None = None
     intake_by: SearchText | None = None
     centre: SearchText | None = None
-    opened_from: Moment | None = None
-    opened_to: Moment | None = None
-    closed_from: Moment | None = None
-    closed_to: Moment | None = None
+    opened_from: QueryMoment | None = None
+    opened_to: QueryMoment | None = None
+    closed_from: QueryMoment | None = None
+    closed_to: QueryMoment | None = None
     text: SearchText | None = None
     overdue: bool | None = Field(default=None, description="Has a breached deadline not yet met")
 

@@ -36,6 +36,11 @@ def stored_values() -> Iterator[None]:
         _STORED.reset(token)
 
 
+def reading_stored() -> bool:
+    """Whether values are being read back (:func:`stored_values`), not received."""
+    return _STORED.get()
+
+
 def _refused(*, lines: bool, name: bool) -> str:
     return (
         _CONTROLS

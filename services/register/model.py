@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 from pydantic import AfterValidator, Field
 
 from services.cases.model import NationalId, Phone
+from services.kernel.plausible import BirthDate
 from services.kernel.values import Frozen, LongText, ShortText, text_type
 
 
@@ -71,7 +72,7 @@ class HouseholdMember(Frozen):
     name: PersonName
     relation: ShortText | None = Field(default=None, examples=["妻"])
     national_id: NationalId | None = None
-    birth_date: date | None = None
+    birth_date: BirthDate | None = None
 
 
 class Contact(Frozen):
@@ -89,7 +90,7 @@ class PersonIn(Frozen):
     category: Category
     township: Township = Field(examples=["城关镇"])
     national_id: NationalId | None = None
-    birth_date: date | None = Field(default=None, description="Defaults to the ID number's")
+    birth_date: BirthDate | None = Field(default=None, description="Defaults to the ID number's")
     phone: Phone | None = None
     address: ShortText | None = None
     household: list[HouseholdMember] = Field(default_factory=list, max_length=30)
@@ -105,7 +106,7 @@ class PersonChange(Frozen):
     category: Category | None = None
     township: Township | None = None
     national_id: NationalId | None = None
-    birth_date: date | None = None
+    birth_date: BirthDate | None = None
     phone: Phone | None = None
     address: ShortText | None = None
     household: list[HouseholdMember] | None = Field(default=None, max_length=30)

@@ -1,6 +1,7 @@
-"""Bad text at the API's boundary on each database: a 422 naming the field, before any
-workflow or table is touched (a NUL in a name once reached PostgreSQL, which cannot hold
-it, and left the case accepted but never projected)."""
+"""Bad text and implausible dates at the API's boundary on each database: a 422 naming
+the field, before any workflow or table is touched (a NUL in a name once reached
+PostgreSQL, which cannot hold it, and left the case accepted but never projected; a
+report period of 0001-01-01 to 9999-12-31 once overflowed the calendar: a 500)."""
 
 from __future__ import annotations
 
@@ -88,3 +89,40 @@ async def test_a_register_name_with_a_bidirectional_override_is_refused(
 
     assert answer.status_code == 422, answer.text
     assert [error["field"] for error in answer.json()["errors"]] == ["name"]
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "fields"),
+    [
+        ("/reports/summary", {"from": "0001-01-01", "to": "9999-12-31"}, ["from", "to"]),
+        ("/reports/summary", {"from": "2026-01-01", "to": "9999-12-31"}, ["to"]),
+        ("/reports/summary", {"from": "2026-01-01", "to": "2026-12-31", "as_of": "1"}, ["as_of"]),
+        ("/cases", {"opened_to": "0.5"}, ["opened_to"]),
+        ("/cases", {"opened_from": "9999-12-31T23:59:59-14:00"}, ["opened_from"]),
+    ],
+)
+async def test_an_implausible_date_or_a_bare_number_for_one_is_refused_naming_it(
+    api_client: httpx.AsyncClient,
+    session_factory: sessionmaker[Session],
+    path: str,
+    params: dict[str, str],
+    fields: list[str],
+) -> None:
+    answer = await api_client.get(
+        path, params=params, headers=_headers(session_factory, Role.SUPERVISOR)
+    )
+
+    assert answer.status_code == 422, answer.text
+    assert [error["field"] for error in answer.json()["errors"]] == fields
+
+
+async def test_a_report_over_the_widest_plausible_period_answers(
+    api_client: httpx.AsyncClient, session_factory: sessionmaker[Session]
+) -> None:
+    answer = await api_client.get(
+        "/reports/summary",
+        params={"from": "1900-01-01", "to": "2199-12-31"},
+        headers=_headers(session_factory, Role.SUPERVISOR),
+    )
+
+    assert answer.status_code == 200, answer.text
