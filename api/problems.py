@@ -18,6 +18,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.intake import IntakeInProgress
 from services.cases.duplicates import PossibleDuplicate
+from services.cases.stuck import ProjectionFailed
 from services.crypto.case_keys import KeyUnavailable
 from services.kernel.errors import (
     DomainError,
@@ -98,6 +99,7 @@ STATUS_OF: dict[type[DomainError], int] = {
     UnknownRequest: 404,
     SecondAdminRequired: 403,
     PossibleDuplicatePerson: 409,
+    ProjectionFailed: 503,
 }
 
 
@@ -180,6 +182,8 @@ async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"}
     elif isinstance(exc, RetryLater):
         headers = {"Retry-After": str(exc.retry_after)}
+    elif isinstance(exc, ProjectionFailed):
+        headers = {"Retry-After": "60"}
     return problem_response(status_of(type(exc)), exc.code, exc.message, errors, exc.extra, headers)
 
 

@@ -23,11 +23,12 @@ from api.policy import CurrentUser
 from services.cases import queries
 from services.cases.model import CaseFile
 from services.cases.steps import OpenCase, Step
+from services.cases.stuck import ProjectionFailed
 from services.deadlines.clocks import DeadlineRules
 from services.kernel.actors import Actor
 from services.kernel.errors import CaseNotFound, InvalidInput
 from workflows import client as cases
-from workflows.case_contract import StepRequest
+from workflows.case_contract import StepRequest, StepResult
 
 _INTAKE_KEYS = uuid.UUID("6f1d1b39-5c5e-4bb8-9a57-0e6c1b7d2f10")
 KEY_PATTERN = r"^[A-Za-z0-9._:-]{8,128}$"
@@ -94,7 +95,7 @@ class StepContext:
         )
         if created:
             self.response.headers["Location"] = f"/cases/{case_id}/{created}{result.seq}"
-        return await self._recorded(str(case_id))
+        return await self._recorded(str(case_id), result)
 
     def new_case_id(self) -> str:
         """A fresh id; with an idempotency key, the same id for every repeat of the intake."""
@@ -108,7 +109,7 @@ class StepContext:
         """Start the case's workflow and record its intake as one operation."""
         self._release_database()
         request = self.request_for(intake)
-        await cases.open_case(
+        result = await cases.open_case(
             self.temporal,
             case_id,
             request,
@@ -119,10 +120,11 @@ class StepContext:
             reuse_existing=self.idempotency_key is not None,
         )
         self.response.headers["Location"] = f"/cases/{case_id}"
-        return await self._recorded(case_id)
+        return await self._recorded(case_id, result)
 
-    async def _recorded(self, case_id: str) -> CaseFile:
-        """The case from the read model, which the step has reached when its update returns."""
+    async def _recorded(self, case_id: str, result: StepResult) -> CaseFile:
+        """The case from the read model, which the step has reached when its update
+        returns, unless its projection failed (and was not mended since)."""
 
         def read() -> CaseFile | None:
             try:
@@ -134,6 +136,12 @@ class StepContext:
                 self.session.rollback()
 
         case = await run_in_threadpool(read)
+        if not result.projected and (case is None or case.version < result.seq):
+            raise ProjectionFailed(
+                "the step is recorded but the read model cannot take it; an operator has "
+                "been alerted (casework projection check); retry later with the same "
+                "Idempotency-Key"
+            )
         if case is None:
             raise CaseNotFound(f"no case {case_id}")
         self.response.headers["ETag"] = f'"{case.version}"'

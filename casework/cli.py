@@ -6,7 +6,7 @@ import asyncio
 import json
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 import uvloop
@@ -16,6 +16,9 @@ from casework.keys_cli import keys_app, temporal_app
 from casework.logging import configure_logging, get_logger
 from casework.settings import Settings, get_settings
 from casework.users_cli import app as users_app
+
+if TYPE_CHECKING:
+    from workflows.case_contract import ProjectionRetry
 
 # Tracebacks never show local variables (they may hold personal data or secrets): an
 # unexpected error goes through the masking log pipeline instead (main()).
@@ -241,11 +244,54 @@ def projection_check() -> None:
         finally:
             engine.dispose()
 
+    engine = make_engine(settings.database_url)
+    try:
+        stuck = projection_ops.stuck(make_session_factory(engine))
+    finally:
+        engine.dispose()
+    for case in stuck:
+        typer.echo(
+            f"{case.case_id}  stuck from event {case.seq} since {case.first_seen_at:%Y-%m-%d %H:%M}"
+            f"Z, last {case.last_seen_at:%Y-%m-%d %H:%M}Z ({case.attempts} attempt(s)): "
+            f"{case.error}"
+        )
+    typer.echo(f"{len(stuck)} stuck case(s) (casework projection retry, once the cause is mended)")
     drifts = asyncio.run(main())
     for drift in drifts:
         typer.echo(f"{drift.case_id}  {drift.problem}")
     typer.echo(f"{len(drifts)} difference(s)")
-    raise typer.Exit(1 if drifts else 0)
+    raise typer.Exit(1 if drifts or stuck else 0)
+
+
+@projection_app.command("retry")
+def projection_retry(
+    case_id: str | None = typer.Argument(None, help="One case; every stuck case if omitted"),
+) -> None:
+    """Project again what stuck cases' read model lacks (after their cause is mended);
+    exit 1 if any is still stuck."""
+    from casework import projection_ops
+    from casework.temporal import connect
+    from services.db import make_engine, make_session_factory
+
+    settings = _start()
+
+    async def main() -> list[tuple[str, ProjectionRetry]]:
+        engine = make_engine(settings.database_url)
+        try:
+            return await projection_ops.retry(
+                await connect(settings), make_session_factory(engine), case_id
+            )
+        finally:
+            engine.dispose()
+
+    answers = asyncio.run(main())
+    for each, answer in answers:
+        typer.echo(
+            f"{each}  " + ("projected" if answer.projected else f"still stuck: {answer.error}")
+        )
+    still = sum(not answer.projected for _, answer in answers)
+    typer.echo(f"{len(answers) - still} projected, {still} still stuck")
+    raise typer.Exit(1 if still else 0)
 
 
 @projection_app.command("rebuild")

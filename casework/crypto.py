@@ -13,8 +13,14 @@ from typing import Any
 import structlog
 from pydantic import SecretStr
 from temporalio.api.common.v1 import Payload
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
+from temporalio.contrib.pydantic import PydanticJSONPlainPayloadConverter, pydantic_data_converter
+from temporalio.converter import (
+    CompositePayloadConverter,
+    DataConverter,
+    DefaultFailureConverterWithEncodedAttributes,
+    DefaultPayloadConverter,
+    JSONPlainPayloadConverter,
+)
 
 from casework.codec import (
     ENCODING,
@@ -27,6 +33,7 @@ from casework.settings import Settings
 from services.crypto.cipher import KeyRing, format_key_ring, new_key, parse_key_ring
 from services.crypto.vault import Vault, VaultNotConfigured, current_vault, install_vault
 from services.db import make_engine, make_session_factory
+from services.kernel.values import stored_values
 
 log = structlog.stdlib.get_logger(__name__)
 
@@ -76,6 +83,27 @@ def ensure_vault(settings: Settings) -> Vault:
         return vault
 
 
+class _StoredJSON(PydanticJSONPlainPayloadConverter):
+    """Payloads are read back as they were accepted: the API's boundary checked them then,
+    and a refusal added since must not make a running case's history unreadable."""
+
+    def from_payload(self, payload: Payload, type_hint: type | None = None) -> Any:
+        with stored_values():
+            return super().from_payload(payload, type_hint)
+
+
+class PayloadConverter(CompositePayloadConverter):
+    """Temporal's pydantic converter, reading payloads with :class:`_StoredJSON`."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            *(
+                _StoredJSON() if isinstance(each, JSONPlainPayloadConverter) else each
+                for each in DefaultPayloadConverter.default_encoding_payload_converters
+            )
+        )
+
+
 def data_converter(
     vault: Vault,
     case_keys: CaseKeys | None = None,
@@ -95,6 +123,7 @@ def data_converter(
     )
     return dataclasses.replace(
         pydantic_data_converter,
+        payload_converter_class=PayloadConverter,
         payload_codec=codec,
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )

@@ -14,9 +14,12 @@ from services.cases.progress import open_tasks
 from services.cases.projection import case_columns, readable_document
 from services.cases.records import CaseEventRecord, CaseNeedRecord, CaseRecord, CaseTaskRecord
 from services.cases.steps import CaseEvent
+from services.cases.stuck import StuckCase, clear_failure, stuck_cases
 from services.db import transaction
+from services.kernel.values import stored_values
 from services.read_model import record_case_events
 from workflows import client as cases
+from workflows.case_contract import ProjectionRetry
 
 
 class Drift(BaseModel):
@@ -67,7 +70,8 @@ def _differences(
     expected = case_columns(live, identity_key)
     stored = {name: getattr(row, name) for name in expected}
     # Compared as case files: a document written before a field existed still matches.
-    readable = CaseFile.model_validate(readable_document(session, row.document))
+    with stored_values():
+        readable = CaseFile.model_validate(readable_document(session, row.document))
     stored["document"] = readable.model_dump(mode="json")
     if stored["document"]["claimant"].get("erased"):
         # Erased on purpose: the live workflow still holds what the read model no longer may.
@@ -100,3 +104,26 @@ def _differences(
             )
         )
     return drifts
+
+
+def stuck(session_factory: sessionmaker[Session], case_id: str | None = None) -> list[StuckCase]:
+    """The cases whose projection failed with an error that would fail again."""
+    with session_factory() as session:
+        return stuck_cases(session=session, case_id=case_id)
+
+
+async def retry(
+    client: Client, session_factory: sessionmaker[Session], case_id: str | None = None
+) -> list[tuple[str, ProjectionRetry]]:
+    """Ask each stuck case (or ``case_id``) to project what its read model lacks; each
+    answers once its events are in, or with the error that stopped them again."""
+    case_ids = [case_id] if case_id else [each.case_id for each in stuck(session_factory)]
+    answers = []
+    for each in case_ids:
+        answer = await cases.retry_projection(client, each)
+        if answer.projected:
+            # A run that carried the events on may have projected them without a word.
+            with transaction(session_factory) as session:
+                clear_failure(session=session, case_id=each)
+        answers.append((each, answer))
+    return answers

@@ -9,6 +9,7 @@ from sqlalchemy import Connection
 import services.campaigns.records
 import services.cases.intake_holds
 import services.cases.records
+import services.cases.stuck
 import services.deadlines.records
 import services.notify.outbox
 import services.register.records

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from services.cases.model import CaseFile
     from services.cases.progress import Task, open_tasks
     from services.cases.steps import CaseEvent, CaseEventBatch
+    from services.cases.stuck import PROJECTION_FAILED
     from services.deadlines.alarms import due_actions, next_action_at, notification_for
     from services.deadlines.clocks import DeadlineRules, RulesRequest
     from services.kernel.actors import SYSTEM_ACTOR, Role
@@ -31,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         CarriedCase,
         CaseStart,
         MatterSnapshot,
+        ProjectionRetry,
         StepRequest,
         StepResult,
     )
@@ -39,7 +41,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.legal_matter import LegalMatterWorkflow
 
 PROJECTION_TIMEOUT = timedelta(seconds=30)
-# Retries never stop: a step the workflow accepted must reach the read model.
+# Retries of transient errors never stop: a step the workflow accepted must reach the
+# read model. An error that would fail again stops them (the activity says which): the
+# case is stuck until an operator mends the cause and calls ``retry_projection``.
 PROJECTION_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30))
 # Well under the server's 10k-event warning, whatever the size of a batch.
 HISTORY_BOUND = 4_000
@@ -69,6 +73,10 @@ class CaseWorkflow:
         # The alarm timers set and not yet fired, by due time.
         self._alarms: dict[datetime, asyncio.Task[None]] = {}
         self._alarm_rang = False
+        # Why the projection cannot take this run's unprojected events; None when it can.
+        self._projection_failed: str | None = None
+        # Events carried unprojected may be a failed projection's: clear its record after.
+        self._after_failure = bool(carried and carried.events)
 
     @workflow.run
     async def run(self, start: CaseStart) -> None:
@@ -83,11 +91,13 @@ class CaseWorkflow:
             await workflow.wait_condition(lambda: self._alarm_rang or self._has_work())
             self._alarm_rang = False
             self._take_due_actions()
-            if self._unprojected:
+            # Stuck, nothing goes out ahead of the read model: it waits for the operator.
+            stuck = self._projection_failed is not None
+            if self._unprojected and not stuck:
                 await self._project()
-            elif self._to_notify:
+            elif self._to_notify and not stuck:
                 await self._notify()
-            elif self._matters_to_sync:
+            elif self._matters_to_sync and not stuck:
                 await self._sync_matters()
             elif self._history_is_long:
                 # A step's handler waits for its projection: wait for either, not for both.
@@ -107,9 +117,29 @@ class CaseWorkflow:
             # Clocks start with the first step: wait for the run's calendar and policy.
             await workflow.wait_condition(lambda: self._rules is not None)
             seq = self._applied_seq(request) or self._accept(request).seq
-        await workflow.wait_condition(lambda: self._projected_seq >= seq)
+        await workflow.wait_condition(
+            lambda: self._projected_seq >= seq or self._projection_failed is not None
+        )
         assert self._case is not None
-        return StepResult(seq=seq, version=self._case.version)
+        # Not projected: the step is accepted and kept, but not readable yet. Answered
+        # now rather than when the client gives up; the API reads the read model again
+        # on a repeat (Temporal repeats this very result for the same update id).
+        projected = self._projected_seq >= seq
+        return StepResult(seq=seq, version=self._case.version, projected=projected)
+
+    @workflow.update
+    async def retry_projection(self) -> ProjectionRetry:
+        """Project again what the read model could not take (after its cause is mended)."""
+        if self._projection_failed is not None:
+            self._projection_failed = None
+            self._after_failure = True
+        target = self._events[-1].seq if self._events else self._projected_seq
+        await workflow.wait_condition(
+            lambda: self._projected_seq >= target or self._projection_failed is not None
+        )
+        return ProjectionRetry(
+            projected=self._projected_seq >= target, error=self._projection_failed
+        )
 
     @apply_step.validator
     def _validate_step(self, request: StepRequest) -> None:
@@ -182,6 +212,8 @@ class CaseWorkflow:
         return self._has_pending_work() or self._history_is_long
 
     def _has_pending_work(self) -> bool:
+        if self._projection_failed is not None:
+            return False
         return bool(self._unprojected or self._to_notify or self._matters_to_sync)
 
     def _set_alarm(self) -> None:
@@ -212,12 +244,25 @@ class CaseWorkflow:
     async def _project(self) -> None:
         assert self._case is not None
         batch = self._unprojected
-        await workflow.execute_activity_method(
-            ProjectionActivities.project_case_events,
-            CaseEventBatch(case_id=self._case_id, events=batch),
-            start_to_close_timeout=PROJECTION_TIMEOUT,
-            retry_policy=PROJECTION_RETRY,
-        )
+        try:
+            await workflow.execute_activity_method(
+                ProjectionActivities.project_case_events,
+                CaseEventBatch(
+                    case_id=self._case_id, events=batch, after_failure=self._after_failure
+                ),
+                start_to_close_timeout=PROJECTION_TIMEOUT,
+                retry_policy=PROJECTION_RETRY,
+            )
+        except ActivityError as failed:
+            cause = failed.cause
+            if not (isinstance(cause, ApplicationError) and cause.type == PROJECTION_FAILED):
+                raise
+            self._projection_failed = cause.message
+            workflow.logger.error(
+                "case projection failed", extra={"case_id": self._case_id, "seq": batch[0].seq}
+            )
+            return
+        self._after_failure = False
         self._projected_seq = max(self._projected_seq, batch[-1].seq)
 
     async def _notify(self) -> None:

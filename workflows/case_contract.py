@@ -65,6 +65,15 @@ class StepResult(BaseModel):
 
     seq: int
     version: int
+    # False when the projection failed (the case is stuck): recorded, not yet readable.
+    projected: bool = True
+
+
+class ProjectionRetry(BaseModel):
+    """Whether the case's events reached the read model when projected again; if not, why."""
+
+    projected: bool
+    error: str | None = None
 
 
 class MatterSnapshot(BaseModel):

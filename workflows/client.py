@@ -18,6 +18,7 @@ from workflows.case_contract import (
     CASE_WORKFLOW,
     CaseStart,
     MatterSnapshot,
+    ProjectionRetry,
     StepRequest,
     StepResult,
 )
@@ -60,6 +61,12 @@ async def apply_step(
     """Apply one step; it returns once the step is recorded and projected."""
     handle = client.get_workflow_handle_for(CaseWorkflow.run, case_workflow_id(case_id))
     return await handle.execute_update(CaseWorkflow.apply_step, request, id=update_id)
+
+
+async def retry_projection(client: Client, case_id: str) -> ProjectionRetry:
+    """Project again the events a stuck case's read model could not take."""
+    handle = client.get_workflow_handle_for(CaseWorkflow.run, case_workflow_id(case_id))
+    return await handle.execute_update(CaseWorkflow.retry_projection)
 
 
 async def live_case(client: Client, case_id: str) -> CaseFile | None:

@@ -22,6 +22,7 @@ from services.campaigns.selection import CampaignClosed
 from services.campaigns.visits import Visit, VisitIn, record_visit
 from services.campaigns.work import AddHouseholds, HouseholdsAdded
 from services.kernel.errors import InvalidInput
+from services.kernel.values import SearchText
 from workflows.campaign_client import add_households, start_campaign
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"], responses=PROBLEMS)
@@ -130,9 +131,9 @@ def campaign_households(
     session: SessionDep,
     user: SignedIn,
     status_: Annotated[figures.Status | None, Query(alias="status")] = None,
-    category: Annotated[str | None, Query(max_length=40)] = None,
-    township: Annotated[str | None, Query(max_length=100)] = None,
-    assignee: Annotated[str | None, Query(max_length=100)] = None,
+    category: Annotated[SearchText | None, Query(max_length=40)] = None,
+    township: Annotated[SearchText | None, Query(max_length=100)] = None,
+    assignee: Annotated[SearchText | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=36)] = None,
 ) -> figures.HouseholdPage:

@@ -33,7 +33,7 @@ from services.db import lazy_commit
 from services.deadlines.clocks import rules_in_force
 from services.kernel.actors import Role
 from services.kernel.errors import CaseNotFound, InvalidInput
-from services.kernel.values import Moment
+from services.kernel.plausible import QueryMoment
 from services.users import accounts
 from services.users.access_log import record_read
 from services.users.errors import NotAllowed
@@ -122,7 +122,7 @@ async def get_case(
     session: SessionDep,
     user: SignedIn,
     as_of: Annotated[
-        Moment | None, Query(description="Rebuild the case as it stood at this moment")
+        QueryMoment | None, Query(description="Rebuild the case as it stood at this moment")
     ] = None,
 ) -> CaseFile:
     """One case as the read model holds it, or as it stood at ``as_of``. The read is

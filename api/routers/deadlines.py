@@ -18,7 +18,7 @@ from services.cases.model import CaseFile
 from services.cases.steps import PauseClock, ResumeClock
 from services.deadlines import queries as deadline_queries
 from services.deadlines.policy import ClockKind
-from services.kernel.values import LongText, Reason
+from services.kernel.values import LongText, Reason, SearchText
 
 router = APIRouter(tags=["deadlines"], responses=PROBLEMS)
 
@@ -56,9 +56,9 @@ async def resume_clock(case_id: uuid.UUID, body: ClockRef, writer: StepDep) -> C
 def list_escalations(
     session: SessionDep,
     user: SignedIn,
-    centre: Annotated[str | None, Query(max_length=100)] = None,
+    centre: Annotated[SearchText | None, Query(max_length=100)] = None,
     clock: ClockKind | None = None,
-    assignee: Annotated[str | None, Query(max_length=100)] = None,
+    assignee: Annotated[SearchText | None, Query(max_length=100)] = None,
     include_met: bool = True,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[deadline_queries.Escalation]:

@@ -20,7 +20,7 @@ from services.campaigns.visits import Visit, visits_of_person
 from services.db import transaction
 from services.register import journal, people
 from services.register.imports import ImportResult, import_people
-from services.register.model import Person, PersonChange, PersonIn, PersonPage
+from services.register.model import Person, PersonChange, PersonIn, PersonPage, Township
 from services.register.queries import PersonFilter, list_people
 from services.register.townships import TownshipAssignment, assign_township, townships
 from services.users.model import Username
@@ -149,7 +149,7 @@ class TownshipStaff(BaseModel):
 
 @router.put("/townships/{township}")
 def set_township_staff(
-    township: Annotated[str, Path(min_length=1, max_length=100)],
+    township: Annotated[Township, Path()],
     body: TownshipStaff,
     session: SessionDep,
     user: SignedIn,

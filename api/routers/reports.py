@@ -16,15 +16,18 @@ from api.deps import SessionDep, SettingsDep
 from api.policy import SignedIn
 from api.problems import PROBLEMS
 from services.kernel.errors import InvalidInput
-from services.kernel.values import Moment
+from services.kernel.plausible import PeriodDate, QueryMoment
+from services.kernel.values import SearchText
 from services.reports.case_ids import figure_case_ids
 from services.reports.summary import SummaryReport, period_bounds, report_rows, summary_report
 
 router = APIRouter(prefix="/reports", tags=["reports"], responses=PROBLEMS)
 
-PeriodFrom = Annotated[date, Query(alias="from", description="First day, in the centre's time")]
-PeriodTo = Annotated[date, Query(alias="to", description="Last day (inclusive)")]
-AsOf = Annotated[Moment | None, Query(description="Figures as they stood at this moment")]
+PeriodFrom = Annotated[
+    PeriodDate, Query(alias="from", description="First day, in the centre's time")
+]
+PeriodTo = Annotated[PeriodDate, Query(alias="to", description="Last day (inclusive)")]
+AsOf = Annotated[QueryMoment | None, Query(description="Figures as they stood at this moment")]
 
 
 class FigureCases(BaseModel):
@@ -85,7 +88,7 @@ def get_summary_cases(
     settings: SettingsDep,
     user: SignedIn,
     figure: Annotated[
-        str,
+        SearchText,
         Query(
             description="A figure of the report as the CSV names it: `placements.veteran`, "
             "`compliance.eligibility.late`, `median_hours.infringement_to_referral`, "
@@ -95,7 +98,9 @@ def get_summary_cases(
     period_from: PeriodFrom,
     period_to: PeriodTo,
     as_of: AsOf = None,
-    after: Annotated[str, Query(description="The `next` of the previous page")] = "",
+    after: Annotated[
+        str, Query(max_length=100, description="The `next` of the previous page")
+    ] = "",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> FigureCases:
     """The ids of the caller's centre's cases counted in one figure of the summary for

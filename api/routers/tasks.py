@@ -12,6 +12,7 @@ from api.problems import PROBLEMS
 from services.cases import queries
 from services.cases.progress import TaskKind
 from services.kernel.actors import Role
+from services.kernel.values import SearchText
 from services.users.policy import lawyer_scope
 
 router = APIRouter(prefix="/tasks", tags=["tasks"], responses=PROBLEMS)
@@ -21,7 +22,7 @@ router = APIRouter(prefix="/tasks", tags=["tasks"], responses=PROBLEMS)
 def list_tasks(
     session: SessionDep,
     user: SignedIn,
-    assignee: Annotated[str | None, Query(max_length=100)] = None,
+    assignee: Annotated[SearchText | None, Query(max_length=100)] = None,
     role: Role | None = None,
     kind: TaskKind | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,

@@ -10,6 +10,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from services.campaigns.holidays import SERIES_NAMES_ZH, Series
 from services.deadlines.policy import LADDER
+from services.kernel.plausible import EventDate
 from services.kernel.values import Frozen, Money, ShortText
 from services.register.model import BEREAVED, Category, Flag, Flags
 
@@ -97,9 +98,9 @@ class CampaignIn(Frozen):
     """A campaign as staff set one up."""
 
     name: ShortText = Field(examples=["2027年春节走访慰问"])
-    holiday: date
-    window_start: date = Field(description="First day of visits")
-    window_end: date = Field(description="Last day of visits; the campaign closes after it")
+    holiday: EventDate
+    window_start: EventDate = Field(description="First day of visits")
+    window_end: EventDate = Field(description="Last day of visits; the campaign closes after it")
     rule: SelectionRule = DEFAULT_RULE
     gift: Gift = Gift()
     ladder: Ladder = Ladder()

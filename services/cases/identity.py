@@ -8,15 +8,16 @@ from typing import Protocol
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK_CHARS = "10X98765432"
-_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+# ASCII digits only, the whole value (\d would take any script's digits)
+_ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
+_MOBILE = re.compile(r"1[3-9][0-9]{9}")
+_LANDLINE = re.compile(r"0[0-9]{2,3}-?[0-9]{7,8}")
 
 
 def normalize_national_id(value: str) -> str:
     """Return the canonical form of an 18-character resident ID, or raise ValueError."""
     candidate = value.strip().upper()
-    if not _ID_SHAPE.match(candidate):
+    if not _ID_SHAPE.fullmatch(candidate):
         raise ValueError("must be 18 characters: 17 digits and a check digit (0-9 or X)")
     try:
         date(int(candidate[6:10]), int(candidate[10:12]), int(candidate[12:14]))
@@ -37,7 +38,7 @@ def normalize_phone(value: str) -> str:
     candidate = re.sub(r"[\s()]", "", value)
     if candidate.startswith("+86"):
         candidate = candidate[3:]
-    if _MOBILE.match(candidate) or _LANDLINE.match(candidate):
+    if _MOBILE.fullmatch(candidate) or _LANDLINE.fullmatch(candidate):
         return candidate
     raise ValueError("must be a mainland mobile (11 digits, 1[3-9]…) or a landline (0…)")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,7 +12,8 @@ from services.cases.identity import normalize_national_id, normalize_phone
 from services.cases.lifecycle import CaseOutcome, Stage
 from services.cases.registry import TRACKS
 from services.deadlines.clocks import Clock
-from services.kernel.values import Frozen, LongText, ShortText
+from services.kernel.plausible import BirthDate
+from services.kernel.values import Frozen, LongText, PersonName
 
 NationalId = Annotated[str, AfterValidator(normalize_national_id)]
 Phone = Annotated[str, AfterValidator(normalize_phone)]
@@ -39,15 +40,15 @@ class Relation(StrEnum):
 
 
 class HouseholdMember(Frozen):
-    name: ShortText
+    name: PersonName
     relation: Relation
 
 
 class Claimant(Frozen):
-    name: ShortText = Field(examples=["Li Wei"])
+    name: PersonName = Field(examples=["Li Wei"])
     category: ClaimantCategory
     national_id: NationalId | None = Field(default=None, examples=["11010519491231002X"])
-    birth_date: date | None = Field(default=None, description="Defaults to the ID number's")
+    birth_date: BirthDate | None = Field(default=None, description="Defaults to the ID number's")
     phone: Phone | None = Field(default=None, examples=["13800138000"])
     address: LongText | None = None
     household: list[HouseholdMember] = Field(default_factory=list, max_length=30)

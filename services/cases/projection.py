@@ -29,6 +29,7 @@ from services.cases.steps import CaseEvent
 from services.cases.timeline import GENESIS_HASH, canonical_event, chain_hash
 from services.crypto.case_keys import case_ring
 from services.crypto.cipher import KeyRing
+from services.kernel.values import stored_values
 
 
 class TimelineGap(Exception):
@@ -58,9 +59,12 @@ def fold_events(
     document = session.scalar(
         select(CaseRecord.document).where(CaseRecord.id == case_id).with_for_update()
     )
-    case = (
-        None if document is None else CaseFile.model_validate(readable_document(session, document))
-    )
+    with stored_values():
+        case = (
+            None
+            if document is None
+            else CaseFile.model_validate(readable_document(session, document))
+        )
     for event in sorted(events, key=lambda e: e.seq):
         version = case.version if case else 0
         if event.seq <= version:

@@ -25,7 +25,8 @@ from services.crypto.case_keys import unwrapped_ring
 from services.crypto.records import CaseKeyRecord
 from services.kernel.actors import Role
 from services.kernel.errors import InvalidInput
-from services.kernel.values import Moment
+from services.kernel.plausible import QueryMoment
+from services.kernel.values import SearchText, stored_values
 
 
 class CaseSummary(BaseModel):
@@ -66,14 +67,14 @@ class CaseFilter(BaseModel):
     stage: Stage | None = None
     category: ClaimantCategory | None = None
     need: Need | None = None
-    lawyer: str | None = Field(default=None, max_length=100)
-    intake_by: str | None = Field(default=None, max_length=100)
-    centre: str | None = Field(default=None, max_length=100)
-    opened_from: Moment | None = None
-    opened_to: Moment | None = None
-    closed_from: Moment | None = None
-    closed_to: Moment | None = None
-    text: str | None = Field(default=None, min_length=1, max_length=100)
+    lawyer: SearchText | None = None
+    intake_by: SearchText | None = None
+    centre: SearchText | None = None
+    opened_from: QueryMoment | None = None
+    opened_to: QueryMoment | None = None
+    closed_from: QueryMoment | None = None
+    closed_to: QueryMoment | None = None
+    text: SearchText | None = None
     overdue: bool | None = Field(default=None, description="Has a breached deadline not yet met")
 
 
@@ -133,7 +134,8 @@ def opened_case(stored: StoredCase) -> CaseFile:
     if document_is_sealed(document):
         ring = unwrapped_ring(stored.id, stored.wrapped_key, stored.key_destroyed_at)
         document = opened_document(document, ring)
-    return CaseFile.model_validate(document)
+    with stored_values():
+        return CaseFile.model_validate(document)
 
 
 def get_case(*, session: Session, case_id: str) -> CaseFile | None:

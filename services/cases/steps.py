@@ -154,3 +154,5 @@ class CaseEventBatch(Frozen):
 
     case_id: str
     events: list[CaseEvent]
+    # Sent again after a failure: the case's failure record goes once it is projected.
+    after_failure: bool = False

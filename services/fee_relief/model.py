@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field, ValidationInfo, field_validator
 
 from services.cases.tracks import Items, kind_of
+from services.kernel.plausible import EventDate
 from services.kernel.values import Frozen, LongText, Money, Reason, ShortText, StepBase
 
 
@@ -41,7 +42,7 @@ class SubmitPetition(StepBase):
     bureau: Bureau
     bureau_name: ShortText | None = Field(default=None, validate_default=True)
     request: LongText
-    submitted_on: date
+    submitted_on: EventDate
 
     @field_validator("bureau_name")
     @classmethod

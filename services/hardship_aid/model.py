@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import Field
 
 from services.cases.tracks import Items, kind_of
+from services.kernel.plausible import EventDate
 from services.kernel.values import Frozen, LongText, Money, Reason, StepBase
 
 
@@ -76,7 +77,7 @@ class RefuseHardshipAid(StepBase):
 class PayHardshipAid(StepBase):
     kind: Literal["hardship_paid"] = "hardship_paid"
     amount: Money = Field(description="Paid out now; all payments together at most the grant")
-    paid_on: date
+    paid_on: EventDate
 
 
 NEED = "hardship_aid"

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import Field, ValidationInfo, field_validator
 
 from services.cases.tracks import Items, kind_of
+from services.kernel.plausible import EventDate
 from services.kernel.values import Frozen, Money, Reason, ShortText, StepBase
 
 FOLLOW_UP_DAYS = (30, 90, 180)
@@ -58,12 +59,12 @@ class ReferToJob(StepBase):
     kind: Literal["job_referred"] = "job_referred"
     employer: ShortText
     position: ShortText
-    referred_on: date
+    referred_on: EventDate
 
 
 class RecordInterview(StepBase):
     kind: Literal["interview_recorded"] = "interview_recorded"
-    interview_on: date
+    interview_on: EventDate
 
 
 class RecordOffer(StepBase):
@@ -73,7 +74,7 @@ class RecordOffer(StepBase):
 
 class RecordPlacement(StepBase):
     kind: Literal["placement_recorded"] = "placement_recorded"
-    starts_on: date
+    starts_on: EventDate
     monthly_wage: Money
 
 

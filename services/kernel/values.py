@@ -2,15 +2,106 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+# Text that enters the system passes one boundary: normalised to NFC, trimmed, bounded in
+# characters, and refused when it holds what no person types and some store cannot keep
+# (NUL, which PostgreSQL text refuses; other controls; lone surrogates, which UTF-8 cannot
+# encode; in names, the bidirectional overrides that make a name read other than it is).
+# As regular expression text (the schema states the same pattern), not as characters.
+_CONTROLS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # C0 and C1, but tab, newline, return
+_LINE_BREAKS = r"\t\n\r"
+_SURROGATES = r"\ud800-\udfff"
+_BIDI_OVERRIDES = r"\u202a-\u202e\u2066-\u2069"
+_STORED: ContextVar[bool] = ContextVar("stored_values", default=False)
+
+
+@contextmanager
+def stored_values() -> Iterator[None]:
+    """Values read back from where they were kept (workflow histories, the read model) are
+    taken as they were accepted: a value accepted before a refusal existed still reads."""
+    token = _STORED.set(True)
+    try:
+        yield
+    finally:
+        _STORED.reset(token)
+
+
+def reading_stored() -> bool:
+    """Whether values are being read back (:func:`stored_values`), not received."""
+    return _STORED.get()
+
+
+def _refused(*, lines: bool, name: bool) -> str:
+    return (
+        _CONTROLS
+        + ("" if lines else _LINE_BREAKS)
+        + _SURROGATES
+        + (_BIDI_OVERRIDES if name else "")
+    )
+
+
+def _cleaner(*, lines: bool, name: bool) -> Any:
+    refused = re.compile(f"[{_refused(lines=lines, name=name)}]")
+
+    def clean(value: str) -> str:
+        if _STORED.get():
+            return value
+        bad = refused.search(value)
+        if bad is not None:
+            what = "a bidirectional override" if bad.group() in _BIDI_CHARS else "a control"
+            raise ValueError(
+                f"must not contain {what} character (U+{ord(bad.group()):04X}, at {bad.start()})"
+            )
+        if lines:
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+        return unicodedata.normalize("NFC", value)
+
+    return clean
+
+
+_BIDI_CHARS = frozenset(chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def text_type(
+    max_length: int, *, lines: bool = False, name: bool = False, min_length: int = 1
+) -> Any:
+    """A bounded text: ``lines`` lets newlines and tabs in (long text), ``name`` refuses
+    the bidirectional overrides too. The schema states what is refused, as a pattern, so
+    that a request valid by the schema is not refused by the code."""
+    refused = _refused(lines=lines, name=name)
+    # At least one character that is neither refused nor white space (it is trimmed).
+    pattern = f"^[^{refused}]*[^\\s{refused}][^{refused}]*$" if min_length else f"^[^{refused}]*$"
+    return Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
+        AfterValidator(_cleaner(lines=lines, name=name)),
+        Field(json_schema_extra={"pattern": pattern}),
+    ]
+
+
+if TYPE_CHECKING:
+    ShortText = str
+    LongText = str
+    Reason = str
+    PersonName = str
+    SearchText = str
+else:
+    ShortText = text_type(200)
+    LongText = text_type(4000, lines=True)
+    Reason = text_type(2000, lines=True)
+    PersonName = text_type(100, name=True)
+    # What a query parameter searches or filters by.
+    SearchText = text_type(100)
 Money = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)]
 
 

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import Field
 
 from services.cases.tracks import Items, kind_of
+from services.kernel.plausible import EventDate, EventMoment
 from services.kernel.values import Frozen, LongText, Reason, ShortText, StepBase
 
 
@@ -64,7 +65,7 @@ class RecordInfringement(StepBase):
     kind: Literal["infringement_recorded"] = "infringement_recorded"
     infringement: LongText = Field(description="What right was infringed, and how")
     infringer: ShortText = Field(description="By whom (employer, agency, person)")
-    occurred_on: date | None = None
+    occurred_on: EventDate | None = None
     evidence: list[ShortText] = Field(default_factory=list, max_length=50)
 
 
@@ -73,14 +74,14 @@ class ReferMatter(StepBase):
     department: Department
     channel: Channel
     reference: ShortText | None = None
-    sent_at: datetime | None = Field(default=None, description="Defaults to the time recorded")
+    sent_at: EventMoment | None = Field(default=None, description="Defaults to the time recorded")
 
 
 class AcknowledgeMatter(StepBase):
     kind: Literal["matter_acknowledged"] = "matter_acknowledged"
     department: Department
     reference: ShortText | None = None
-    acknowledged_at: datetime | None = Field(default=None, description="Defaults to now")
+    acknowledged_at: EventMoment | None = Field(default=None, description="Defaults to now")
 
 
 class ResolveMatter(StepBase):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, Field
 
 from services.cases.model import NationalId, Phone
-from services.kernel.values import Frozen, LongText, ShortText
+from services.kernel.plausible import BirthDate
+from services.kernel.values import Frozen, LongText, ShortText, text_type
 
 
 class Category(StrEnum):
@@ -59,15 +60,19 @@ def _unique_sorted(flags: list[Flag]) -> list[Flag]:
 
 
 Flags = Annotated[list[Flag], AfterValidator(_unique_sorted)]
-PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
-Township = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+if TYPE_CHECKING:
+    PersonName = str
+    Township = str
+else:
+    PersonName = text_type(50, name=True)
+    Township = text_type(100)
 
 
 class HouseholdMember(Frozen):
     name: PersonName
     relation: ShortText | None = Field(default=None, examples=["妻"])
     national_id: NationalId | None = None
-    birth_date: date | None = None
+    birth_date: BirthDate | None = None
 
 
 class Contact(Frozen):
@@ -85,7 +90,7 @@ class PersonIn(Frozen):
     category: Category
     township: Township = Field(examples=["城关镇"])
     national_id: NationalId | None = None
-    birth_date: date | None = Field(default=None, description="Defaults to the ID number's")
+    birth_date: BirthDate | None = Field(default=None, description="Defaults to the ID number's")
     phone: Phone | None = None
     address: ShortText | None = None
     household: list[HouseholdMember] = Field(default_factory=list, max_length=30)
@@ -101,7 +106,7 @@ class PersonChange(Frozen):
     category: Category | None = None
     township: Township | None = None
     national_id: NationalId | None = None
-    birth_date: date | None = None
+    birth_date: BirthDate | None = None
     phone: Phone | None = None
     address: ShortText | None = None
     household: list[HouseholdMember] | None = Field(default=None, max_length=30)

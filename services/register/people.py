@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from services.cases.names import PersonKeys
 from services.kernel.actors import Actor
 from services.kernel.errors import InvalidInput, NotFound, StepRejected
+from services.kernel.values import stored_values
 from services.register import journal, matching, sealing
 from services.register.journal import Action
 from services.register.model import (
@@ -202,6 +203,11 @@ def _opened(row: PersonRecord) -> Person:
     if row.erased_at is None and row.personal is not None:
         ring = sealing.person_ring(row.id, row.wrapped_key)
         personal = sealing.open_sealed(ring, PLACE, row.id, row.personal)
+    with stored_values():
+        return _person(row, personal)
+
+
+def _person(row: PersonRecord, personal: dict[str, Any]) -> Person:
     return Person(
         id=row.id,
         centre=row.centre,

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from services.cases.names import name_key
 from services.kernel.errors import InvalidInput
+from services.kernel.values import SearchText
 from services.register.model import Category, Flag, PersonPage, PersonSummary
 from services.register.people import FLAG_COLUMNS
 from services.register.records import PersonRecord
@@ -21,10 +22,10 @@ class PersonFilter(BaseModel):
     """Every criterion is optional; given ones must all hold."""
 
     category: Category | None = None
-    township: str | None = Field(default=None, max_length=100)
+    township: SearchText | None = None
     flag: Flag | None = None
-    text: str | None = Field(
-        default=None, min_length=1, max_length=50, description="Name, or the start of its pinyin"
+    text: SearchText | None = Field(
+        default=None, max_length=50, description="Name, or the start of its pinyin"
     )
 
 

@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Literal
 
 from services.cases.tracks import Items, kind_of
+from services.kernel.plausible import EventDate
 from services.kernel.values import Frozen, LongText, Money, Reason, StepBase
 
 
@@ -47,7 +48,7 @@ class RefuseStartupAid(StepBase):
 class DisburseStartupAid(StepBase):
     kind: Literal["startup_disbursed"] = "startup_disbursed"
     amount: Money
-    disbursed_on: date
+    disbursed_on: EventDate
 
 
 NEED = "startup_aid"

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import ValidationInfo, field_validator
 
 from services.cases.tracks import Items, kind_of
+from services.kernel.plausible import EventDate
 from services.kernel.values import Frozen, Reason, ShortText, StepBase
 
 
@@ -35,8 +36,8 @@ class EnrolTraining(StepBase):
     kind: Literal["training_enrolled"] = "training_enrolled"
     course: ShortText
     provider: ShortText
-    starts_on: date
-    ends_on: date
+    starts_on: EventDate
+    ends_on: EventDate
 
     @field_validator("ends_on")
     @classmethod

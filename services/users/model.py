@@ -8,12 +8,12 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, StringConstraints
 
 from services.kernel.actors import Role
-from services.kernel.values import Frozen
+from services.kernel.values import Frozen, text_type
 
 Username = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9._@-]{1,100}$")
 ]
-Centre = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Centre = Annotated[str, text_type(100)]
 Password = Annotated[str, Field(min_length=1, max_length=200)]
 PEOPLE = (Role.STAFF, Role.LAWYER, Role.SUPERVISOR, Role.ADMIN)
 

@@ -1,0 +1,161 @@
+"""A projection that cannot succeed is caught, on each database: the case is recorded as
+stuck within seconds, its waiting step answers 503 ``projection_failed`` at once, ``/ready``
+counts it, and once the cause is mended ``casework projection retry`` projects what was
+missing (nothing the workflow accepted is lost).
+
+The cause is forced in below the API's boundary: a trigger that refuses one centre's case
+rows (the schema owner's doing, as a broken migration or a constraint could be), and on
+PostgreSQL the reproduction of issue 12 too: a NUL in a name, sent straight to Temporal."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.testing import WorkflowEnvironment
+
+from casework import projection_ops
+from casework.codec import DatabaseCaseKeys
+from casework.crypto import data_converter
+from casework.temporal import build_worker
+from services.cases import queries
+from services.cases.model import Claimant, ClaimantCategory
+from services.kernel.actors import Role
+from tests.api import in_process_api, signed_in
+from tests.conftest import TEST_IDENTITY_KEY, TEST_VAULT
+from tests.support import STAFF, intake, start_case, terminate, time_skipping_server
+from workflows.case import CaseWorkflow
+from workflows.case_contract import StepRequest
+
+BUDGET_S = 10.0  # what a step may take at most here; a stuck case used to hang for ever
+
+
+@dataclass
+class Stack:
+    api: httpx.AsyncClient
+    env: WorkflowEnvironment
+    task_queue: str
+
+
+@pytest.fixture
+async def stack(database_url: str, session_factory: sessionmaker[Session]) -> AsyncIterator[Stack]:
+    converter = data_converter(TEST_VAULT, DatabaseCaseKeys(session_factory))
+    task_queue = f"stuck-{uuid.uuid4()}"
+    async with time_skipping_server(converter) as env:
+        with ThreadPoolExecutor(max_workers=4) as executor:
+            worker = build_worker(
+                env.client,
+                task_queue=task_queue,
+                session_factory=session_factory,
+                identity_key=TEST_IDENTITY_KEY,
+                activity_executor=executor,
+            )
+            async with (
+                worker,
+                in_process_api(database_url, session_factory, env.client, task_queue) as api,
+            ):
+                yield Stack(api, env, task_queue)
+
+
+@pytest.fixture
+def poisoned_centre(owner_engine: Engine) -> Iterator[tuple[str, Callable[[], None]]]:
+    """A centre whose case rows the database refuses, and how to mend it."""
+    centre = f"poison-{uuid.uuid4().hex[:8]}"
+    trigger = f"refuse_{centre.replace('-', '_')}"
+    postgres = owner_engine.dialect.name == "postgresql"
+    with owner_engine.begin() as connection:
+        if postgres:
+            connection.execute(text(
+                f"CREATE FUNCTION {trigger}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"RAISE EXCEPTION 'refused' USING ERRCODE = '22023'; END $$"
+            ))  # fmt: skip
+            connection.execute(text(
+                f"CREATE TRIGGER {trigger} BEFORE INSERT OR UPDATE ON cases FOR EACH ROW "
+                f"WHEN (NEW.centre = '{centre}') EXECUTE FUNCTION {trigger}()"
+            ))  # fmt: skip
+        else:
+            connection.execute(text(
+                f"CREATE TRIGGER {trigger} BEFORE INSERT ON cases "
+                f"WHEN NEW.centre = '{centre}' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            ))  # fmt: skip
+
+    def mend() -> None:
+        with owner_engine.begin() as connection:
+            connection.execute(
+                text(f"DROP TRIGGER IF EXISTS {trigger}" + (" ON cases" if postgres else ""))
+            )
+            if postgres:
+                connection.execute(text(f"DROP FUNCTION IF EXISTS {trigger}()"))
+
+    yield centre, mend
+    mend()
+
+
+async def test_a_case_whose_projection_fails_is_answered_listed_and_mended(
+    stack: Stack,
+    session_factory: sessionmaker[Session],
+    poisoned_centre: tuple[str, Callable[[], None]],
+) -> None:
+    centre, mend = poisoned_centre
+    _, staff = signed_in(session_factory, Role.STAFF, centre)
+    body = {"claimant": {"name": "王建国", "category": "veteran"}, "needs": ["job_referral"]}
+    keyed = {**staff, "Idempotency-Key": f"stuck-{uuid.uuid4().hex}"}
+
+    started = time.monotonic()
+    opened = await stack.api.post("/cases", json=body, headers=keyed)
+    took = time.monotonic() - started
+    again = await stack.api.post("/cases", json=body, headers=keyed)
+    listed = projection_ops.stuck(session_factory)
+    ready = await stack.api.get("/ready")
+
+    assert opened.status_code == 503, opened.text
+    assert opened.json()["code"] == "projection_failed"
+    assert opened.headers["content-type"] == "application/problem+json"
+    assert took < BUDGET_S
+    assert again.json()["code"] == "projection_failed"  # the same case, not a second one
+    [case] = [each for each in listed if each.error.endswith("refused") or "refused" in each.error]
+    assert case.seq == 1
+    assert ready.json()["stuck_cases"] >= 1
+
+    still = await projection_ops.retry(stack.env.client, session_factory, case.case_id)
+    mend()
+    mended = await projection_ops.retry(stack.env.client, session_factory, case.case_id)
+    repeated = await stack.api.post("/cases", json=body, headers=keyed)
+
+    assert [answer.projected for _, answer in still] == [False]
+    assert [answer.projected for _, answer in mended] == [True]
+    assert projection_ops.stuck(session_factory, case.case_id) == []
+    with session_factory() as session:
+        recorded = queries.get_case(session=session, case_id=case.case_id)
+    assert recorded is not None and recorded.claimant.name == "王建国"
+    assert repeated.status_code == 201, repeated.text
+    assert repeated.json()["id"] == case.case_id
+
+
+async def test_a_nul_in_a_name_sent_below_the_boundary_is_listed_within_seconds(
+    stack: Stack, session_factory: sessionmaker[Session], database_url: str
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite keeps a NUL in text: only PostgreSQL refuses it")
+    # Built without validation: the API's boundary refuses this name (422).
+    claimant = Claimant.model_construct(name="张\u0000伟", category=ClaimantCategory.VETERAN)
+    handle = await start_case(stack.env.client, stack.task_queue)
+    request = StepRequest(step=intake(claimant=claimant), actor=STAFF)
+    started = time.monotonic()
+    try:
+        result = await handle.execute_update(CaseWorkflow.apply_step, request)
+        took = time.monotonic() - started
+        [stuck] = projection_ops.stuck(session_factory, handle.id.removeprefix("case-"))
+    finally:
+        await terminate(handle)
+
+    assert not result.projected
+    assert took < BUDGET_S
+    assert "NUL" in stuck.error
