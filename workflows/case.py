@@ -109,7 +109,7 @@ class CaseWorkflow:
             seq = self._applied_seq(request) or self._accept(request).seq
         await workflow.wait_condition(lambda: self._projected_seq >= seq)
         assert self._case is not None
-        return StepResult(seq=seq, version=self._case.version)
+        return StepResult(seq=seq, version=self._case.version, fingerprint=request.fingerprint)
 
     @apply_step.validator
     def _validate_step(self, request: StepRequest) -> None:
