@@ -33,7 +33,7 @@ def destroy(
     from services.cases.lifecycle import Stage
     from services.cases.queries import get_case
     from services.db import make_engine, make_session_factory, transaction
-    from services.erasure import erase_case
+    from services.erasure import erase_case, settle_sqlite_file
     from services.legal_aid.model import MATTERS
 
     try:  # the id as cases are stored: lower case, hyphens, no braces
@@ -55,6 +55,7 @@ def destroy(
     ended = asyncio.run(_terminate_workflows(settings, case_id, matters))
     with transaction(session_factory) as session:
         erased = erase_case(session=session, case_id=case_id)
+    settled = settle_sqlite_file(engine)
     engine.dispose()
     typer.echo(f"terminated {ended} running workflow(s)")
     typer.echo(
@@ -64,6 +65,8 @@ def destroy(
         f"deleted its keyed hashes, birth date and {erased.search_terms} search term(s); "
         f"unlinked {erased.visits_unlinked} visit(s)"
     )
+    if not settled:
+        typer.echo("the SQLite write-ahead log is in use: run `casework keys settle` when idle")
 
 
 async def _terminate_workflows(settings: Settings, case_id: str, matters: list[str]) -> int:
@@ -85,6 +88,22 @@ async def _terminate_workflows(settings: Settings, case_id: str, matters: list[s
             if error.status != RPCStatusCode.NOT_FOUND:  # not found: already ended
                 raise
     return ended
+
+
+@keys_app.command("settle")
+def settle() -> None:
+    """On SQLite, empty the write-ahead log into the database file, where erasures have
+    overwritten the old values (a log in use when they ran still holds them)."""
+    from casework.cli import _start
+    from services.db import make_engine
+    from services.erasure import settle_sqlite_file
+
+    engine = make_engine(_start().database_url)
+    settled = settle_sqlite_file(engine)
+    engine.dispose()
+    if not settled:
+        raise SystemExit("the write-ahead log is still in use; try again when idle")
+    typer.echo("settled")
 
 
 @keys_app.command("rewrap")

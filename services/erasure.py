@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Result, delete, update
+from sqlalchemy import Engine, Result, delete, text, update
 from sqlalchemy.orm import Session
 
 from services.campaigns.records import VisitRecord
@@ -38,6 +38,10 @@ def erase_case(*, session: Session, case_id: str, at: datetime | None = None) ->
     """Destroy the case's key and delete what would identify its claimant without it.
     Idempotent: erasing an erased case deletes whatever a late projection wrote again."""
     at = at or datetime.now(UTC)
+    if session.get_bind().dialect.name == "sqlite":
+        # Overwrite what is deleted or changed with zeros rather than leave the old bytes
+        # in the file's free space (set before the first delete of the transaction).
+        session.execute(text("PRAGMA secure_delete = ON"))
     row = session.get(CaseRecord, case_id, with_for_update=True)
     if row is not None:
         if row.national_id_hash:
@@ -65,3 +69,14 @@ def erase_case(*, session: Session, case_id: str, at: datetime | None = None) ->
 def _count(result: Result[Any]) -> int:
     """How many rows a DELETE or UPDATE touched."""
     return int(getattr(result, "rowcount", 0))
+
+
+def settle_sqlite_file(engine: Engine) -> bool:
+    """After an erasure on SQLite, move the write-ahead log into the database file and
+    empty it: until then the log keeps earlier versions of the pages the erasure changed.
+    False if a reader kept it from finishing (run it again when the processes are idle)."""
+    if engine.dialect.name != "sqlite":
+        return True
+    with engine.connect() as connection:
+        busy, _, _ = connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)")).one()
+    return not busy
