@@ -26,7 +26,7 @@ from services.cases.steps import OpenCase, Step
 from services.cases.stuck import ProjectionFailed
 from services.deadlines.clocks import DeadlineRules
 from services.kernel.actors import Actor
-from services.kernel.errors import CaseNotFound, InvalidInput
+from services.kernel.errors import CaseNotFound, IdempotencyKeyReused, InvalidInput
 from workflows import client as cases
 from workflows.case_contract import StepRequest, StepResult
 
@@ -93,6 +93,7 @@ class StepContext:
         result = await cases.apply_step(
             self.temporal, str(case_id), request, update_id=self.update_id(request)
         )
+        self._check_repeat(request, result)
         if created:
             self.response.headers["Location"] = f"/cases/{case_id}/{created}{result.seq}"
         return await self._recorded(str(case_id), result)
@@ -119,6 +120,7 @@ class StepContext:
             # A repeat of a keyed intake reaches the case it made.
             reuse_existing=self.idempotency_key is not None,
         )
+        self._check_repeat(request, result)
         self.response.headers["Location"] = f"/cases/{case_id}"
         return await self._recorded(case_id, result)
 
@@ -148,12 +150,23 @@ class StepContext:
         return case
 
     def update_id(self, request: StepRequest) -> str | None:
+        """The caller and its key, nothing of the request: update ids stay readable in
+        Temporal's history, where a digest of the body would let anyone test guesses of
+        an ID number against it, also after the case is erased."""
         # Temporal answers a repeated update id with the first outcome, also while the
-        # first is still in flight. The fingerprint is part of it so that a key reused
-        # for another request reaches the workflow, which refuses it.
+        # first is still in flight; whether it was this request is told by its result.
         if not self.idempotency_key:
             return None
-        return f"{self.user.id}:{self.idempotency_key}:{request.fingerprint}"
+        return f"{self.user.id}:{self.idempotency_key}"
+
+    def _check_repeat(self, request: StepRequest, result: StepResult) -> None:
+        """Refuse a key reused for another request: its update id reached the first
+        request's result (the workflow refuses it itself once the first has left its
+        run's history)."""
+        if result.fingerprint is not None and result.fingerprint != request.fingerprint:
+            raise IdempotencyKeyReused(
+                "this Idempotency-Key was used for a different request", field="Idempotency-Key"
+            )
 
 
 def _step_context(

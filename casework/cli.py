@@ -155,7 +155,27 @@ def db_upgrade(revision: str = typer.Argument("head")) -> None:
     from services.migrate import upgrade_as_owner
 
     settings = _start()
-    upgrade_as_owner(settings.database_url, settings.migration_database_url, revision)
+    upgrade_as_owner(
+        settings.database_url,
+        settings.migration_database_url,
+        revision,
+        identity_key=settings.identity_key(),
+    )
+
+
+@db_app.command("reindex")
+def db_reindex() -> None:
+    """Make every case's search terms again (after a new IDENTITY_HASH_KEY, or an
+    upgrade that had none)."""
+    from services.cases.projection import reindex_cases
+    from services.db import make_engine, make_session_factory, transaction
+
+    settings = _start()
+    engine = make_engine(settings.database_url)
+    with transaction(make_session_factory(engine)) as session:
+        count = reindex_cases(session=session, identity_key=settings.identity_key())
+    engine.dispose()
+    typer.echo(f"made the search terms of {count} case(s)")
 
 
 @audit_app.command("verify")

@@ -30,7 +30,11 @@ DEV = ChangedBy(name="casework-dev", role=OPERATOR)
 
 
 async def run_dev(settings: Settings) -> None:
-    upgrade_as_owner(settings.database_url, settings.migration_database_url)
+    upgrade_as_owner(
+        settings.database_url,
+        settings.migration_database_url,
+        identity_key=settings.identity_key(),
+    )
     log.info("database ready", url=_without_password(settings.database_url))
     added = ensure_demo_users(settings)
     log.info(

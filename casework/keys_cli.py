@@ -26,13 +26,14 @@ def destroy(
     force: Annotated[bool, typer.Option(help="Also when the case is not closed")] = False,
 ) -> None:
     """Destroy a case's data key: its personal data becomes unreadable everywhere, for
-    good. Its workflows are terminated first, as they could no longer read their own
-    histories."""
+    good, and what would find the person without it (keyed hashes, birth date, search
+    terms, links) is deleted. Its workflows are terminated first, as they could no
+    longer read their own histories."""
     from casework.cli import _start
     from services.cases.lifecycle import Stage
     from services.cases.queries import get_case
-    from services.crypto.case_keys import destroy_case_key
     from services.db import make_engine, make_session_factory, transaction
+    from services.erasure import erase_case, settle_sqlite_file
     from services.legal_aid.model import MATTERS
 
     try:  # the id as cases are stored: lower case, hyphens, no braces
@@ -53,10 +54,19 @@ def destroy(
     matters = [matter.id for matter in MATTERS.of(case)] if case else []
     ended = asyncio.run(_terminate_workflows(settings, case_id, matters))
     with transaction(session_factory) as session:
-        destroyed = destroy_case_key(session=session, case_id=case_id)
+        erased = erase_case(session=session, case_id=case_id)
+    settled = settle_sqlite_file(engine)
     engine.dispose()
     typer.echo(f"terminated {ended} running workflow(s)")
-    typer.echo(f"destroyed the key of {case_id}" if destroyed else f"{case_id}: no key left")
+    typer.echo(
+        f"destroyed the key of {case_id}" if erased.key_destroyed else f"{case_id}: no key left"
+    )
+    typer.echo(
+        f"deleted its keyed hashes, birth date and {erased.search_terms} search term(s); "
+        f"unlinked {erased.visits_unlinked} visit(s)"
+    )
+    if not settled:
+        typer.echo("the SQLite write-ahead log is in use: run `casework keys settle` when idle")
 
 
 async def _terminate_workflows(settings: Settings, case_id: str, matters: list[str]) -> int:
@@ -78,6 +88,22 @@ async def _terminate_workflows(settings: Settings, case_id: str, matters: list[s
             if error.status != RPCStatusCode.NOT_FOUND:  # not found: already ended
                 raise
     return ended
+
+
+@keys_app.command("settle")
+def settle() -> None:
+    """On SQLite, empty the write-ahead log into the database file, where erasures have
+    overwritten the old values (a log in use when they ran still holds them)."""
+    from casework.cli import _start
+    from services.db import make_engine
+    from services.erasure import settle_sqlite_file
+
+    engine = make_engine(_start().database_url)
+    settled = settle_sqlite_file(engine)
+    engine.dispose()
+    if not settled:
+        raise SystemExit("the write-ahead log is still in use; try again when idle")
+    typer.echo("settled")
 
 
 @keys_app.command("rewrap")

@@ -11,10 +11,12 @@ from temporalio.client import Client
 
 from services.cases.model import CaseFile
 from services.cases.progress import open_tasks
-from services.cases.projection import case_columns, readable_document
+from services.cases.projection import SEALED_COLUMNS, case_columns, readable_document
 from services.cases.records import CaseEventRecord, CaseNeedRecord, CaseRecord, CaseTaskRecord
+from services.cases.sealing import opened_column
 from services.cases.steps import CaseEvent
 from services.cases.stuck import StuckCase, clear_failure, stuck_cases
+from services.crypto.case_keys import case_ring
 from services.db import transaction
 from services.kernel.values import stored_values
 from services.read_model import record_case_events
@@ -67,8 +69,13 @@ def _differences(
     if row is None:
         return [Drift(case_id=live.id, problem="missing from the read model")]
     drifts = []
-    expected = case_columns(live, identity_key)
+    ring = case_ring(session=session, case_id=live.id)
+    expected = case_columns(live, identity_key, erased=ring is None)
     stored = {name: getattr(row, name) for name in expected}
+    for name in SEALED_COLUMNS:
+        stored[name] = opened_column(stored[name], ring, live.id, name)
+        if ring is None:  # erased: the live workflow still holds what the row may not
+            expected[name] = stored[name]
     # Compared as case files: a document written before a field existed still matches.
     with stored_values():
         readable = CaseFile.model_validate(readable_document(session, row.document))

@@ -75,6 +75,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Every commit is on disk before it returns (SQLite's default, said out loud), except
     # in a transaction that asked for less (lazy_commit).
     cursor.execute("PRAGMA synchronous=FULL")
+    # What is deleted or overwritten is zeroed, not left in the file's free space: an
+    # erased case's keyed hashes and search terms, a released intake hold.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

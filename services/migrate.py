@@ -26,10 +26,18 @@ APPEND_ONLY_TABLES = ("case_event", "access_log", "account_event")
 READ_ONLY_TABLES = ("alembic_version",)
 
 
-def upgrade_database(url: str, revision: str = "head", *, app_role: str | None = None) -> None:
+def upgrade_database(
+    url: str,
+    revision: str = "head",
+    *,
+    app_role: str | None = None,
+    identity_key: bytes | None = None,
+) -> None:
     """Migrate the database at ``url`` (as its owner) to ``revision``; on PostgreSQL,
-    then grant ``app_role`` (if given) what the application needs."""
+    then grant ``app_role`` (if given) what the application needs. Revisions that
+    compute keyed values (search terms) read ``identity_key``."""
     config = Config()
+    config.attributes["identity_key"] = identity_key
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     command.upgrade(config, revision)
@@ -42,15 +50,21 @@ def upgrade_database(url: str, revision: str = "head", *, app_role: str | None =
             engine.dispose()
 
 
-def upgrade_as_owner(database_url: str, migration_url: str | None, revision: str = "head") -> None:
+def upgrade_as_owner(
+    database_url: str,
+    migration_url: str | None,
+    revision: str = "head",
+    *,
+    identity_key: bytes | None = None,
+) -> None:
     """``casework db upgrade``: migrate as ``migration_url``'s role (the owner) if given,
     and grant ``database_url``'s role (the application's) when it is another one."""
     if migration_url is None:
-        upgrade_database(database_url, revision)
+        upgrade_database(database_url, revision, identity_key=identity_key)
         return
     app, owner = make_url(database_url), make_url(migration_url)
     role = app.username if app.username != owner.username else None
-    upgrade_database(migration_url, revision, app_role=role)
+    upgrade_database(migration_url, revision, app_role=role, identity_key=identity_key)
 
 
 def grant_application_role(connection: Connection, role: str) -> None:

@@ -208,7 +208,7 @@ async def test_a_destroyed_key_stops_opening_the_case_on_the_next_read(
 
     assert before.json()["claimant"]["phone"] == "13900001234"
     assert after.json()["claimant"]["phone"] is None
-    assert after.json()["claimant"]["erased"] == ["phone"]
+    assert after.json()["claimant"]["erased"] == ["name", "phone"]
 
 
 async def test_a_case_whose_key_does_not_open_answers_503_and_never_an_emptied_case(

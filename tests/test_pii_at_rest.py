@@ -28,6 +28,7 @@ from services.crypto.cipher import KeyRing, new_key
 from services.crypto.records import CaseKeyRecord
 from services.crypto.vault import Vault, current_vault, install_vault
 from services.db import make_engine, make_session_factory, transaction
+from services.erasure import erase_case
 from services.migrate import upgrade_database
 from services.read_model import record_case_events
 from tests.conftest import PG_URL, _fresh_postgres_database
@@ -101,7 +102,10 @@ def test_personal_fields_are_sealed_on_disk_and_read_back_whole(
         stored = _dump(session)
         for secret in (national_id, phone, ADDRESS, "Canary Spouse", "knee injury"):
             assert secret not in stored
-        assert "Canary Zhang" in stored  # names stay readable: lists search on them
+        # The name too: lists open it, searches go through keyed terms.
+        for secret in ("Canary Zhang", "canaryzhang", "Canary", "Zhang"):
+            assert secret not in stored
+        assert "veteran" in stored  # the category stays readable (the search works)
 
         assert queries.get_case(session=session, case_id=case.id) == case
         assert audit.case_history(session=session, case_id=case.id) == events
@@ -118,20 +122,28 @@ def test_destroying_a_case_key_erases_its_personal_data_but_not_other_cases(
     other, other_events = _project(session_factory, _claimant(canary_id(), canary_phone()))
 
     with transaction(session_factory) as session:
-        assert destroy_case_key(session=session, case_id=erased_case.id)
-        assert not destroy_case_key(session=session, case_id=erased_case.id)
+        assert erase_case(session=session, case_id=erased_case.id).key_destroyed
+        assert not erase_case(session=session, case_id=erased_case.id).key_destroyed
 
     with session_factory() as session:
         read = queries.get_case(session=session, case_id=erased_case.id)
         assert read is not None
-        assert read.claimant.name == "Canary Zhang"
+        assert read.claimant.name == "—"
         assert (read.claimant.national_id, read.claimant.phone, read.claimant.address) == (
             None,
             None,
             None,
         )
         assert read.claimant.household == []
-        assert read.claimant.erased == ["address", "household", "national_id", "phone", "situation"]
+        assert read.claimant.birth_date is None
+        assert read.claimant.erased == [
+            "address",
+            "household",
+            "name",
+            "national_id",
+            "phone",
+            "situation",
+        ]
         [opened] = audit.case_history(session=session, case_id=erased_case.id)
         assert opened.step.kind == "case_opened"
         timeline = audit.timeline_page(
@@ -239,7 +251,6 @@ def _write_plain(engine: Engine, case: CaseFile, event: CaseEvent) -> None:
     }
     digest = chain_hash(GENESIS_HASH, canonical_event(**row))
     columns = case_columns(case, KEY)
-    del columns["name_initials"]  # added by a later revision (0015)
     with engine.begin() as connection:
         connection.execute(insert(CaseRecord).values(id=case.id, **columns))
         connection.execute(

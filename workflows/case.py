@@ -125,7 +125,12 @@ class CaseWorkflow:
         # now rather than when the client gives up; the API reads the read model again
         # on a repeat (Temporal repeats this very result for the same update id).
         projected = self._projected_seq >= seq
-        return StepResult(seq=seq, version=self._case.version, projected=projected)
+        return StepResult(
+            seq=seq,
+            version=self._case.version,
+            projected=projected,
+            fingerprint=request.fingerprint,
+        )
 
     @workflow.update
     async def retry_projection(self) -> ProjectionRetry:

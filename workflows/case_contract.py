@@ -67,6 +67,10 @@ class StepResult(BaseModel):
     version: int
     # False when the projection failed (the case is stuck): recorded, not yet readable.
     projected: bool = True
+    # The fingerprint of the request that made the step: a repeat of an update id (the
+    # caller and its idempotency key) is answered with the first result, and the caller
+    # compares it with its own to tell a repeat from a key reused for another request.
+    fingerprint: str | None = None
 
 
 class ProjectionRetry(BaseModel):

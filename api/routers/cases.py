@@ -19,6 +19,7 @@ from services.cases import audit, duplicates, queries
 from services.cases.model import CaseFile
 from services.cases.progress import Task
 from services.cases.queries import StoredCase
+from services.cases.search import search_key
 from services.cases.steps import (
     AddNeed,
     AssignLawyer,
@@ -93,6 +94,7 @@ async def open_case(
 @router.get("")
 def list_cases(
     session: SessionDep,
+    settings: SettingsDep,
     user: SignedIn,
     where: Annotated[queries.CaseFilter, Query()],
     sort: queries.SortKey = queries.SortKey.OPENED_AT,
@@ -113,6 +115,7 @@ def list_cases(
         where=visible,
         sort=sort,
         descending=order == "desc",
+        search_key=search_key(settings.identity_key()) if where.text else None,
     )
 
 

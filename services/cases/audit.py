@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from services.cases import rules
 from services.cases.checkpoints import Head
 from services.cases.model import CaseFile
-from services.cases.projection import canonical_row, readable_payload
+from services.cases.projection import canonical_row, readable_clocks, readable_payload
 from services.cases.records import CaseEventRecord, CaseRecord
 from services.cases.steps import CaseEvent, Step
 from services.cases.timeline import GENESIS_HASH, chain_hash
@@ -68,7 +68,10 @@ def timeline_page(*, session: Session, case_id: str, after_seq: int, limit: int)
 def _entry(session: Session, row: CaseEventRecord) -> TimelineEntry:
     entry = TimelineEntry.model_validate(row, from_attributes=True)
     payload = readable_payload(session, row.case_id, row.payload)
-    return entry if payload is row.payload else entry.model_copy(update={"payload": payload})
+    clocks = readable_clocks(session, row.case_id, row.clocks)
+    if payload is row.payload and clocks is row.clocks:
+        return entry
+    return entry.model_copy(update={"payload": payload, "clocks": clocks})
 
 
 def case_as_of(*, session: Session, case_id: str, as_of: datetime) -> CaseFile | None:
@@ -119,7 +122,7 @@ def events_of(rows: Iterable[CaseEventRecord], *, session: Session) -> Iterable[
             actor=Actor(id=row.actor, role=Role(row.role)),
             target=row.target,
             step=_STEP.validate_python(readable_payload(session, row.case_id, row.payload)),
-            clocks=row.clocks or [],
+            clocks=readable_clocks(session, row.case_id, row.clocks) or [],
         )
 
 

@@ -13,6 +13,9 @@ from services.cases.lifecycle import Stage
 from services.cases.model import Claimant
 from services.cases.names import PersonKeys, identifier_hash, name_key, same_person
 from services.cases.records import CaseRecord
+from services.cases.sealing import opened_column
+from services.crypto.case_keys import unwrapped_ring
+from services.crypto.records import CaseKeyRecord
 from services.kernel.errors import DomainError
 
 MAX_CANDIDATES = 200
@@ -51,7 +54,11 @@ def find_open_cases_of(
     wanted = PersonKeys(name_key(claimant.name), birth_date, id_hash, phone_hash)
     matches = []
     for row in sorted(rows, key=lambda row: row.opened_at):
-        reasons = same_person(wanted, row)
+        # The name is sealed: opened here, for the few cases that share a key.
+        ring = unwrapped_ring(row.id, row.wrapped_key, row.destroyed_at)
+        name = opened_column(row.claimant_name, ring, row.id, "claimant_name") or ""
+        found = PersonKeys(name_key(name), row.birth_date, row.national_id_hash, row.phone_hash)
+        reasons = same_person(wanted, found)
         if reasons:
             matches.append(DuplicateMatch(case_id=row.id, reasons=reasons))
     return matches
@@ -63,14 +70,18 @@ def candidates(keys: list[ColumnElement[bool]], centre: str | None) -> CompoundS
     columns = (
         CaseRecord.id,
         CaseRecord.opened_at,
-        CaseRecord.name_key,
+        CaseRecord.claimant_name,
         CaseRecord.national_id_hash,
         CaseRecord.phone_hash,
         CaseRecord.birth_date,
+        CaseKeyRecord.wrapped_key,
+        CaseKeyRecord.destroyed_at,
     )
     return union(
         *(
-            select(*columns).where(
+            select(*columns)
+            .outerjoin(CaseKeyRecord, CaseKeyRecord.case_id == CaseRecord.id)
+            .where(
                 key,
                 CaseRecord.stage != Stage.CLOSED.value,
                 CaseRecord.centre == centre if centre is not None else true(),

@@ -14,17 +14,22 @@ from sqlalchemy.orm import Session
 from services.cases import rules
 from services.cases.identity import claimant_birth_date
 from services.cases.model import CaseFile
-from services.cases.names import identifier_hash, name_initials, name_key
+from services.cases.names import identifier_hash
 from services.cases.progress import open_tasks
 from services.cases.records import CaseEventRecord, CaseNeedRecord, CaseRecord, CaseTaskRecord
 from services.cases.sealing import (
+    clocks_are_sealed,
     document_is_sealed,
+    opened_clocks,
     opened_document,
     opened_payload,
     payload_is_sealed,
+    sealed_clocks,
+    sealed_column,
     sealed_document,
     sealed_payload,
 )
+from services.cases.search import CaseSearchTermRecord, case_terms, search_key
 from services.cases.steps import CaseEvent
 from services.cases.timeline import GENESIS_HASH, canonical_event, chain_hash
 from services.crypto.case_keys import case_ring
@@ -139,7 +144,10 @@ def _event_row(event: CaseEvent, prev_hash: str, ring: KeyRing | None) -> CaseEv
         target=event.target,
         at=event.at,
         payload=sealed_payload(event.step.model_dump(mode="json"), ring, event.case_id),
-        clocks=[clock.model_dump(mode="json") for clock in event.clocks] or None,
+        clocks=sealed_clocks(
+            [clock.model_dump(mode="json") for clock in event.clocks], ring, event.case_id
+        )
+        or None,
         prev_hash=prev_hash,
     )
     # The chain covers the stored, sealed form: it still verifies once the key is gone.
@@ -159,6 +167,16 @@ def readable_payload(session: Session, case_id: str, payload: dict[str, Any]) ->
     if not payload_is_sealed(payload):
         return payload
     return opened_payload(payload, case_ring(session=session, case_id=case_id), case_id)
+
+
+def readable_clocks(
+    session: Session, case_id: str, clocks: list[dict[str, Any]] | None
+) -> list[dict[str, Any]] | None:
+    """A stored event's clocks with their late reasons opened (or erased)."""
+    if not clocks_are_sealed(clocks):
+        return clocks
+    assert clocks is not None
+    return opened_clocks(clocks, case_ring(session=session, case_id=case_id), case_id)
 
 
 def canonical_row(row: CaseEventRecord) -> bytes:
@@ -185,12 +203,49 @@ def _upsert_case_row(
         session.add(row)
     if row.version > case.version or (row.version == case.version and not overwrite):
         return False
-    columns = case_columns(case, identity_key)
+    columns = case_columns(case, identity_key, erased=ring is None)
     columns["document"] = sealed_document(columns["document"], ring)
+    for column in SEALED_COLUMNS:
+        columns[column] = sealed_column(columns[column], ring, case.id, column)
     for column, value in columns.items():
         setattr(row, column, value)
     session.flush()
+    _replace_search_terms(session, case, identity_key, erased=ring is None)
     return True
+
+
+def reindex_cases(*, session: Session, identity_key: bytes) -> int:
+    """Make every case's search terms again from its sealed name and summary."""
+    count = 0
+    for case_id, document in session.execute(select(CaseRecord.id, CaseRecord.document)).all():
+        case = CaseFile.model_validate(readable_document(session, document))
+        ring = case_ring(session=session, case_id=case_id)
+        _replace_search_terms(session, case, identity_key, erased=ring is None)
+        count += 1
+    session.flush()
+    return count
+
+
+def _replace_search_terms(
+    session: Session, case: CaseFile, identity_key: bytes, *, erased: bool
+) -> None:
+    """The case's search terms: those of its name and summary, none once erased."""
+    wanted = (
+        set() if erased else case_terms(search_key(identity_key), case.claimant.name, case.summary)
+    )
+    stored = set(
+        session.scalars(
+            select(CaseSearchTermRecord.term).where(CaseSearchTermRecord.case_id == case.id)
+        )
+    )
+    if stored - wanted:
+        session.execute(
+            delete(CaseSearchTermRecord).where(
+                CaseSearchTermRecord.case_id == case.id,
+                CaseSearchTermRecord.term.in_(stored - wanted),
+            )
+        )
+    session.add_all(CaseSearchTermRecord(case_id=case.id, term=t) for t in wanted - stored)
 
 
 def project_needs(session: Session, case: CaseFile) -> None:
@@ -225,9 +280,16 @@ def project_tasks(session: Session, case: CaseFile) -> None:
     )
 
 
-def case_columns(case: CaseFile, identity_key: bytes) -> dict[str, Any]:
+# Text columns of the row sealed under the case's key.
+SEALED_COLUMNS = ("claimant_name", "summary")
+
+
+def case_columns(case: CaseFile, identity_key: bytes, *, erased: bool = False) -> dict[str, Any]:
     """The cases row that ``case`` projects to (what a drift check compares against),
-    with the document still readable: it is sealed on the way into the row."""
+    with the document and the text columns still readable: they are sealed on the way
+    into the row. Once ``erased``, nothing in it finds the person: no keyed hashes, no
+    birth date."""
+    claimant = case.claimant
     return {
         "version": case.version,
         "stage": case.stage.value,
@@ -236,12 +298,10 @@ def case_columns(case: CaseFile, identity_key: bytes) -> dict[str, Any]:
         "centre": case.centre,
         "intake_by": case.intake_by,
         "priority": case.priority,
-        "claimant_name": case.claimant.name,
-        "name_key": name_key(case.claimant.name),
-        "name_initials": name_initials(case.claimant.name),
-        "national_id_hash": _hash(identity_key, case.claimant.national_id),
-        "phone_hash": _hash(identity_key, case.claimant.phone),
-        "birth_date": claimant_birth_date(case.claimant),
+        "claimant_name": claimant.name,
+        "national_id_hash": None if erased else _hash(identity_key, claimant.national_id),
+        "phone_hash": None if erased else _hash(identity_key, claimant.phone),
+        "birth_date": None if erased else claimant_birth_date(claimant),
         "lawyer": case.lawyer,
         "overdue": any(clock.breached and clock.satisfied_at is None for clock in case.clocks),
         "summary": case.summary,

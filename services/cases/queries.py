@@ -5,11 +5,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, Field
 from sqlalchemy import Select, and_, bindparam, exists, or_, select
@@ -17,10 +16,10 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, defer
 
 from services.cases.lifecycle import CaseOutcome, Stage
 from services.cases.model import CaseFile, ClaimantCategory, Need
-from services.cases.names import name_key
 from services.cases.progress import TaskKind
 from services.cases.records import CaseNeedRecord, CaseRecord, CaseTaskRecord
-from services.cases.sealing import document_is_sealed, opened_document
+from services.cases.sealing import document_is_sealed, opened_column, opened_document
+from services.cases.search import text_matches
 from services.crypto.case_keys import unwrapped_ring
 from services.crypto.records import CaseKeyRecord
 from services.kernel.actors import Role
@@ -50,10 +49,6 @@ class CaseSummary(BaseModel):
 class CasePage(BaseModel):
     items: list[CaseSummary]
     next_cursor: str | None
-
-
-MIN_NAME_KEY = 3
-INITIALS = re.compile(r"[A-Za-z]{2,10}")
 
 
 class SortKey(StrEnum):
@@ -151,24 +146,31 @@ def list_cases(
     where: CaseFilter | None = None,
     sort: SortKey = SortKey.OPENED_AT,
     descending: bool = True,
+    search_key: bytes | None = None,
 ) -> CasePage:
-    """A page of cases; the cursor is opaque to callers and stable under concurrent writes."""
+    """A page of cases; the cursor is opaque to callers and stable under concurrent writes.
+    A text filter needs ``search_key`` (``services.cases.search.search_key``)."""
     column: InstrumentedAttribute[datetime] = getattr(CaseRecord, sort.value)
     order = (column.desc(), CaseRecord.id.desc()) if descending else (column, CaseRecord.id)
     # A summary never needs the case document: a few kilobytes of JSON per row that
     # would be fetched and decoded for nothing.
-    rows_only = select(CaseRecord).options(defer(CaseRecord.document, raiseload=True))
-    query = _filtered(rows_only, where or CaseFilter()).order_by(*order)
+    rows_only = (
+        select(CaseRecord, CaseKeyRecord.wrapped_key, CaseKeyRecord.destroyed_at)
+        .outerjoin(CaseKeyRecord, CaseKeyRecord.case_id == CaseRecord.id)
+        .options(defer(CaseRecord.document, raiseload=True))
+    )
+    query = _filtered(cast("Select[Any]", rows_only), where or CaseFilter(), search_key)
+    query = query.order_by(*order)
     if cursor:
         value, case_id = _decode_cursor(cursor)
         before = column < value if descending else column > value
         tie = CaseRecord.id < case_id if descending else CaseRecord.id > case_id
         query = query.where(or_(before, and_(column == value, tie)))
-    rows = session.scalars(query.limit(limit + 1)).all()
-    items = [_summary(row) for row in rows[:limit]]
+    rows = session.execute(query.limit(limit + 1)).all()
+    items = [_summary(*row) for row in rows[:limit]]
     next_cursor = None
     if len(rows) > limit:
-        last = rows[limit - 1]
+        last = rows[limit - 1].CaseRecord
         next_cursor = _encode_cursor(getattr(last, sort.value), last.id)
     return CasePage(items=items, next_cursor=next_cursor)
 
@@ -212,7 +214,9 @@ def list_tasks(
     ]
 
 
-def _filtered(query: Select[Any], where: CaseFilter) -> Select[Any]:
+def _filtered(
+    query: Select[Any], where: CaseFilter, search_key: bytes | None = None
+) -> Select[Any]:
     equal = {
         CaseRecord.stage: where.stage,
         CaseRecord.category: where.category,
@@ -240,27 +244,17 @@ def _filtered(query: Select[Any], where: CaseFilter) -> Select[Any]:
             )
         )
     if where.text:
-        pattern = f"%{_escape_like(where.text)}%"
-        key = name_key(where.text)
-        text_matches = [
-            CaseRecord.claimant_name.ilike(pattern, escape="\\"),
-            CaseRecord.summary.ilike(pattern, escape="\\"),
-        ]
-        # A key of a letter or two (from "R7", say) would match nearly every name.
-        if len(key) >= MIN_NAME_KEY:
-            text_matches.append(CaseRecord.name_key.like(f"%{key}%"))
-        # Latin letters alone may be a name's initials (wjg: 王建国), typed from its start.
-        if INITIALS.fullmatch(where.text):
-            text_matches.append(CaseRecord.name_initials.like(f"{where.text.lower()}%"))
-        query = query.where(or_(*text_matches))
+        if search_key is None:
+            raise ValueError("a text filter needs the search key")
+        # Name and summary are sealed: they are found through the case's search terms.
+        query = query.where(text_matches(search_key, where.text, CaseRecord.id))
     return query
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _summary(row: CaseRecord) -> CaseSummary:
+def _summary(
+    row: CaseRecord, wrapped_key: str | None, destroyed_at: datetime | None
+) -> CaseSummary:
+    ring = unwrapped_ring(row.id, wrapped_key, destroyed_at)
     return CaseSummary(
         id=row.id,
         version=row.version,
@@ -269,8 +263,8 @@ def _summary(row: CaseRecord) -> CaseSummary:
         needs=[Need(need) for need in row.needs],
         centre=row.centre,
         priority=row.priority,
-        claimant_name=row.claimant_name,
-        summary=row.summary,
+        claimant_name=opened_column(row.claimant_name, ring, row.id, "claimant_name") or "",
+        summary=opened_column(row.summary, ring, row.id, "summary"),
         intake_by=row.intake_by,
         lawyer=row.lawyer,
         outcome=CaseOutcome(row.outcome) if row.outcome else None,

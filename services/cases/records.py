@@ -14,6 +14,9 @@ from services.db import Base, UtcDateTime
 class CaseRecord(Base):
     """Latest projected state of a case, with the columns that lists filter on.
 
+    The keyed hashes and the birth date find a person's other open cases; erasure
+    clears them (``services/erasure.py``).
+
     The table is ``cases`` rather than the house's singular form: ``case`` is an SQL
     keyword.
     """
@@ -28,9 +31,9 @@ class CaseRecord(Base):
     centre: Mapped[str] = mapped_column(String(100))
     intake_by: Mapped[str] = mapped_column(String(100))
     priority: Mapped[bool] = mapped_column(Boolean)
-    claimant_name: Mapped[str] = mapped_column(String(200))
-    name_key: Mapped[str] = mapped_column(String(200), index=True, server_default="")
-    name_initials: Mapped[str] = mapped_column(String(40), server_default="")
+    # Sealed under the case's key, like the summary: lists open them, searches go
+    # through the case's search terms (services/cases/search.py).
+    claimant_name: Mapped[str] = mapped_column(Text)
     national_id_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     birth_date: Mapped[date | None] = mapped_column(Date, index=True)

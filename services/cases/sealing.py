@@ -1,7 +1,9 @@
-"""Sealing the personal data a case stores: the claimant's fields, and the fields each kind
-of help declares personal (``TrackSpec.sealed``), in its steps' payloads on the timeline
-and in its items in the case document. Each is sealed under the case's key with its place
-as associated data; once the key is gone it reads as erased (empty)."""
+"""Sealing the personal data a case stores: the claimant's fields, the case's free text
+(its summary, every step's reason, note and late reason, the case's closing reason and
+its eligibility decision's), and the fields each kind of help declares personal
+(``TrackSpec.sealed``), in its steps' payloads on the timeline and in its items in the
+case document. Each is sealed under the case's key with its place as associated data;
+once the key is gone it reads as erased (empty)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,24 @@ from services.crypto.personal import has_sealed_fields, open_claimant, seal_clai
 
 EVENT_PLACE = "case_event.payload"
 CASE_PLACE = "cases.document"
+# Free text any step may carry, and the case document's own.
+STEP_TEXT = ("summary", "reason", "note", "late_reason")
+CASE_TEXT = ("summary", "close_reason")
+DECISION_TEXT = ("reason",)
+CLOCK_TEXT = ("late_reason",)
+CLOCKS_PLACE = "case_event.clocks"
+ERASED_TEXT = "—"
+# What an erased field reads as where it may not be empty (a step's reason, a legal
+# matter's texts); any other reads as null.
+ERASED_AS: dict[str, Any] = {
+    "reason": ERASED_TEXT,
+    "infringement": ERASED_TEXT,
+    "infringer": ERASED_TEXT,
+    "evidence": [],
+    "outcome": ERASED_TEXT,
+    "request": ERASED_TEXT,
+    "relief": ERASED_TEXT,
+}
 # The case document's item lists with personal fields, and the step kinds that carry them.
 _SEALED_ITEMS = {track.items.field: track.sealed for track in TRACKS if track.sealed}
 _SEALED_STEPS = {
@@ -30,7 +50,7 @@ def sealed_fields(
     values: dict[str, Any], names: Sequence[str], *, ring: KeyRing | None, place: str
 ) -> dict[str, Any]:
     """A copy of ``values`` with the ``names`` fields sealed (associated data
-    ``<place>.<name>``); with no key (destroyed) they are dropped (null) instead. Every
+    ``<place>.<name>``); with no key (destroyed) they are dropped (as erased) instead. Every
     value of these fields is sealed: whether a stored one is ciphertext follows from its
     field, never from its text."""
     sealed = dict(values)
@@ -39,7 +59,9 @@ def sealed_fields(
         if value is None:
             continue
         sealed[name] = (
-            None if ring is None else ring.seal_text(json.dumps(value), f"{place}.{name}")
+            ERASED_AS.get(name)
+            if ring is None
+            else ring.seal_text(json.dumps(value), f"{place}.{name}")
         )
     return sealed
 
@@ -48,7 +70,7 @@ def opened_fields(
     values: dict[str, Any], names: Sequence[str], *, ring: KeyRing | None, place: str
 ) -> dict[str, Any]:
     """A copy of ``values`` (as stored) with the ``names`` fields readable; with no key
-    (destroyed) they come back null. A field that does not open under the case's key
+    (destroyed) they come back erased. A field that does not open under the case's key
     raises :class:`KeyUnavailable`, never reads as erased."""
     opened = dict(values)
     for name in names:
@@ -56,7 +78,7 @@ def opened_fields(
         if not isinstance(value, str):
             continue  # empty, or erased
         if ring is None:
-            opened[name] = None
+            opened[name] = ERASED_AS.get(name)
             continue
         try:
             opened[name] = json.loads(ring.open_text(value, f"{place}.{name}"))
@@ -86,6 +108,7 @@ def _payload(
             payload["claimant"], ring=ring, place=EVENT_PLACE, case_id=case_id
         )
         payload = {**payload, "claimant": claimant}
+    payload = fields(payload, STEP_TEXT, ring=ring, place=f"{EVENT_PLACE}/{case_id}/step")
     if payload.get("kind") in _SEALED_STEPS:
         field, names = _SEALED_STEPS[payload["kind"]]
         payload = fields(payload, names, ring=ring, place=f"{EVENT_PLACE}/{case_id}/{field}")
@@ -97,7 +120,7 @@ def payload_is_sealed(payload: dict[str, Any]) -> bool:
     if isinstance(claimant, dict) and has_sealed_fields(claimant):
         return True
     _, names = _SEALED_STEPS.get(payload.get("kind", ""), ("", ()))
-    return any(isinstance(payload.get(name), str) for name in names)
+    return any(isinstance(payload.get(name), str) for name in (*STEP_TEXT, *names))
 
 
 def sealed_document(document: dict[str, Any], ring: KeyRing | None) -> dict[str, Any]:
@@ -120,13 +143,70 @@ def _document(document: dict[str, Any], ring: KeyRing | None, *, seal: bool) -> 
         ]
         for field, names in _SEALED_ITEMS.items()
     }
-    return {**document, "claimant": claimant, **items}
+    own = fields(document, CASE_TEXT, ring=ring, place=f"{CASE_PLACE}/{case_id}/case")
+    if isinstance(document.get("eligibility"), dict):
+        own["eligibility"] = fields(
+            document["eligibility"],
+            DECISION_TEXT,
+            ring=ring,
+            place=f"{CASE_PLACE}/{case_id}/eligibility",
+        )
+    own["clocks"] = [
+        fields(clock, CLOCK_TEXT, ring=ring, place=f"{CASE_PLACE}/{case_id}/clocks")
+        for clock in document.get("clocks", [])
+    ]
+    return {**own, "claimant": claimant, **items}
+
+
+def sealed_clocks(
+    clocks: list[dict[str, Any]], ring: KeyRing | None, case_id: str
+) -> list[dict[str, Any]]:
+    """The clocks an event changed, as the timeline stores them: late reasons sealed."""
+    place = f"{CLOCKS_PLACE}/{case_id}"
+    return [sealed_fields(clock, CLOCK_TEXT, ring=ring, place=place) for clock in clocks]
+
+
+def opened_clocks(
+    clocks: list[dict[str, Any]], ring: KeyRing | None, case_id: str
+) -> list[dict[str, Any]]:
+    place = f"{CLOCKS_PLACE}/{case_id}"
+    return [opened_fields(clock, CLOCK_TEXT, ring=ring, place=place) for clock in clocks]
+
+
+def clocks_are_sealed(clocks: list[dict[str, Any]] | None) -> bool:
+    return any(isinstance(clock.get(name), str) for clock in clocks or () for name in CLOCK_TEXT)
 
 
 def document_is_sealed(document: dict[str, Any]) -> bool:
-    return has_sealed_fields(document["claimant"]) or any(
+    claimant = document["claimant"]
+    if claimant.get("name") is None:  # projected after its erasure
+        return True
+    return has_sealed_fields(claimant) or any(
         isinstance(item.get(name), str)
         for field, names in _SEALED_ITEMS.items()
         for item in document.get(field, [])
         for name in names
     )
+
+
+def sealed_column(value: str | None, ring: KeyRing | None, case_id: str, column: str) -> str:
+    """A text column of the case's row (its claimant's name, its summary) as stored:
+    sealed, or empty once the case's key is gone."""
+    if value is None or ring is None:
+        return ""
+    return ring.seal_text(value, f"cases.{column}/{case_id}")
+
+
+def opened_column(value: str | None, ring: KeyRing | None, case_id: str, column: str) -> str | None:
+    """A text column of the case's row as stored, readable: None if it is empty, and
+    once the case's key is gone, :data:`ERASED_TEXT`."""
+    if ring is None:
+        return ERASED_TEXT if column == "claimant_name" else None
+    if not value:
+        return None
+    try:
+        return ring.open_text(value, f"cases.{column}/{case_id}")
+    except DecryptionError as error:
+        raise KeyUnavailable(
+            case_id, f"cases.{column} does not open under its key ({error})"
+        ) from None

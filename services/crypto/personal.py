@@ -1,9 +1,10 @@
 """Sealing the personal fields of a claimant wherever a case stores one.
 
-Sealed: ``national_id``, ``phone``, ``address``, ``situation`` and ``household``, each
-under the case's data key with its place (table.column, case, field) as associated
-data. The name, category and birth date stay readable: lists search on the name, and
-duplicate checks on the birth date and on keyed hashes of the ID number and phone.
+Sealed: ``name``, ``national_id``, ``birth_date``, ``phone``, ``address``, ``situation``
+and ``household``, each under the case's data key with its place (table.column, case,
+field) as associated data. Only the category stays readable. Lists find names through
+keyed search terms, duplicate checks through keyed hashes of the ID number and phone and
+the birth date in the case's row; erasure deletes those (``services/erasure.py``).
 
 Whether a stored value is sealed follows from where it is, never from its text: each of
 these fields is sealed whenever it holds a value, so a stored one is always ciphertext,
@@ -18,8 +19,13 @@ from typing import Any
 from services.crypto.case_keys import KeyUnavailable
 from services.crypto.cipher import DecryptionError, KeyRing
 
-SEALED_FIELDS = ("national_id", "phone", "address", "situation", "household")
+SEALED_FIELDS = (
+    "name", "national_id", "birth_date", "phone", "address", "situation", "household"
+)  # fmt: skip
 ERASED_KEY = "erased"
+# What an erased field reads as: a claimant always has a name, so an erased one is a dash.
+ERASED_NAME = "—"
+_ERASED: dict[str, Any] = {"household": [], "name": ERASED_NAME}
 
 
 def seal_claimant(
@@ -35,7 +41,7 @@ def seal_claimant(
         if value in (None, []):
             continue
         if ring is None:
-            sealed[name] = [] if name == "household" else None
+            sealed[name] = None if name == "name" else _ERASED.get(name)
             erased.append(name)
             continue
         sealed[name] = ring.seal_text(json.dumps(value), _ad(place, case_id, name))
@@ -52,12 +58,15 @@ def open_claimant(
     open under the case's key raises :class:`KeyUnavailable`."""
     opened = dict(claimant)
     erased = list(claimant.get(ERASED_KEY) or [])
+    if claimant.get("name") is None:  # dropped as the case was projected after its erasure
+        opened["name"] = ERASED_NAME
+        erased.append("name")
     for name in SEALED_FIELDS:
         value = claimant.get(name)
         if not isinstance(value, str):
             continue  # empty (None, no household) or erased
         if ring is None:
-            opened[name] = [] if name == "household" else None
+            opened[name] = _ERASED.get(name)
             erased.append(name)
             continue
         try:

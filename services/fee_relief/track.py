@@ -57,4 +57,5 @@ TRACK = TrackSpec(
     success=PetitionStatus.GRANTED,
     open_items=_unfinished,
     figures=(Figure("fee_relief_granted", PETITION_GRANTED, amount="value"),),
+    sealed=("request", "relief", "refusal_reason"),
 )

@@ -219,4 +219,5 @@ TRACK = TrackSpec(
     tasks=_lawyer_tasks,
     priority=True,
     lawyer=True,
+    sealed=("infringement", "infringer", "evidence", "outcome", "closure_reason"),
 )

@@ -15,11 +15,12 @@ from api.console.catalog import form_named
 from api.console.labels import message_of
 from api.console.pages import may, may_take, render
 from api.console.reads import case_offers, clocks, read_case, timeline
-from api.deps import SessionDep
+from api.deps import SessionDep, SettingsDep
 from api.policy import CaseInReach, SignedIn
 from services.cases import queries
 from services.cases.lifecycle import Stage
 from services.cases.model import ClaimantCategory, Need
+from services.cases.search import search_key
 from services.kernel.actors import Role
 from services.users.policy import lawyer_scope, visible_cases
 
@@ -56,6 +57,7 @@ def my_tasks(request: Request, session: SessionDep, user: SignedIn) -> HTMLRespo
 def case_list(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     user: SignedIn,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> HTMLResponse:
@@ -69,7 +71,13 @@ def case_list(
         raise RequestValidationError(invalid.errors()) from None
     visible = visible_cases(user, where)
     page = (
-        queries.list_cases(session=session, limit=PAGE_SIZE, cursor=cursor, where=visible)
+        queries.list_cases(
+            session=session,
+            limit=PAGE_SIZE,
+            cursor=cursor,
+            where=visible,
+            search_key=search_key(settings.identity_key()) if where.text else None,
+        )
         if visible is not None
         else queries.CasePage(items=[], next_cursor=None)
     )
