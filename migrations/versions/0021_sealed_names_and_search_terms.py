@@ -1,7 +1,7 @@
 """claimants' names, birth dates and free text sealed; search through keyed terms
 
 Revision ID: 0021
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-03
 
 Until this revision a case kept its claimant's name, birth date, summary and the free
