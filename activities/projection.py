@@ -5,12 +5,14 @@ from __future__ import annotations
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
+from services.cases.numbers import NumberRequest, allocate_case_number
 from services.cases.steps import CaseEventBatch
 from services.db import transaction
 from services.read_model import fold_case_events
 
 # The activity's name in every case's history: it never changes.
 PROJECT_CASE_EVENTS = "project_case_events"
+ALLOCATE_CASE_NUMBER = "allocate_case_number"
 
 
 class ProjectionActivities:
@@ -32,3 +34,9 @@ class ProjectionActivities:
             "case events projected", extra={"added": added, "up_to": batch.events[-1].seq}
         )
         return added
+
+    @activity.defn(name=ALLOCATE_CASE_NUMBER)
+    def allocate_case_number(self, request: NumberRequest) -> str:
+        """The case's number, in one transaction; a repeat returns the same number."""
+        with transaction(self._session_factory) as session:
+            return allocate_case_number(session=session, request=request)

@@ -80,6 +80,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/account-log"): _roles(SUPERVISOR, ADMIN),
     # Lists: every reader, narrowed by the routes to what they may see.
     ("GET", "/cases"): Rule(roles=READERS),
+    ("GET", "/cases/by-number/{number}"): Rule(roles=READERS),  # the route checks the case
     ("GET", "/tasks"): Rule(roles=READERS),
     ("GET", "/escalations"): _roles(STAFF, SUPERVISOR),
     ("GET", "/reports/summary"): _roles(SUPERVISOR),

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,7 @@ from api.problems import PROBLEMS, STEP_PROBLEMS
 from api.steps import StepDep
 from services.cases import audit, duplicates, queries
 from services.cases.model import CaseFile
+from services.cases.numbers import NUMBER_PATTERN
 from services.cases.progress import Task
 from services.cases.queries import StoredCase
 from services.cases.steps import (
@@ -32,13 +33,13 @@ from services.cases.steps import (
 from services.db import lazy_commit
 from services.deadlines.clocks import rules_in_force
 from services.kernel.actors import Role
-from services.kernel.errors import CaseNotFound, InvalidInput
+from services.kernel.errors import CaseNotFound, InvalidInput, NotFound
 from services.kernel.values import Moment
 from services.users import accounts
 from services.users.access_log import record_read
 from services.users.errors import NotAllowed
 from services.users.model import User
-from services.users.policy import visible_cases
+from services.users.policy import may_see_case, visible_cases
 from workflows import client as cases
 
 router = APIRouter(prefix="/cases", tags=["cases"], responses=PROBLEMS)
@@ -79,7 +80,8 @@ async def open_case(
             )
             # A repeat of this very intake (same idempotency key) is not its own duplicate.
             duplicates.refuse_duplicates([m for m in matches if m.case_id != case_id])
-        step = intake.model_copy(update={"centre": user.centre})
+        # The number is the centre's to give (as the case opens), never the caller's.
+        step = intake.model_copy(update={"centre": user.centre, "number": None})
         rules = await run_in_threadpool(
             rules_in_force,
             datetime.now(UTC),
@@ -114,6 +116,21 @@ def list_cases(
         sort=sort,
         descending=order == "desc",
     )
+
+
+@router.get("/by-number/{number}")
+def get_case_by_number(
+    number: Annotated[str, Path(pattern=NUMBER_PATTERN, examples=["2026-0042"])],
+    session: SessionDep,
+    user: SignedIn,
+) -> CaseFile:
+    """The centre's case with this case number (a case out of the caller's reach reads as
+    one that does not exist). The read is recorded in the access log."""
+    case_id = queries.case_id_by_number(session=session, centre=user.centre, number=number)
+    stored = queries.stored_case(session=session, case_id=case_id) if case_id else None
+    if stored is None or not may_see_case(user, centre=stored.centre, lawyer=stored.lawyer):
+        raise NotFound(f"no case numbered {number}", code="unknown_case_number", field="number")
+    return _read_case(stored, session, user, None)
 
 
 @router.get("/{case_id}")

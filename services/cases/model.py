@@ -69,6 +69,11 @@ class _CaseCore(Frozen):
     """A case as it stands after its last accepted step (``version`` is that step's seq)."""
 
     id: str
+    number: str | None = Field(
+        default=None,
+        description="The number people say, per centre and year",
+        examples=["2026-0042"],
+    )
     version: int
     stage: Stage
     claimant: Claimant

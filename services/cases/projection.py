@@ -245,6 +245,7 @@ def case_columns(case: CaseFile, identity_key: bytes) -> dict[str, Any]:
         "opened_at": case.opened_at,
         "updated_at": case.updated_at,
         "closed_at": case.closed_at,
+        "number": case.number,
         "document": case.model_dump(mode="json"),
     }
 

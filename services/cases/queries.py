@@ -12,12 +12,13 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, and_, bindparam, exists, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, defer
 
 from services.cases.lifecycle import CaseOutcome, Stage
 from services.cases.model import CaseFile, ClaimantCategory, Need
 from services.cases.names import name_key
+from services.cases.numbers import is_case_number
 from services.cases.progress import TaskKind
 from services.cases.records import CaseNeedRecord, CaseRecord, CaseTaskRecord
 from services.cases.sealing import document_is_sealed, opened_document
@@ -30,6 +31,7 @@ from services.kernel.values import Moment
 
 class CaseSummary(BaseModel):
     id: str
+    number: str | None
     version: int
     stage: Stage
     category: ClaimantCategory
@@ -136,6 +138,13 @@ def opened_case(stored: StoredCase) -> CaseFile:
     return CaseFile.model_validate(document)
 
 
+def case_id_by_number(*, session: Session, centre: str, number: str) -> str | None:
+    """The id of the centre's case with ``number``, if there is one."""
+    return session.scalar(
+        select(CaseRecord.id).where(CaseRecord.centre == centre, CaseRecord.number == number)
+    )
+
+
 def get_case(*, session: Session, case_id: str) -> CaseFile | None:
     stored = stored_case(session=session, case_id=case_id)
     return opened_case(stored) if stored is not None else None
@@ -240,10 +249,12 @@ def _filtered(query: Select[Any], where: CaseFilter) -> Select[Any]:
     if where.text:
         pattern = f"%{_escape_like(where.text)}%"
         key = name_key(where.text)
-        text_matches = [
+        text_matches: list[ColumnElement[bool]] = [
             CaseRecord.claimant_name.ilike(pattern, escape="\\"),
             CaseRecord.summary.ilike(pattern, escape="\\"),
         ]
+        if is_case_number(where.text):
+            text_matches.append(CaseRecord.number == where.text)
         # A key of a letter or two (from "R7", say) would match nearly every name.
         if len(key) >= MIN_NAME_KEY:
             text_matches.append(CaseRecord.name_key.like(f"%{key}%"))
@@ -261,6 +272,7 @@ def _escape_like(text: str) -> str:
 def _summary(row: CaseRecord) -> CaseSummary:
     return CaseSummary(
         id=row.id,
+        number=row.number,
         version=row.version,
         stage=Stage(row.stage),
         category=ClaimantCategory(row.category),

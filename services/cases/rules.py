@@ -116,6 +116,7 @@ def _open(event: CaseEvent, step: OpenCase) -> CaseFile:
     return CaseFile(
         clocks=list(event.clocks),
         id=event.case_id,
+        number=step.number,
         version=event.seq,
         stage=Stage.INTAKE,
         # Only reads mark fields erased (with the case's key): never a caller.

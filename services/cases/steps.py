@@ -25,6 +25,9 @@ class OpenCase(StepBase):
     centre: ShortText | None = Field(default=None, description="Defaults to this deployment's")
     summary: LongText | None = None
     priority: bool | None = Field(default=None, description="Defaults to true with legal_aid")
+    number: str | None = Field(
+        default=None, description="The case number, given as the case opens; ignored on input"
+    )
 
     @field_validator("needs")
     @classmethod
