@@ -36,7 +36,7 @@ from services.kernel.actors import Role
 from services.kernel.errors import CaseNotFound, InvalidInput, NotFound
 from services.kernel.values import Moment
 from services.users import accounts
-from services.users.access_log import record_read
+from services.users.access_log import record_read, record_reads
 from services.users.errors import NotAllowed
 from services.users.model import User
 from services.users.policy import may_see_case, visible_cases
@@ -95,6 +95,7 @@ async def open_case(
 @router.get("")
 def list_cases(
     session: SessionDep,
+    settings: SettingsDep,
     user: SignedIn,
     where: Annotated[queries.CaseFilter, Query()],
     sort: queries.SortKey = queries.SortKey.OPENED_AT,
@@ -104,18 +105,42 @@ def list_cases(
 ) -> queries.CasePage:
     """Cases matching every given filter, newest first by default; pass ``next_cursor``
     back as ``cursor`` (with the same filters and sort) for the next page. Only cases
-    the caller may see: their centre's, or for a lawyer those assigned to them."""
+    the caller may see: their centre's, or for a lawyer those assigned to them.
+
+    ``national_id`` or ``phone`` look a person up (exact match, through the numbers'
+    keyed hashes). Every case listed is recorded in the access log (the list shows the
+    claimant's name; a lookup also that the number is theirs)."""
     visible = visible_cases(user, where)
     if visible is None:
         return queries.CasePage(items=[], next_cursor=None)
-    return queries.list_cases(
+    page = queries.list_cases(
         session=session,
         limit=limit,
         cursor=cursor,
         where=visible,
         sort=sort,
         descending=order == "desc",
+        identity_key=settings.identity_key() if visible.lookup() else None,
     )
+    log_listed(session, user, page, visible)
+    return page
+
+
+def log_listed(
+    session: Session, user: User, page: queries.CasePage, where: queries.CaseFilter
+) -> None:
+    """Record that ``user`` saw these cases' names (and, on a lookup, their numbers)."""
+    lookup = where.lookup()
+    lazy_commit(session)
+    record_reads(
+        session=session,
+        reader=(user.username, user.role),
+        centre=user.centre,
+        case_ids=[item.id for item in page.items],
+        action="lookup" if lookup else "list",
+        fields=["claimant.name", *(f"claimant.{name}" for name in lookup)],
+    )
+    session.commit()
 
 
 @router.get("/by-number/{number}")

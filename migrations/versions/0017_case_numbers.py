@@ -1,4 +1,5 @@
-"""case numbers per centre and year (2026-0042), and the counters that give them
+"""case numbers per centre and year (2026-0042), the counters that give them, and the
+access log by reader
 
 Revision ID: 0017
 Revises: 0015
@@ -37,9 +38,12 @@ def upgrade() -> None:
     # table, which the foreign keys to it refuse.
     op.add_column("cases", sa.Column("number", sa.String(20), nullable=True))
     op.create_index("ix_cases_centre_number", "cases", ["centre", "number"], unique=True)
+    # The access log by who read (GET /access-log?username=).
+    op.create_index("ix_access_log_username_at", "access_log", ["username", "at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_access_log_username_at", table_name="access_log")
     op.drop_index("ix_cases_centre_number", table_name="cases")
     op.drop_column("cases", "number")
     op.drop_table("case_number")

@@ -10,6 +10,7 @@ from pydantic import AfterValidator, Field, create_model
 
 from services.cases.identity import normalize_national_id, normalize_phone
 from services.cases.lifecycle import CaseOutcome, Stage
+from services.cases.notes import Note
 from services.cases.registry import TRACKS
 from services.deadlines.clocks import Clock
 from services.kernel.values import Frozen, LongText, ShortText
@@ -93,6 +94,7 @@ class _CaseCore(Frozen):
     eligibility: Eligibility | None = None
     assessor: str | None = None
     lawyer: str | None = None
+    notes: list[Note] = Field(default_factory=list)
 
 
 # The case file holds each track's items under the track's own field (``referrals``, …),

@@ -16,8 +16,8 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, or_, sele
 from sqlalchemy.orm import InstrumentedAttribute, Session, defer
 
 from services.cases.lifecycle import CaseOutcome, Stage
-from services.cases.model import CaseFile, ClaimantCategory, Need
-from services.cases.names import name_key
+from services.cases.model import CaseFile, ClaimantCategory, NationalId, Need, Phone
+from services.cases.names import identifier_hash, name_key
 from services.cases.numbers import is_case_number
 from services.cases.progress import TaskKind
 from services.cases.records import CaseNeedRecord, CaseRecord, CaseTaskRecord
@@ -77,6 +77,17 @@ class CaseFilter(BaseModel):
     closed_to: Moment | None = None
     text: str | None = Field(default=None, min_length=1, max_length=100)
     overdue: bool | None = Field(default=None, description="Has a breached deadline not yet met")
+    priority: bool | None = None
+    national_id: NationalId | None = Field(
+        default=None, description="Exactly this ID number (matched on its keyed hash)"
+    )
+    phone: Phone | None = Field(
+        default=None, description="Exactly this phone number (matched on its keyed hash)"
+    )
+
+    def lookup(self) -> list[str]:
+        """The identifiers this filter looks a person up by (the access log names them)."""
+        return [name for name in ("national_id", "phone") if getattr(self, name) is not None]
 
 
 class InvalidCursor(InvalidInput):
@@ -158,14 +169,16 @@ def list_cases(
     where: CaseFilter | None = None,
     sort: SortKey = SortKey.OPENED_AT,
     descending: bool = True,
+    identity_key: bytes | None = None,
 ) -> CasePage:
-    """A page of cases; the cursor is opaque to callers and stable under concurrent writes."""
+    """A page of cases; the cursor is opaque to callers and stable under concurrent writes.
+    A lookup by ID number or phone needs ``identity_key`` (their hashes' key)."""
     column: InstrumentedAttribute[datetime] = getattr(CaseRecord, sort.value)
     order = (column.desc(), CaseRecord.id.desc()) if descending else (column, CaseRecord.id)
     # A summary never needs the case document: a few kilobytes of JSON per row that
     # would be fetched and decoded for nothing.
     rows_only = select(CaseRecord).options(defer(CaseRecord.document, raiseload=True))
-    query = _filtered(rows_only, where or CaseFilter()).order_by(*order)
+    query = _filtered(rows_only, where or CaseFilter(), identity_key).order_by(*order)
     if cursor:
         value, case_id = _decode_cursor(cursor)
         before = column < value if descending else column > value
@@ -219,8 +232,13 @@ def list_tasks(
     ]
 
 
-def _filtered(query: Select[Any], where: CaseFilter) -> Select[Any]:
+def _filtered(query: Select[Any], where: CaseFilter, identity_key: bytes | None) -> Select[Any]:
+    if where.lookup() and identity_key is None:
+        raise ValueError("a lookup by ID number or phone needs the identity hash key")
     equal = {
+        CaseRecord.priority: where.priority,
+        CaseRecord.national_id_hash: _hash_of(identity_key, where.national_id),
+        CaseRecord.phone_hash: _hash_of(identity_key, where.phone),
         CaseRecord.stage: where.stage,
         CaseRecord.category: where.category,
         CaseRecord.lawyer: where.lawyer,
@@ -263,6 +281,10 @@ def _filtered(query: Select[Any], where: CaseFilter) -> Select[Any]:
             text_matches.append(CaseRecord.name_initials.like(f"{where.text.lower()}%"))
         query = query.where(or_(*text_matches))
     return query
+
+
+def _hash_of(key: bytes | None, value: str | None) -> str | None:
+    return identifier_hash(key, value) if key is not None and value else None
 
 
 def _escape_like(text: str) -> str:

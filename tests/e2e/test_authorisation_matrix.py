@@ -85,6 +85,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", f"{C}/reopen"): "staff",
     ("POST", f"{C}/deadlines/pause"): "staff",
     ("POST", f"{C}/deadlines/resume"): "staff",
+    ("POST", f"{C}/notes"): "staff lawyer",
+    ("POST", f"{C}/corrections"): "staff",
     ("POST", f"{C}/training"): "staff",
     ("POST", f"{C}/training/{{enrolment_id}}/completion"): "staff",
     ("POST", f"{C}/training/{{enrolment_id}}/drop"): "staff",
