@@ -30,6 +30,7 @@ from services.cases.steps import (
     StartAssessment,
     WithdrawCase,
 )
+from services.cases.views import case_for, history_for, timeline_for
 from services.db import lazy_commit
 from services.deadlines.clocks import rules_in_force
 from services.kernel.actors import Role
@@ -182,6 +183,7 @@ def _read_case(case: StoredCase, session: Session, user: User, as_of: datetime |
         found = audit.case_as_of(session=session, case_id=case.id, as_of=as_of)
     if found is None:
         raise CaseNotFound(f"no case {case.id}" + (f" as of {as_of}" if as_of else ""))
+    found = case_for(user.role, found)
     _log_read(session, user, found, "case_as_of" if as_of else "case")
     return found
 
@@ -196,8 +198,8 @@ def get_timeline(
 ) -> audit.TimelinePage:
     """The case's append-only timeline, in order, with each event's hash chain."""
     page = audit.timeline_page(session=session, case_id=case.id, after_seq=after_seq, limit=limit)
-    _log_read(session, user, queries.opened_case(case), "timeline")
-    return page
+    _log_read(session, user, case_for(user.role, queries.opened_case(case)), "timeline")
+    return timeline_for(user.role, page)
 
 
 @router.get("/{case_id}/timeline/verify")
@@ -230,8 +232,8 @@ def get_history(
     ``next_after_seq`` back as ``after_seq`` for the next page (each page is recorded in
     the access log: the intake holds the claimant's personal data)."""
     page = audit.history_page(session=session, case_id=case.id, after_seq=after_seq, limit=limit)
-    _log_read(session, user, queries.opened_case(case), "history")
-    return page
+    _log_read(session, user, case_for(user.role, queries.opened_case(case)), "history")
+    return history_for(user.role, page)
 
 
 @router.get("/{case_id}/tasks")

@@ -32,11 +32,12 @@ class AccessEntry(BaseModel):
 def personal_fields(case: CaseFile) -> list[str]:
     """The claimant's personal fields that the case holds (what a full read reveals)."""
     claimant = case.claimant
-    return [
+    fields = [
         f"claimant.{name}"
         for name in (*PERSONAL_FIELDS, "situation")
         if getattr(claimant, name) not in (None, [])
     ]
+    return [*fields, "notes"] if case.notes else fields
 
 
 # Built once and run with plain parameters: the ORM's unit of work, or building the
