@@ -10,6 +10,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from services.cases import stuck
+from services.cases.numbers import NumberRequest, allocate_case_number
 from services.cases.steps import CaseEventBatch
 from services.db import transaction
 from services.read_model import fold_case_events
@@ -17,6 +18,7 @@ from services.read_model import fold_case_events
 # The activity's name in every case's history: it never changes.
 PROJECT_CASE_EVENTS = "project_case_events"
 log = structlog.stdlib.get_logger(__name__)
+ALLOCATE_CASE_NUMBER = "allocate_case_number"
 
 
 class ProjectionActivities:
@@ -75,3 +77,9 @@ class ProjectionActivities:
             type=stuck.PROJECTION_FAILED,
             non_retryable=True,
         )
+
+    @activity.defn(name=ALLOCATE_CASE_NUMBER)
+    def allocate_case_number(self, request: NumberRequest) -> str:
+        """The case's number, in one transaction; a repeat returns the same number."""
+        with transaction(self._session_factory) as session:
+            return allocate_case_number(session=session, request=request)

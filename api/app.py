@@ -32,6 +32,7 @@ from api.routers import (
     reports,
     tasks,
     tracks,
+    upkeep,
     users,
 )
 from casework.metrics import READ_MODEL
@@ -102,7 +103,7 @@ def create_app(settings: Settings) -> FastAPI:
     install_problem_handlers(app)
     install_docs(app)
     instrument_app(app)  # when tracing is configured (casework.tracing)
-    for router in (health, auth, users, cases):
+    for router in (health, auth, users, cases, upkeep):
         app.include_router(router.router)
     for track_router in tracks.routers:
         app.include_router(track_router)

@@ -80,6 +80,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/account-log"): _roles(SUPERVISOR, ADMIN),
     # Lists: every reader, narrowed by the routes to what they may see.
     ("GET", "/cases"): Rule(roles=READERS),
+    ("GET", "/cases/by-number/{number}"): Rule(roles=READERS),  # the route checks the case
     ("GET", "/tasks"): Rule(roles=READERS),
     ("GET", "/escalations"): _roles(STAFF, SUPERVISOR),
     ("GET", "/reports/summary"): _roles(SUPERVISOR),
@@ -109,6 +110,10 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", f"{_C}/reopen"): STAFF_STEP,
     ("POST", f"{_C}/deadlines/pause"): STAFF_STEP,
     ("POST", f"{_C}/deadlines/resume"): STAFF_STEP,
+    # Notes: staff, and a lawyer on the case's legal matters or the case in general (the
+    # case's rules check what a note concerns); corrections of the claimant: staff.
+    ("POST", f"{_C}/notes"): _roles(STAFF, LAWYER, case=True),
+    ("POST", f"{_C}/corrections"): STAFF_STEP,
     # Each track's steps, as its spec says who may take each.
     **{
         ("POST", f"{_C}/{path}"): Rule(roles=route.roles, case=True)

@@ -24,9 +24,12 @@ from services.cases import queries
 from services.cases.model import CaseFile
 from services.cases.steps import OpenCase, Step
 from services.cases.stuck import ProjectionFailed
+from services.cases.views import case_for
+from services.db import lazy_commit
 from services.deadlines.clocks import DeadlineRules
 from services.kernel.actors import Actor
 from services.kernel.errors import CaseNotFound, IdempotencyKeyReused, InvalidInput
+from services.users.access_log import personal_fields, record_reads
 from workflows import client as cases
 from workflows.case_contract import StepRequest, StepResult
 
@@ -126,11 +129,27 @@ class StepContext:
 
     async def _recorded(self, case_id: str, result: StepResult) -> CaseFile:
         """The case from the read model, which the step has reached when its update
-        returns, unless its projection failed (and was not mended since)."""
+        returns (unless its projection failed and was not mended since), as the caller's
+        role reads it; its personal data handed over is in the access log (a repeat's
+        too: it hands them over again)."""
 
         def read() -> CaseFile | None:
             try:
-                return queries.get_case(session=self.session, case_id=case_id)
+                case = queries.get_case(session=self.session, case_id=case_id)
+                if case is None:
+                    return None
+                shown = case_for(self.user.role, case)
+                lazy_commit(self.session)
+                record_reads(
+                    session=self.session,
+                    reader=(self.user.id, self.user.role),
+                    centre=shown.centre,
+                    case_ids=[shown.id],
+                    action="step",
+                    fields=personal_fields(shown),
+                )
+                self.session.commit()
+                return shown
             finally:
                 # Done with the database: whatever comes next (the intake's hold is let go
                 # on a connection of its own) must not wait for a second connection while

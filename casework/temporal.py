@@ -107,6 +107,7 @@ def build_worker(
         workflows=WORKFLOWS,
         activities=[
             projection.project_case_events,
+            projection.allocate_case_number,
             deadlines.load_deadline_rules,
             deadlines.notify,
             *campaign_activities(campaigns),

@@ -16,8 +16,9 @@ with workflow.unsafe.imports_passed_through():
     from activities.projection import ProjectionActivities
     from services.cases import rules
     from services.cases.model import CaseFile
+    from services.cases.numbers import NumberRequest
     from services.cases.progress import Task, open_tasks
-    from services.cases.steps import CaseEvent, CaseEventBatch
+    from services.cases.steps import CaseEvent, CaseEventBatch, OpenCase
     from services.cases.stuck import PROJECTION_FAILED
     from services.deadlines.alarms import due_actions, next_action_at, notification_for
     from services.deadlines.clocks import DeadlineRules, RulesRequest
@@ -48,6 +49,8 @@ PROJECTION_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30))
 # Well under the server's 10k-event warning, whatever the size of a batch.
 HISTORY_BOUND = 4_000
 RULES_TIMEOUT = timedelta(seconds=30)
+# Runs opened before case numbers took none: their histories replay without the activity.
+CASE_NUMBERS_PATCH = "case_numbers"
 
 
 @workflow.defn(name=CASE_WORKFLOW)
@@ -116,6 +119,7 @@ class CaseWorkflow:
         if seq is None:
             # Clocks start with the first step: wait for the run's calendar and policy.
             await workflow.wait_condition(lambda: self._rules is not None)
+            request = await self._numbered(request)
             seq = self._applied_seq(request) or self._accept(request).seq
         await workflow.wait_condition(
             lambda: self._projected_seq >= seq or self._projection_failed is not None
@@ -145,6 +149,27 @@ class CaseWorkflow:
         return ProjectionRetry(
             projected=self._projected_seq >= target, error=self._projection_failed
         )
+
+    async def _numbered(self, request: StepRequest) -> StepRequest:
+        """An intake with the case number it is given (the same one on a repeat)."""
+        step = request.step
+        if not isinstance(step, OpenCase) or self._case is not None or not step.centre:
+            return request
+        if not workflow.patched(CASE_NUMBERS_PATCH):
+            return request
+        assert self._rules is not None
+        number = await workflow.execute_activity_method(
+            ProjectionActivities.allocate_case_number,
+            NumberRequest(
+                case_id=self._case_id,
+                centre=step.centre,
+                at=workflow.now(),
+                utc_offset_minutes=self._rules.calendar.utc_offset_minutes,
+            ),
+            start_to_close_timeout=PROJECTION_TIMEOUT,
+            retry_policy=PROJECTION_RETRY,
+        )
+        return request.model_copy(update={"step": step.model_copy(update={"number": number})})
 
     @apply_step.validator
     def _validate_step(self, request: StepRequest) -> None:

@@ -13,17 +13,19 @@ from services.cases.model import CaseFile, Need
 from services.cases.queries import StoredCase
 from services.cases.registry import TRACK_OF_NEED
 from services.cases.tracks import TrackSpec
+from services.cases.views import case_for, timeline_for
 from services.db import lazy_commit
 from services.deadlines.queries import deadlines_of
 from services.kernel.actors import Actor
 from services.legal_aid.model import NEED as LEGAL_AID
-from services.users.access_log import record_read
+from services.users.access_log import record_read, record_reads
 from services.users.model import User
 
 
 def read_case(session: Session, user: User, stored: StoredCase, action: str) -> CaseFile:
-    """The case with its personal data, the read recorded in the access log (as the API)."""
-    case = queries.opened_case(stored)
+    """The case with its personal data as ``user``'s role reads it, the read recorded in
+    the access log (as the API)."""
+    case = case_for(user.role, queries.opened_case(stored))
     lazy_commit(session)
     record_read(session=session, user=user, case=case, action=action)
     session.commit()
@@ -84,8 +86,23 @@ def _actor(user: User) -> Actor:
     return Actor(id=user.username, role=user.role)
 
 
-def timeline(session: Session, case_id: str) -> list[audit.TimelineEntry]:
-    return audit.timeline_page(session=session, case_id=case_id, after_seq=0, limit=500).items
+def timeline(session: Session, user: User, case_id: str) -> list[audit.TimelineEntry]:
+    page = audit.timeline_page(session=session, case_id=case_id, after_seq=0, limit=500)
+    return timeline_for(user.role, page).items
+
+
+def log_listed(session: Session, user: User, case_ids: list[str]) -> None:
+    """A page that shows cases' names: each case in the access log (as the API's lists)."""
+    lazy_commit(session)
+    record_reads(
+        session=session,
+        reader=(user.username, user.role),
+        centre=user.centre,
+        case_ids=case_ids,
+        action="console_list",
+        fields=["claimant.name"],
+    )
+    session.commit()
 
 
 def clocks(case: CaseFile) -> Any:

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,7 @@ from api.problems import PROBLEMS, STEP_PROBLEMS
 from api.steps import StepDep
 from services.cases import audit, duplicates, queries
 from services.cases.model import CaseFile
+from services.cases.numbers import NUMBER_PATTERN
 from services.cases.progress import Task
 from services.cases.queries import StoredCase
 from services.cases.search import search_key
@@ -30,16 +31,17 @@ from services.cases.steps import (
     StartAssessment,
     WithdrawCase,
 )
+from services.cases.views import case_for, history_for, timeline_for
 from services.db import lazy_commit
 from services.deadlines.clocks import rules_in_force
 from services.kernel.actors import Role
-from services.kernel.errors import CaseNotFound, InvalidInput
+from services.kernel.errors import CaseNotFound, InvalidInput, NotFound
 from services.kernel.plausible import QueryMoment
 from services.users import accounts
-from services.users.access_log import record_read
+from services.users.access_log import record_read, record_reads
 from services.users.errors import NotAllowed
 from services.users.model import User
-from services.users.policy import visible_cases
+from services.users.policy import may_see_case, visible_cases
 from workflows import client as cases
 
 router = APIRouter(prefix="/cases", tags=["cases"], responses=PROBLEMS)
@@ -80,7 +82,8 @@ async def open_case(
             )
             # A repeat of this very intake (same idempotency key) is not its own duplicate.
             duplicates.refuse_duplicates([m for m in matches if m.case_id != case_id])
-        step = intake.model_copy(update={"centre": user.centre})
+        # The number is the centre's to give (as the case opens), never the caller's.
+        step = intake.model_copy(update={"centre": user.centre, "number": None})
         rules = await run_in_threadpool(
             rules_in_force,
             datetime.now(UTC),
@@ -104,11 +107,15 @@ def list_cases(
 ) -> queries.CasePage:
     """Cases matching every given filter, newest first by default; pass ``next_cursor``
     back as ``cursor`` (with the same filters and sort) for the next page. Only cases
-    the caller may see: their centre's, or for a lawyer those assigned to them."""
+    the caller may see: their centre's, or for a lawyer those assigned to them.
+
+    ``national_id`` or ``phone`` look a person up (exact match, through the numbers'
+    keyed hashes). Every case listed is recorded in the access log (the list shows the
+    claimant's name; a lookup also that the number is theirs)."""
     visible = visible_cases(user, where)
     if visible is None:
         return queries.CasePage(items=[], next_cursor=None)
-    return queries.list_cases(
+    page = queries.list_cases(
         session=session,
         limit=limit,
         cursor=cursor,
@@ -116,7 +123,42 @@ def list_cases(
         sort=sort,
         descending=order == "desc",
         search_key=search_key(settings.identity_key()) if where.text else None,
+        identity_key=settings.identity_key() if visible.lookup() else None,
     )
+    log_listed(session, user, page, visible)
+    return page
+
+
+def log_listed(
+    session: Session, user: User, page: queries.CasePage, where: queries.CaseFilter
+) -> None:
+    """Record that ``user`` saw these cases' names (and, on a lookup, their numbers)."""
+    lookup = where.lookup()
+    lazy_commit(session)
+    record_reads(
+        session=session,
+        reader=(user.username, user.role),
+        centre=user.centre,
+        case_ids=[item.id for item in page.items],
+        action="lookup" if lookup else "list",
+        fields=["claimant.name", *(f"claimant.{name}" for name in lookup)],
+    )
+    session.commit()
+
+
+@router.get("/by-number/{number}")
+def get_case_by_number(
+    number: Annotated[str, Path(pattern=NUMBER_PATTERN, examples=["2026-0042"])],
+    session: SessionDep,
+    user: SignedIn,
+) -> CaseFile:
+    """The centre's case with this case number (a case out of the caller's reach reads as
+    one that does not exist). The read is recorded in the access log."""
+    case_id = queries.case_id_by_number(session=session, centre=user.centre, number=number)
+    stored = queries.stored_case(session=session, case_id=case_id) if case_id else None
+    if stored is None or not may_see_case(user, centre=stored.centre, lawyer=stored.lawyer):
+        raise NotFound(f"no case numbered {number}", code="unknown_case_number", field="number")
+    return _read_case(stored, session, user, None)
 
 
 @router.get("/{case_id}")
@@ -143,6 +185,7 @@ def _read_case(case: StoredCase, session: Session, user: User, as_of: datetime |
         found = audit.case_as_of(session=session, case_id=case.id, as_of=as_of)
     if found is None:
         raise CaseNotFound(f"no case {case.id}" + (f" as of {as_of}" if as_of else ""))
+    found = case_for(user.role, found)
     _log_read(session, user, found, "case_as_of" if as_of else "case")
     return found
 
@@ -157,8 +200,8 @@ def get_timeline(
 ) -> audit.TimelinePage:
     """The case's append-only timeline, in order, with each event's hash chain."""
     page = audit.timeline_page(session=session, case_id=case.id, after_seq=after_seq, limit=limit)
-    _log_read(session, user, queries.opened_case(case), "timeline")
-    return page
+    _log_read(session, user, case_for(user.role, queries.opened_case(case)), "timeline")
+    return timeline_for(user.role, page)
 
 
 @router.get("/{case_id}/timeline/verify")
@@ -191,8 +234,8 @@ def get_history(
     ``next_after_seq`` back as ``after_seq`` for the next page (each page is recorded in
     the access log: the intake holds the claimant's personal data)."""
     page = audit.history_page(session=session, case_id=case.id, after_seq=after_seq, limit=limit)
-    _log_read(session, user, queries.opened_case(case), "history")
-    return page
+    _log_read(session, user, case_for(user.role, queries.opened_case(case)), "history")
+    return history_for(user.role, page)
 
 
 @router.get("/{case_id}/tasks")

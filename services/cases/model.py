@@ -10,6 +10,7 @@ from pydantic import AfterValidator, Field, create_model
 
 from services.cases.identity import normalize_national_id, normalize_phone
 from services.cases.lifecycle import CaseOutcome, Stage
+from services.cases.notes import Note
 from services.cases.registry import TRACKS
 from services.deadlines.clocks import Clock
 from services.kernel.plausible import BirthDate
@@ -70,6 +71,11 @@ class _CaseCore(Frozen):
     """A case as it stands after its last accepted step (``version`` is that step's seq)."""
 
     id: str
+    number: str | None = Field(
+        default=None,
+        description="The number people say, per centre and year",
+        examples=["2026-0042"],
+    )
     version: int
     stage: Stage
     claimant: Claimant
@@ -89,6 +95,7 @@ class _CaseCore(Frozen):
     eligibility: Eligibility | None = None
     assessor: str | None = None
     lawyer: str | None = None
+    notes: list[Note] = Field(default_factory=list)
 
 
 # The case file holds each track's items under the track's own field (``referrals``, …),

@@ -309,6 +309,7 @@ def case_columns(case: CaseFile, identity_key: bytes, *, erased: bool = False) -
         "opened_at": case.opened_at,
         "updated_at": case.updated_at,
         "closed_at": case.closed_at,
+        "number": case.number,
         "document": case.model_dump(mode="json"),
     }
 

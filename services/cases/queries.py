@@ -15,7 +15,9 @@ from sqlalchemy import Select, and_, bindparam, exists, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, defer
 
 from services.cases.lifecycle import CaseOutcome, Stage
-from services.cases.model import CaseFile, ClaimantCategory, Need
+from services.cases.model import CaseFile, ClaimantCategory, NationalId, Need, Phone
+from services.cases.names import identifier_hash
+from services.cases.numbers import is_case_number
 from services.cases.progress import TaskKind
 from services.cases.records import CaseNeedRecord, CaseRecord, CaseTaskRecord
 from services.cases.sealing import document_is_sealed, opened_column, opened_document
@@ -30,6 +32,7 @@ from services.kernel.values import SearchText, stored_values
 
 class CaseSummary(BaseModel):
     id: str
+    number: str | None
     version: int
     stage: Stage
     category: ClaimantCategory
@@ -71,6 +74,17 @@ class CaseFilter(BaseModel):
     closed_to: QueryMoment | None = None
     text: SearchText | None = None
     overdue: bool | None = Field(default=None, description="Has a breached deadline not yet met")
+    priority: bool | None = None
+    national_id: NationalId | None = Field(
+        default=None, description="Exactly this ID number (matched on its keyed hash)"
+    )
+    phone: Phone | None = Field(
+        default=None, description="Exactly this phone number (matched on its keyed hash)"
+    )
+
+    def lookup(self) -> list[str]:
+        """The identifiers this filter looks a person up by (the access log names them)."""
+        return [name for name in ("national_id", "phone") if getattr(self, name) is not None]
 
 
 class InvalidCursor(InvalidInput):
@@ -133,6 +147,13 @@ def opened_case(stored: StoredCase) -> CaseFile:
         return CaseFile.model_validate(document)
 
 
+def case_id_by_number(*, session: Session, centre: str, number: str) -> str | None:
+    """The id of the centre's case with ``number``, if there is one."""
+    return session.scalar(
+        select(CaseRecord.id).where(CaseRecord.centre == centre, CaseRecord.number == number)
+    )
+
+
 def get_case(*, session: Session, case_id: str) -> CaseFile | None:
     stored = stored_case(session=session, case_id=case_id)
     return opened_case(stored) if stored is not None else None
@@ -147,9 +168,11 @@ def list_cases(
     sort: SortKey = SortKey.OPENED_AT,
     descending: bool = True,
     search_key: bytes | None = None,
+    identity_key: bytes | None = None,
 ) -> CasePage:
     """A page of cases; the cursor is opaque to callers and stable under concurrent writes.
-    A text filter needs ``search_key`` (``services.cases.search.search_key``)."""
+    A text filter needs ``search_key`` (``services.cases.search.search_key``), a lookup by
+    ID number or phone ``identity_key`` (their hashes' key)."""
     column: InstrumentedAttribute[datetime] = getattr(CaseRecord, sort.value)
     order = (column.desc(), CaseRecord.id.desc()) if descending else (column, CaseRecord.id)
     # A summary never needs the case document: a few kilobytes of JSON per row that
@@ -159,7 +182,9 @@ def list_cases(
         .outerjoin(CaseKeyRecord, CaseKeyRecord.case_id == CaseRecord.id)
         .options(defer(CaseRecord.document, raiseload=True))
     )
-    query = _filtered(cast("Select[Any]", rows_only), where or CaseFilter(), search_key)
+    query = _filtered(
+        cast("Select[Any]", rows_only), where or CaseFilter(), search_key, identity_key
+    )
     query = query.order_by(*order)
     if cursor:
         value, case_id = _decode_cursor(cursor)
@@ -215,9 +240,17 @@ def list_tasks(
 
 
 def _filtered(
-    query: Select[Any], where: CaseFilter, search_key: bytes | None = None
+    query: Select[Any],
+    where: CaseFilter,
+    search_key: bytes | None = None,
+    identity_key: bytes | None = None,
 ) -> Select[Any]:
+    if where.lookup() and identity_key is None:
+        raise ValueError("a lookup by ID number or phone needs the identity hash key")
     equal = {
+        CaseRecord.priority: where.priority,
+        CaseRecord.national_id_hash: _hash_of(identity_key, where.national_id),
+        CaseRecord.phone_hash: _hash_of(identity_key, where.phone),
         CaseRecord.stage: where.stage,
         CaseRecord.category: where.category,
         CaseRecord.lawyer: where.lawyer,
@@ -247,8 +280,15 @@ def _filtered(
         if search_key is None:
             raise ValueError("a text filter needs the search key")
         # Name and summary are sealed: they are found through the case's search terms.
-        query = query.where(text_matches(search_key, where.text, CaseRecord.id))
+        found = text_matches(search_key, where.text, CaseRecord.id)
+        if is_case_number(where.text):
+            found = or_(found, CaseRecord.number == where.text)
+        query = query.where(found)
     return query
+
+
+def _hash_of(key: bytes | None, value: str | None) -> str | None:
+    return identifier_hash(key, value) if key is not None and value else None
 
 
 def _summary(
@@ -257,6 +297,7 @@ def _summary(
     ring = unwrapped_ring(row.id, wrapped_key, destroyed_at)
     return CaseSummary(
         id=row.id,
+        number=row.number,
         version=row.version,
         stage=Stage(row.stage),
         category=ClaimantCategory(row.category),

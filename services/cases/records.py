@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, false
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.db import Base, UtcDateTime
@@ -44,9 +55,12 @@ class CaseRecord(Base):
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Given as the case opens (services/cases/numbers.py); none on cases opened before.
+    number: Mapped[str | None] = mapped_column(String(20))
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     __table_args__ = (
+        Index("ix_cases_centre_number", "centre", "number", unique=True),
         Index("ix_cases_opened_at_id", "opened_at", "id"),
         Index("ix_cases_stage_opened_at", "stage", "opened_at"),
         Index("ix_cases_centre_opened_at", "centre", "opened_at"),
@@ -116,3 +130,27 @@ class CaseTaskRecord(Base):
         Index("ix_case_task_assignee_since", "assignee", "since"),
         Index("ix_case_task_role_since", "role", "since"),
     )
+
+
+class CaseNumberCounterRecord(Base):
+    """The last case number given at a centre in a year: one row, locked while a number
+    is taken, so that numbers come without gaps or duplicates."""
+
+    __tablename__ = "case_number_counter"
+
+    centre: Mapped[str] = mapped_column(String(100), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class CaseNumberRecord(Base):
+    """The number a case was given (once: a repeat of the allocation reads it here)."""
+
+    __tablename__ = "case_number"
+
+    case_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    centre: Mapped[str] = mapped_column(String(100))
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (UniqueConstraint("centre", "year", "seq"),)

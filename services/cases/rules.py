@@ -9,8 +9,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from services.cases.corrections import (
+    CorrectClaimant,
+    check_correction,
+    correct_claimant,
+    with_previous,
+)
 from services.cases.lifecycle import CaseOutcome, Stage, require_open, require_stage
 from services.cases.model import CaseFile, Eligibility, Need
+from services.cases.notes import AddNote, add_note, check_note
 from services.cases.progress import open_items, track_outcomes
 from services.cases.registry import STEP_RULES, TRACK_OF_NEED, TRACKS
 from services.cases.steps import (
@@ -63,6 +70,8 @@ def check(
         raise StepRejected("the case has not been opened", code="case_not_open")
     checker, _ = _RULES[type(step)]
     checker(case, step, target)
+    if isinstance(step, AddNote):  # what a note may concern depends on who writes it
+        check_note(case, step, actor)
     check_clock_step(case, step, target, now)
 
 
@@ -87,6 +96,8 @@ def record(
 ) -> CaseEvent:
     """The event that records ``step`` (checked already) as the case's next, with the
     clocks it starts or changes under ``deadlines`` (the calendar and policy in force)."""
+    if isinstance(step, CorrectClaimant) and case is not None:
+        step = with_previous(case, step)  # the timeline keeps what the fields held
     event = CaseEvent(
         case_id=case_id,
         seq=(case.version if case else 0) + 1,
@@ -116,6 +127,7 @@ def _open(event: CaseEvent, step: OpenCase) -> CaseFile:
     return CaseFile(
         clocks=list(event.clocks),
         id=event.case_id,
+        number=step.number,
         version=event.seq,
         stage=Stage.INTAKE,
         # Only reads mark fields erased (with the case's key): never a caller.
@@ -236,6 +248,10 @@ def _closed(case: CaseFile, event: CaseEvent, outcome: CaseOutcome, reason: str 
     )
 
 
+def _check_any_stage(case: CaseFile, step: object, target: str | None) -> None:
+    """Notes are taken at any stage, closed cases included (a call after closing)."""
+
+
 def _check_clock(case: CaseFile, step: object, target: str | None) -> None:
     require_open(case)  # the clock itself is checked with every step's clocks
 
@@ -272,5 +288,7 @@ _RULES: dict[type, tuple[Check, Apply]] = {
     PauseClock: (_check_clock, _clock_step),
     ResumeClock: (_check_clock, _clock_step),
     ClockAlarm: (_check_clock, _clock_step),
+    AddNote: (_check_any_stage, add_note),
+    CorrectClaimant: (check_correction, correct_claimant),
     **{step: (rule.check, rule.apply) for step, rule in STEP_RULES.items()},
 }

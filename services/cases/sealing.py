@@ -11,6 +11,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from services.cases import notes
 from services.cases.registry import TRACKS
 from services.crypto.case_keys import KeyUnavailable
 from services.crypto.cipher import DecryptionError, KeyRing
@@ -37,13 +38,18 @@ ERASED_AS: dict[str, Any] = {
     "relief": ERASED_TEXT,
 }
 # The case document's item lists with personal fields, and the step kinds that carry them.
-_SEALED_ITEMS = {track.items.field: track.sealed for track in TRACKS if track.sealed}
+# The case's own notes are sealed as a track's items are.
+_SEALED_ITEMS = {track.items.field: track.sealed for track in TRACKS if track.sealed} | {
+    notes.NOTES_FIELD: notes.SEALED
+}
 _SEALED_STEPS = {
     rule.kind: (track.items.field, track.sealed)
     for track in TRACKS
     if track.sealed
     for rule in track.steps
-}
+} | {notes.NOTE_ADDED: (notes.NOTES_FIELD, notes.SEALED)}
+# A correction's payload holds the claimant's fields twice: as corrected and as they were.
+_CLAIMANT_PARTS = {"claimant": EVENT_PLACE, "previous": f"{EVENT_PLACE}.previous"}
 
 
 def sealed_fields(
@@ -103,11 +109,10 @@ def _payload(
 ) -> dict[str, Any]:
     claimant_fields = seal_claimant if seal else open_claimant
     fields = sealed_fields if seal else opened_fields
-    if isinstance(payload.get("claimant"), dict):
-        claimant = claimant_fields(
-            payload["claimant"], ring=ring, place=EVENT_PLACE, case_id=case_id
-        )
-        payload = {**payload, "claimant": claimant}
+    for part, place in _CLAIMANT_PARTS.items():
+        if isinstance(payload.get(part), dict):
+            claimant = claimant_fields(payload[part], ring=ring, place=place, case_id=case_id)
+            payload = {**payload, part: claimant}
     payload = fields(payload, STEP_TEXT, ring=ring, place=f"{EVENT_PLACE}/{case_id}/step")
     if payload.get("kind") in _SEALED_STEPS:
         field, names = _SEALED_STEPS[payload["kind"]]
@@ -116,9 +121,10 @@ def _payload(
 
 
 def payload_is_sealed(payload: dict[str, Any]) -> bool:
-    claimant = payload.get("claimant")
-    if isinstance(claimant, dict) and has_sealed_fields(claimant):
-        return True
+    for part in _CLAIMANT_PARTS:
+        claimant = payload.get(part)
+        if isinstance(claimant, dict) and has_sealed_fields(claimant):
+            return True
     _, names = _SEALED_STEPS.get(payload.get("kind", ""), ("", ()))
     return any(isinstance(payload.get(name), str) for name in (*STEP_TEXT, *names))
 

@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias, Union
 
 from pydantic import Field, field_validator
 
+from services.cases.corrections import CorrectClaimant
 from services.cases.lifecycle import CaseOutcome
 from services.cases.model import Claimant, Need
+from services.cases.notes import AddNote
 from services.cases.registry import TRACKS
 from services.cases.tracks import kind_of
 from services.deadlines.clocks import Clock
@@ -25,6 +27,9 @@ class OpenCase(StepBase):
     centre: ShortText | None = Field(default=None, description="Defaults to this deployment's")
     summary: LongText | None = None
     priority: bool | None = Field(default=None, description="Defaults to true with legal_aid")
+    number: str | None = Field(
+        default=None, description="The case number, given as the case opens; ignored on input"
+    )
 
     @field_validator("needs")
     @classmethod
@@ -103,6 +108,8 @@ CASE_STEPS: tuple[type[StepBase], ...] = (
     PauseClock,
     ResumeClock,
     ClockAlarm,
+    AddNote,
+    CorrectClaimant,
 )
 CASE_OPENED = kind_of(OpenCase)
 ASSESSMENT_STARTED = kind_of(StartAssessment)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import cast
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from services.cases.model import CaseFile
+from services.kernel.actors import Role
+from services.kernel.values import Moment
 from services.users.model import User
 from services.users.records import AccessLogRecord
 
@@ -28,11 +32,12 @@ class AccessEntry(BaseModel):
 def personal_fields(case: CaseFile) -> list[str]:
     """The claimant's personal fields that the case holds (what a full read reveals)."""
     claimant = case.claimant
-    return [
+    fields = [
         f"claimant.{name}"
         for name in (*PERSONAL_FIELDS, "situation")
         if getattr(claimant, name) not in (None, [])
     ]
+    return [*fields, "notes"] if case.notes else fields
 
 
 # Built once and run with plain parameters: the ORM's unit of work, or building the
@@ -41,27 +46,77 @@ _INSERT_READ = insert(cast(Table, AccessLogRecord.__table__))
 
 
 def record_read(*, session: Session, user: User, case: CaseFile, action: str) -> None:
-    session.execute(
-        _INSERT_READ,
-        {
-            "case_id": case.id,
-            "centre": case.centre,
-            "username": user.username,
-            "role": user.role.value,
-            "action": action,
-            "fields": personal_fields(case),
-            "at": datetime.now(UTC),
-        },
+    record_reads(
+        session=session,
+        reader=(user.username, user.role),
+        centre=case.centre,
+        case_ids=[case.id],
+        action=action,
+        fields=personal_fields(case),
     )
 
 
+def record_reads(
+    *,
+    session: Session,
+    reader: tuple[str, Role],
+    centre: str,
+    case_ids: Sequence[str],
+    action: str,
+    fields: list[str],
+) -> None:
+    """One row per case whose ``fields`` a response showed (a list: each case on its page)."""
+    if not case_ids:
+        return
+    username, role = reader
+    at = datetime.now(UTC)
+    session.execute(
+        _INSERT_READ,
+        [
+            {
+                "case_id": case_id,
+                "centre": centre,
+                "username": username,
+                "role": role.value,
+                "action": action,
+                "fields": fields,
+                "at": at,
+            }
+            for case_id in case_ids
+        ],
+    )
+
+
+class AccessFilter(BaseModel):
+    """Which reads to list: every criterion optional; given ones must all hold."""
+
+    username: str | None = Field(default=None, max_length=100)
+    case_id: uuid.UUID | None = None
+    since: Moment | None = Field(default=None, description="At or after this moment")
+    until: Moment | None = Field(default=None, description="Before this moment")
+
+
 def reads_of(
-    *, session: Session, centre: str, case_id: str | None = None, limit: int = 100
+    *,
+    session: Session,
+    centre: str,
+    case_id: str | None = None,
+    limit: int = 100,
+    where: AccessFilter | None = None,
 ) -> list[AccessEntry]:
     """Reads of personal data at ``centre`` (of one case if given), newest first."""
+    where = where or AccessFilter()
     query = select(AccessLogRecord).where(AccessLogRecord.centre == centre)
+    if case_id is None and where.case_id is not None:
+        case_id = str(where.case_id)
     if case_id is not None:
         query = query.where(AccessLogRecord.case_id == case_id)
+    if where.username is not None:
+        query = query.where(AccessLogRecord.username == where.username)
+    if where.since is not None:
+        query = query.where(AccessLogRecord.at >= where.since)
+    if where.until is not None:
+        query = query.where(AccessLogRecord.at < where.until)
     query = query.order_by(AccessLogRecord.at.desc(), AccessLogRecord.id.desc()).limit(limit)
     return [
         AccessEntry(

@@ -56,6 +56,7 @@ class AccessLogRecord(Base):
     __table_args__ = (
         Index("ix_access_log_case_id_at", "case_id", "at"),
         Index("ix_access_log_centre_at", "centre", "at"),
+        Index("ix_access_log_username_at", "username", "at"),
     )
 
 

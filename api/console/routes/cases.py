@@ -14,13 +14,14 @@ from pydantic import ValidationError
 from api.console.catalog import form_named
 from api.console.labels import message_of
 from api.console.pages import may, may_take, render
-from api.console.reads import case_offers, clocks, read_case, timeline
+from api.console.reads import case_offers, clocks, log_listed, read_case, timeline
 from api.deps import SessionDep, SettingsDep
 from api.policy import CaseInReach, SignedIn
 from services.cases import queries
 from services.cases.lifecycle import Stage
 from services.cases.model import ClaimantCategory, Need
 from services.cases.search import search_key
+from services.cases.views import case_for
 from services.kernel.actors import Role
 from services.users.policy import lawyer_scope, visible_cases
 
@@ -49,7 +50,9 @@ def my_tasks(request: Request, session: SessionDep, user: SignedIn) -> HTMLRespo
     cases = {}
     for task in tasks:
         if task.case_id not in cases:
-            cases[task.case_id] = queries.get_case(session=session, case_id=task.case_id)
+            found = queries.get_case(session=session, case_id=task.case_id)
+            cases[task.case_id] = case_for(user.role, found) if found else None
+    log_listed(session, user, [case_id for case_id, case in cases.items() if case])
     return render(request, "home.html", user=user, tasks=tasks, cases=cases)
 
 
@@ -81,6 +84,7 @@ def case_list(
         if visible is not None
         else queries.CasePage(items=[], next_cursor=None)
     )
+    log_listed(session, user, [item.id for item in page.items])
     template = "partials/case_rows.html" if _fragment(request, "case-results") else "cases.html"
     return render(
         request,
@@ -115,7 +119,7 @@ async def case_page(
     """One case: its header, each kind of help with its items and the steps allowed now,
     its clocks and its timeline."""
     case = await run_in_threadpool(read_case, session, user, stored, "console_case")
-    entries = await run_in_threadpool(timeline, session, case.id)
+    entries = await run_in_threadpool(timeline, session, user, case.id)
     whole, tracks = case_offers(case, user, lambda form: may_take(user, form))
     return render(
         request,

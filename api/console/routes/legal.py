@@ -12,11 +12,12 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from api.console.pages import may_take, render
-from api.console.reads import case_offers, read_case, timeline
+from api.console.reads import case_offers, log_listed, read_case, timeline
 from api.deps import SessionDep
 from api.policy import CaseInReach, SignedIn
 from services.cases import queries
 from services.cases.model import CaseFile, Need
+from services.cases.views import case_for
 from services.deadlines.clocks import Clock
 from services.kernel.errors import NotFound
 from services.legal_aid.model import MATTERS, NEED, LegalMatter
@@ -49,7 +50,9 @@ def _my_matters(session: Session, user: User) -> list[MatterRow]:
     for summary in page.items:
         case = queries.get_case(session=session, case_id=summary.id)
         if case is not None:
+            case = case_for(user.role, case)
             rows += [MatterRow(case, m, _next_clock(case, m.id)) for m in MATTERS.of(case)]
+    log_listed(session, user, [summary.id for summary in page.items])
     # Soonest clock first; matters without a running clock after them.
     return sorted(rows, key=lambda row: _due(row.next_clock))
 
@@ -76,7 +79,9 @@ async def matter_page(
     _, tracks = case_offers(case, user, lambda form: may_take(user, form))
     offers = next((t.item_offers.get(matter_id, []) for t in tracks if t.spec.need == NEED), [])
     entries = [
-        e for e in await run_in_threadpool(timeline, session, case.id) if e.target == matter_id
+        e
+        for e in await run_in_threadpool(timeline, session, user, case.id)
+        if e.target == matter_id
     ]
     return render(
         request,

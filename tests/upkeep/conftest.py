@@ -1,0 +1,82 @@
+"""The API in process on each database, with the case workflows on a time-skipping server
+and a real worker projecting into that database: for the daily upkeep of a case (case
+numbers, notes, corrections, lookups, the access log)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from casework.codec import DatabaseCaseKeys
+from casework.crypto import data_converter
+from casework.temporal import build_worker
+from services.kernel.actors import Role
+from tests.api import in_process_api, signed_in
+from tests.conftest import TEST_IDENTITY_KEY, TEST_VAULT
+from tests.support import time_skipping_server
+
+
+@dataclass
+class Desk:
+    """One centre's people, signed in, and the API they call."""
+
+    api: httpx.AsyncClient
+    session_factory: sessionmaker[Session]
+    centre: str
+    staff: dict[str, str]
+    supervisor: dict[str, str]
+    lawyer: dict[str, str]
+    lawyer_name: str
+
+    async def open(self, **claimant: Any) -> dict[str, Any]:
+        """A new case of a veteran needing legal aid, with this lawyer assigned."""
+        body = {
+            "claimant": {"name": "李伟", "category": "veteran", **claimant},
+            "needs": ["legal_aid"],
+        }
+        opened = await self.api.post(
+            "/cases", json=body, params={"confirm_new": "true"}, headers=self.staff
+        )
+        assert opened.status_code == 201, opened.text
+        case_id = opened.json()["id"]
+        assigned = await self.api.post(
+            f"/cases/{case_id}/lawyer", json={"lawyer": self.lawyer_name}, headers=self.supervisor
+        )
+        assert assigned.status_code == 200, assigned.text
+        return dict(assigned.json())
+
+
+@pytest.fixture
+async def desk(database_url: str, session_factory: sessionmaker[Session]) -> AsyncIterator[Desk]:
+    converter = data_converter(TEST_VAULT, DatabaseCaseKeys(session_factory))
+    centre = f"centre-{uuid.uuid4().hex[:10]}"
+    async with time_skipping_server(converter) as env:
+        with ThreadPoolExecutor(max_workers=8) as executor:
+            worker = build_worker(
+                env.client,
+                task_queue=f"upkeep-{uuid.uuid4()}",
+                session_factory=session_factory,
+                identity_key=TEST_IDENTITY_KEY,
+                activity_executor=executor,
+            )
+            async with (
+                worker,
+                in_process_api(database_url, session_factory, env.client, worker.task_queue) as api,
+            ):
+                lawyer_name, lawyer = signed_in(session_factory, Role.LAWYER, centre)
+                yield Desk(
+                    api=api,
+                    session_factory=session_factory,
+                    centre=centre,
+                    staff=signed_in(session_factory, Role.STAFF, centre)[1],
+                    supervisor=signed_in(session_factory, Role.SUPERVISOR, centre)[1],
+                    lawyer=lawyer,
+                    lawyer_name=lawyer_name,
+                )
