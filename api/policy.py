@@ -85,6 +85,10 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/reports/summary"): _roles(SUPERVISOR),
     ("GET", "/reports/summary/cases"): _roles(SUPERVISOR),
     ("GET", "/access-log"): _roles(SUPERVISOR),
+    # Case owners: supervisors move the cases of one person to another (their centre's).
+    ("GET", "/reassignments/disabled-owners"): _roles(SUPERVISOR),
+    ("POST", "/reassignments"): _roles(SUPERVISOR),
+    ("GET", "/reassignments/{reassignment_id}"): _roles(SUPERVISOR),
     # The Temporal UI's codec server (api/codec.py): payloads of the caller's centre only.
     ("POST", "/codec/decode"): Rule(roles=frozenset({SUPERVISOR}), session_from_ui=True),
     ("POST", "/codec/encode"): _roles(SUPERVISOR),
@@ -98,12 +102,13 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", f"{_C}/legal-matters/{{matter_id}}"): READ_CASE,
     ("GET", f"{_C}/access-log"): _roles(SUPERVISOR, case=True),
     # One case: steps. Staff work the case; lawyers only its legal matters; supervisors
-    # only (re)assign its lawyer.
+    # only (re)assign its lawyer and its owner.
     ("POST", "/cases"): _roles(STAFF),
     ("POST", f"{_C}/assessment/start"): STAFF_STEP,
     ("POST", f"{_C}/assessment"): STAFF_STEP,
     ("POST", f"{_C}/needs"): STAFF_STEP,
     ("POST", f"{_C}/lawyer"): _roles(SUPERVISOR, case=True),
+    ("POST", f"{_C}/owner"): _roles(SUPERVISOR, case=True),
     ("POST", f"{_C}/close"): STAFF_STEP,
     ("POST", f"{_C}/withdraw"): STAFF_STEP,
     ("POST", f"{_C}/reopen"): STAFF_STEP,

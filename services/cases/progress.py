@@ -60,7 +60,7 @@ def open_tasks(case: CaseFile) -> list[Task]:
         return []
     tasks: list[Task] = []
     if case.stage in (Stage.INTAKE, Stage.ASSESSMENT):
-        assignee = case.assessor or case.intake_by
+        assignee = case.assessor or case.owner
         tasks.append(
             Task(
                 kind=TaskKind(DECIDE_ELIGIBILITY),

@@ -231,6 +231,7 @@ def case_columns(case: CaseFile, identity_key: bytes) -> dict[str, Any]:
         "needs": [need.value for need in case.needs],
         "centre": case.centre,
         "intake_by": case.intake_by,
+        "owner": case.owner,
         "priority": case.priority,
         "claimant_name": case.claimant.name,
         "name_key": name_key(case.claimant.name),

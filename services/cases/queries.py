@@ -39,6 +39,7 @@ class CaseSummary(BaseModel):
     claimant_name: str
     summary: str | None
     intake_by: str
+    owner: str
     lawyer: str | None
     outcome: CaseOutcome | None
     opened_at: datetime
@@ -68,6 +69,8 @@ class CaseFilter(BaseModel):
     need: Need | None = None
     lawyer: str | None = Field(default=None, max_length=100)
     intake_by: str | None = Field(default=None, max_length=100)
+    owner: str | None = Field(default=None, max_length=100, description="The responsible staff")
+    open: bool | None = Field(default=None, description="true: not closed; false: closed")
     centre: str | None = Field(default=None, max_length=100)
     opened_from: Moment | None = None
     opened_to: Moment | None = None
@@ -216,12 +219,16 @@ def _filtered(query: Select[Any], where: CaseFilter) -> Select[Any]:
         CaseRecord.category: where.category,
         CaseRecord.lawyer: where.lawyer,
         CaseRecord.intake_by: where.intake_by,
+        CaseRecord.owner: where.owner,
         CaseRecord.centre: where.centre,
         CaseRecord.overdue: where.overdue,
     }
     for column, value in equal.items():
         if value is not None:
             query = query.where(column == value)
+    if where.open is not None:
+        closed = CaseRecord.stage == Stage.CLOSED.value
+        query = query.where(~closed if where.open else closed)
     ranges: list[tuple[Any, datetime | None, datetime | None]] = [
         (CaseRecord.opened_at, where.opened_from, where.opened_to),
         (CaseRecord.closed_at, where.closed_from, where.closed_to),
@@ -270,6 +277,7 @@ def _summary(row: CaseRecord) -> CaseSummary:
         claimant_name=row.claimant_name,
         summary=row.summary,
         intake_by=row.intake_by,
+        owner=row.owner or row.intake_by,
         lawyer=row.lawyer,
         outcome=CaseOutcome(row.outcome) if row.outcome else None,
         opened_at=row.opened_at,

@@ -79,7 +79,7 @@ def _follow_ups_to_record(case: CaseFile) -> Iterable[OpenTask]:
         OpenTask(
             kind=RECORD_FOLLOW_UP,
             target=f"{referral.id}/{follow_up.day}",
-            assignee=case.intake_by,
+            assignee=case.owner,
             role=Role.STAFF,
             since=rules.follow_up_due_at(follow_up),
         )

@@ -64,6 +64,9 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/reports/summary"): "supervisor",
     ("GET", "/reports/summary/cases"): "supervisor",
     ("GET", "/access-log"): "supervisor",
+    ("GET", "/reassignments/disabled-owners"): "supervisor",
+    ("POST", "/reassignments"): "supervisor",
+    ("GET", "/reassignments/{reassignment_id}"): "supervisor",
     ("POST", "/codec/decode"): "supervisor",
     ("POST", "/codec/encode"): "supervisor",
     ("POST", "/cases"): "staff",
@@ -79,6 +82,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", f"{C}/assessment"): "staff",
     ("POST", f"{C}/needs"): "staff",
     ("POST", f"{C}/lawyer"): "supervisor",
+    ("POST", f"{C}/owner"): "supervisor",
     ("POST", f"{C}/close"): "staff",
     ("POST", f"{C}/withdraw"): "staff",
     ("POST", f"{C}/reopen"): "staff",
@@ -162,6 +166,7 @@ OTHER_PARAMS = {
     "{campaign_id}": "00000000-0000-4000-8000-000000000002",
     "{township}": "城关镇",
     "{year}": "2027",
+    "{reassignment_id}": "00000000-0000-4000-8000-000000000003",
 }
 QUERIES = {
     "/reports/summary": {"from": "2026-01-01", "to": "2026-12-31"},
