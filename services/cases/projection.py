@@ -216,6 +216,7 @@ def project_tasks(session: Session, case: CaseFile) -> None:
             assignee=task.assignee,
             role=task.role.value,
             since=task.since,
+            due_at=task.due_at,
         )
         for task in open_tasks(case)
     )

@@ -91,6 +91,17 @@ class Task(BaseModel):
     assignee: str | None
     role: Role
     since: datetime | None
+    due_at: datetime | None = Field(description="When its clock falls due (UTC); null: none")
+
+
+class TaskFilter(BaseModel):
+    """Every criterion is optional; given ones must all hold."""
+
+    assignee: str | None = Field(default=None, max_length=100)
+    role: Role | None = None
+    kind: TaskKind | None = None
+    due_before: Moment | None = Field(default=None, description="Due before this moment")
+    overdue: bool | None = Field(default=None, description="true: past due now; false: not")
 
 
 @dataclass(frozen=True)
@@ -177,15 +188,17 @@ def list_cases(
 def list_tasks(
     *,
     session: Session,
-    assignee: str | None = None,
-    role: Role | None = None,
-    kind: TaskKind | None = None,
+    where: TaskFilter | None = None,
+    now: datetime | None = None,
     limit: int = 100,
     centre: str | None = None,
     lawyer: str | None = None,
 ) -> list[Task]:
-    """Work waiting on a person (or a role), oldest first; with ``centre`` or ``lawyer``
-    only on cases of that centre or assigned to that lawyer."""
+    """Work waiting on a person (or a role), soonest due first (those without a due
+    time last, oldest first); with ``centre`` or ``lawyer`` only on cases of that centre
+    or assigned to that lawyer. ``now`` is the moment ``overdue`` is judged at."""
+    where = where or TaskFilter()
+    assignee, role, kind = where.assignee, where.role, where.kind
     query = select(CaseTaskRecord)
     if centre is not None or lawyer is not None:
         query = query.join(CaseRecord, CaseRecord.id == CaseTaskRecord.case_id)
@@ -199,7 +212,18 @@ def list_tasks(
         query = query.where(CaseTaskRecord.role == role.value)
     if kind is not None:
         query = query.where(CaseTaskRecord.kind == kind.value)
-    query = query.order_by(CaseTaskRecord.since, CaseTaskRecord.id).limit(limit)
+    if where.due_before is not None:
+        query = query.where(CaseTaskRecord.due_at < where.due_before)
+    if where.overdue is not None:
+        assert now is not None, "overdue is judged at a moment"
+        late = CaseTaskRecord.due_at < now
+        query = query.where(late if where.overdue else or_(CaseTaskRecord.due_at.is_(None), ~late))
+    query = query.order_by(
+        CaseTaskRecord.due_at.is_(None),
+        CaseTaskRecord.due_at,
+        CaseTaskRecord.since,
+        CaseTaskRecord.id,
+    ).limit(limit)
     return [
         Task(
             case_id=row.case_id,
@@ -208,6 +232,7 @@ def list_tasks(
             assignee=row.assignee,
             role=Role(row.role),
             since=row.since,
+            due_at=row.due_at,
         )
         for row in session.scalars(query)
     ]
