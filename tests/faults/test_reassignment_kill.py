@@ -12,14 +12,17 @@ import os
 import signal
 import time
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import create_engine, func, select
 
+from casework.probes import wait_until_ready
 from services.cases.records import CaseEventRecord, CaseRecord
 from services.cases.steps import CASE_REASSIGNED
+from tests.e2e import stack as e2e_stack
 from tests.faults.harness import (
     SUMMARY,
     CarefulClient,
@@ -41,8 +44,12 @@ KILL_AT = 0.4  # share of the cases moved when the worker is killed
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultStack]:
-    with running_stack(tmp_path_factory, "reassignment-kill") as stack:
-        yield stack
+    # On a loaded machine three processes importing the service at once may take longer
+    # than the suite's two minutes to answer /ready: this fault, long anyway, waits more.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(e2e_stack, "wait_until_ready", partial(wait_until_ready, timeout=600))
+        with running_stack(tmp_path_factory, "reassignment-kill") as stack:
+            yield stack
 
 
 async def test_reassigning_many_cases_through_a_worker_kill_moves_each_exactly_once(
