@@ -157,6 +157,7 @@ VALUES: dict[type[Enum], dict[str, str]] = {
         "staff": N_("Centre staff"),
         "lawyer": N_("Lawyer"),
         "supervisor": N_("Supervisor"),
+        "head": N_("Centre head"),
         "admin": N_("Administrator"),
         "system": N_("The system"),
     },
