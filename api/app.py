@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from fastapi import Depends, FastAPI
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 
 from api import codec
@@ -28,6 +29,7 @@ from api.routers import (
     deadlines,
     health,
     legal,
+    reassignments,
     register,
     reports,
     tasks,
@@ -35,6 +37,7 @@ from api.routers import (
     upkeep,
     users,
 )
+from casework.checks import log_operating_warnings
 from casework.metrics import READ_MODEL
 from casework.settings import Settings
 from casework.temporal import connect
@@ -67,6 +70,7 @@ def create_app(settings: Settings) -> FastAPI:
         instrument_engine(engine)
         app.state.session_factory = make_session_factory(engine)
         READ_MODEL.watch(app.state.session_factory)  # counted when /metrics is scraped
+        await run_in_threadpool(log_operating_warnings, settings, app.state.session_factory)
         app.state.temporal = await connect(settings)
         try:
             yield
@@ -107,7 +111,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(router.router)
     for track_router in tracks.routers:
         app.include_router(track_router)
-    for router in (legal, tasks, reports, deadlines, access):
+    for router in (legal, tasks, reports, deadlines, access, reassignments):
         app.include_router(router.router)
     for router in (register, campaigns, codec):
         app.include_router(router.router)

@@ -35,7 +35,8 @@ from services.users.policy import may_see_case
 from services.users.recent import RecentUsers
 
 STAFF, LAWYER, SUPERVISOR, ADMIN = Role.STAFF, Role.LAWYER, Role.SUPERVISOR, Role.ADMIN
-READERS = frozenset({STAFF, LAWYER, SUPERVISOR})
+HEAD = Role.HEAD  # the centre head, top of the escalation ladder: reads, takes no step
+READERS = frozenset({STAFF, LAWYER, SUPERVISOR, HEAD})
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def _roles(*roles: Role, case: bool = False) -> Rule:
 
 
 PUBLIC = Rule(public=True)
-SIGNED_IN = _roles(STAFF, LAWYER, SUPERVISOR, ADMIN)
+SIGNED_IN = _roles(STAFF, LAWYER, SUPERVISOR, HEAD, ADMIN)
 READ_CASE = Rule(roles=READERS, case=True)
 STAFF_STEP = _roles(STAFF, case=True)
 _C = "/cases/{case_id}"
@@ -82,10 +83,14 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/cases"): Rule(roles=READERS),
     ("GET", "/cases/by-number/{number}"): Rule(roles=READERS),  # the route checks the case
     ("GET", "/tasks"): Rule(roles=READERS),
-    ("GET", "/escalations"): _roles(STAFF, SUPERVISOR),
-    ("GET", "/reports/summary"): _roles(SUPERVISOR),
-    ("GET", "/reports/summary/cases"): _roles(SUPERVISOR),
+    ("GET", "/escalations"): _roles(STAFF, SUPERVISOR, HEAD),
+    ("GET", "/reports/summary"): _roles(SUPERVISOR, HEAD),
+    ("GET", "/reports/summary/cases"): _roles(SUPERVISOR, HEAD),
     ("GET", "/access-log"): _roles(SUPERVISOR),
+    # Case owners: supervisors move the cases of one person to another (their centre's).
+    ("GET", "/reassignments/disabled-owners"): _roles(SUPERVISOR),
+    ("POST", "/reassignments"): _roles(SUPERVISOR),
+    ("GET", "/reassignments/{reassignment_id}"): _roles(SUPERVISOR),
     # The Temporal UI's codec server (api/codec.py): payloads of the caller's centre only.
     ("POST", "/codec/decode"): Rule(roles=frozenset({SUPERVISOR}), session_from_ui=True),
     ("POST", "/codec/encode"): _roles(SUPERVISOR),
@@ -99,12 +104,13 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", f"{_C}/legal-matters/{{matter_id}}"): READ_CASE,
     ("GET", f"{_C}/access-log"): _roles(SUPERVISOR, case=True),
     # One case: steps. Staff work the case; lawyers only its legal matters; supervisors
-    # only (re)assign its lawyer.
+    # only (re)assign its lawyer and its owner.
     ("POST", "/cases"): _roles(STAFF),
     ("POST", f"{_C}/assessment/start"): STAFF_STEP,
     ("POST", f"{_C}/assessment"): STAFF_STEP,
     ("POST", f"{_C}/needs"): STAFF_STEP,
     ("POST", f"{_C}/lawyer"): _roles(SUPERVISOR, case=True),
+    ("POST", f"{_C}/owner"): _roles(SUPERVISOR, case=True),
     ("POST", f"{_C}/close"): STAFF_STEP,
     ("POST", f"{_C}/withdraw"): STAFF_STEP,
     ("POST", f"{_C}/reopen"): STAFF_STEP,
@@ -155,7 +161,7 @@ def _page(*roles: Role, case: bool = False, before_password_change: bool = False
     )
 
 
-ANYONE = (STAFF, LAWYER, SUPERVISOR, ADMIN)
+ANYONE = (STAFF, LAWYER, SUPERVISOR, HEAD, ADMIN)
 
 
 _K = "/console/cases/{case_id}"
@@ -167,14 +173,14 @@ POLICY |= {
     ("GET", "/console/password"): _page(*ANYONE, before_password_change=True),
     ("POST", "/console/password"): _page(*ANYONE, before_password_change=True),
     ("GET", "/console/"): _page(*ANYONE),
-    ("GET", "/console/cases"): _page(STAFF, LAWYER, SUPERVISOR),
+    ("GET", "/console/cases"): _page(STAFF, LAWYER, SUPERVISOR, HEAD),
     ("GET", "/console/cases/new"): _page(STAFF),
     ("POST", "/console/cases"): _page(STAFF),
-    ("GET", _K): _page(STAFF, LAWYER, SUPERVISOR, case=True),
+    ("GET", _K): _page(STAFF, LAWYER, SUPERVISOR, HEAD, case=True),
     ("GET", f"{_K}/receipt"): _page(STAFF, SUPERVISOR, case=True),
     ("GET", f"{_K}/steps/{{step}}"): _page(STAFF, LAWYER, SUPERVISOR, case=True),
     ("POST", f"{_K}/steps/{{step}}"): _page(STAFF, LAWYER, SUPERVISOR, case=True),
-    ("GET", f"{_K}/matters/{{matter_id}}"): _page(STAFF, LAWYER, SUPERVISOR, case=True),
+    ("GET", f"{_K}/matters/{{matter_id}}"): _page(STAFF, LAWYER, SUPERVISOR, HEAD, case=True),
     ("GET", "/console/matters"): _page(LAWYER),
 }
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 import uvloop
 
+from casework.calendar_cli import app as calendar_app
 from casework.campaigns_cli import app as campaigns_app
 from casework.keys_cli import keys_app, temporal_app
 from casework.logging import configure_logging, get_logger
@@ -33,6 +34,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
 app.add_typer(temporal_app, name="temporal")
 app.add_typer(campaigns_app, name="campaigns")
+app.add_typer(calendar_app, name="calendar")
 
 
 def _start(*, required: tuple[str, ...] = ()) -> Settings:

@@ -14,6 +14,7 @@ from starlette.types import ASGIApp
 
 from activities.deadlines import DeadlineActivities
 from api.app import create_app
+from casework.checks import log_operating_warnings
 from casework.settings import Settings
 from casework.temporal import build_worker, connect
 from casework.tracing import instrument_engine
@@ -78,6 +79,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
     instrument_engine(engine)
     client = await connect(settings)
     session_factory = make_session_factory(engine)
+    await asyncio.to_thread(log_operating_warnings, settings, session_factory)
     with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
         worker = build_worker(
             client,

@@ -24,6 +24,7 @@ from temporalio.worker import (
 from activities.campaigns import CampaignActivities
 from activities.deadlines import DeadlineActivities
 from activities.projection import ProjectionActivities
+from activities.reassignment import ReassignmentActivities
 from casework.crypto import data_converter, database_case_keys, ensure_vault
 from casework.metrics import MetricsInterceptor
 from casework.settings import Settings
@@ -33,11 +34,13 @@ from services.deadlines.policy import policy_with
 from workflows.campaign import CampaignWorkflow
 from workflows.campaign_schedules import CampaignSchedules
 from workflows.case import CaseWorkflow
+from workflows.client import CaseSteps
 from workflows.ids import case_id_from_workflow_id
 from workflows.legal_matter import LegalMatterWorkflow
+from workflows.reassignment import ReassignmentWorkflow
 from workflows.search_attributes import ALL_KEYS
 
-WORKFLOWS = [CaseWorkflow, LegalMatterWorkflow, CampaignWorkflow]
+WORKFLOWS = [CaseWorkflow, LegalMatterWorkflow, CampaignWorkflow, ReassignmentWorkflow]
 CHINA_UTC_OFFSET_MINUTES = 480
 
 
@@ -101,6 +104,7 @@ def build_worker(
         session_factory, DEFAULT_CALENDARS, CHINA_UTC_OFFSET_MINUTES, policy_with()
     )
     campaigns = CampaignActivities(session_factory, CampaignSchedules(client, task_queue))
+    reassignments = ReassignmentActivities(session_factory, CaseSteps(client))
     return Worker(
         client,
         task_queue=task_queue,
@@ -111,6 +115,8 @@ def build_worker(
             deadlines.load_deadline_rules,
             deadlines.notify,
             *campaign_activities(campaigns),
+            reassignments.list_open_cases,
+            reassignments.move_cases,
         ],
         activity_executor=activity_executor,
         interceptors=[LogContextInterceptor(), MetricsInterceptor()],

@@ -45,7 +45,7 @@ Username = Annotated[str, typer.Argument(help="Sign-in name, e.g. wang.fang")]
 @app.command("add")
 def add(
     username: Username,
-    role: Annotated[Role, typer.Option(help="staff, lawyer, supervisor or admin")],
+    role: Annotated[Role, typer.Option(help="staff, lawyer, supervisor, head or admin")],
     password: Password,
     centre: Annotated[
         str | None, typer.Option(help="Defaults to this deployment's CENTRE_ID")
@@ -95,13 +95,13 @@ def reset_password(username: Username, password: Password) -> None:
 @app.command("set-role")
 def set_role(
     username: Username,
-    role: Annotated[Role, typer.Option(help="staff, lawyer, supervisor or admin")],
+    role: Annotated[Role, typer.Option(help="staff, lawyer, supervisor, head or admin")],
 ) -> None:
     """Give a user another role; earlier tokens stop working."""
     from services.users import changes
 
     if role is Role.SYSTEM:
-        raise typer.BadParameter("a user's role is staff, lawyer, supervisor or admin")
+        raise typer.BadParameter("a user's role is staff, lawyer, supervisor, head or admin")
     with _session(_settings().database_url) as session:
         changes.change_account_role(
             session=session, by=operator(), username=username, role=role, now=_now()

@@ -31,3 +31,7 @@ def campaign_series_workflow_id(centre: str, series: str) -> str:
 
 def campaign_schedule_id(centre: str, series: str) -> str:
     return f"campaigns/{centre}/{series}"
+
+
+def reassignment_workflow_id(reassignment_id: str) -> str:
+    return f"reassignment-{reassignment_id}"

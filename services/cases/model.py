@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import AfterValidator, Field, create_model
+from pydantic import AfterValidator, Field, create_model, model_validator
 
 from services.cases.identity import normalize_national_id, normalize_phone
 from services.cases.lifecycle import CaseOutcome, Stage
@@ -82,6 +82,9 @@ class _CaseCore(Frozen):
     needs: list[Need]
     centre: str
     intake_by: str
+    # The staff member responsible for the case: who did the intake until a supervisor
+    # reassigns it. Staff tasks and clocks follow the owner; intake_by never changes.
+    owner: str
     priority: bool
     summary: str | None = None
     opened_at: datetime
@@ -96,6 +99,14 @@ class _CaseCore(Frozen):
     assessor: str | None = None
     lawyer: str | None = None
     notes: list[Note] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _owner_from_intake(cls, data: Any) -> Any:
+        # Cases stored and carried before owners existed are owned by their intake.
+        if isinstance(data, dict) and data.get("owner") is None and "intake_by" in data:
+            return {**data, "owner": data["intake_by"]}
+        return data
 
 
 # The case file holds each track's items under the track's own field (``referrals``, …),

@@ -8,6 +8,7 @@ from enum import StrEnum
 from services.cases.lifecycle import Stage
 from services.cases.model import CaseFile
 from services.cases.registry import TRACK_OF_NEED, TRACKS
+from services.deadlines.policy import ELIGIBILITY
 from services.kernel.actors import Role
 from services.kernel.values import Frozen
 
@@ -34,6 +35,7 @@ class Task(Frozen):
     assignee: str | None = None
     role: Role
     since: datetime | None = None
+    due_at: datetime | None = None  # from its clock (or its item's date); None: no deadline
 
 
 def open_items(case: CaseFile) -> list[str]:
@@ -60,13 +62,14 @@ def open_tasks(case: CaseFile) -> list[Task]:
         return []
     tasks: list[Task] = []
     if case.stage in (Stage.INTAKE, Stage.ASSESSMENT):
-        assignee = case.assessor or case.intake_by
+        assignee = case.assessor or case.owner
         tasks.append(
             Task(
                 kind=TaskKind(DECIDE_ELIGIBILITY),
                 assignee=assignee,
                 role=Role.STAFF,
                 since=case.opened_at,
+                due_at=_clock_due(case, ELIGIBILITY.kind, None),
             )
         )
     if case.lawyer is None and any(TRACK_OF_NEED[need].lawyer for need in case.needs):
@@ -79,7 +82,18 @@ def open_tasks(case: CaseFile) -> list[Task]:
                 assignee=task.assignee,
                 role=task.role,
                 since=task.since,
+                due_at=_clock_due(case, task.clock, task.target) if task.clock else task.due,
             )
             for task in track.tasks(case)
         ]
     return tasks
+
+
+def _clock_due(case: CaseFile, kind: str, target: str | None) -> datetime | None:
+    """When the open clock of ``kind`` on ``target`` falls due (None if none is running)."""
+    due = [
+        clock.due_at
+        for clock in case.clocks
+        if clock.kind == kind and clock.target == target and clock.running
+    ]
+    return min(due) if due else None

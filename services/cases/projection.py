@@ -275,6 +275,7 @@ def project_tasks(session: Session, case: CaseFile) -> None:
             assignee=task.assignee,
             role=task.role.value,
             since=task.since,
+            due_at=task.due_at,
         )
         for task in open_tasks(case)
     )
@@ -297,6 +298,7 @@ def case_columns(case: CaseFile, identity_key: bytes, *, erased: bool = False) -
         "needs": [need.value for need in case.needs],
         "centre": case.centre,
         "intake_by": case.intake_by,
+        "owner": case.owner,
         "priority": case.priority,
         "claimant_name": claimant.name,
         "national_id_hash": None if erased else _hash(identity_key, claimant.national_id),

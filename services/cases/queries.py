@@ -42,6 +42,7 @@ class CaseSummary(BaseModel):
     claimant_name: str
     summary: str | None
     intake_by: str
+    owner: str
     lawyer: str | None
     outcome: CaseOutcome | None
     opened_at: datetime
@@ -67,6 +68,8 @@ class CaseFilter(BaseModel):
     need: Need | None = None
     lawyer: SearchText | None = None
     intake_by: SearchText | None = None
+    owner: SearchText | None = Field(default=None, description="The responsible staff")
+    open: bool | None = Field(default=None, description="true: not closed; false: closed")
     centre: SearchText | None = None
     opened_from: QueryMoment | None = None
     opened_to: QueryMoment | None = None
@@ -98,6 +101,17 @@ class Task(BaseModel):
     assignee: str | None
     role: Role
     since: datetime | None
+    due_at: datetime | None = Field(description="When its clock falls due (UTC); null: none")
+
+
+class TaskFilter(BaseModel):
+    """Every criterion is optional; given ones must all hold."""
+
+    assignee: SearchText | None = None
+    role: Role | None = None
+    kind: TaskKind | None = None
+    due_before: QueryMoment | None = Field(default=None, description="Due before this moment")
+    overdue: bool | None = Field(default=None, description="true: past due now; false: not")
 
 
 @dataclass(frozen=True)
@@ -203,15 +217,17 @@ def list_cases(
 def list_tasks(
     *,
     session: Session,
-    assignee: str | None = None,
-    role: Role | None = None,
-    kind: TaskKind | None = None,
+    where: TaskFilter | None = None,
+    now: datetime | None = None,
     limit: int = 100,
     centre: str | None = None,
     lawyer: str | None = None,
 ) -> list[Task]:
-    """Work waiting on a person (or a role), oldest first; with ``centre`` or ``lawyer``
-    only on cases of that centre or assigned to that lawyer."""
+    """Work waiting on a person (or a role), soonest due first (those without a due
+    time last, oldest first); with ``centre`` or ``lawyer`` only on cases of that centre
+    or assigned to that lawyer. ``now`` is the moment ``overdue`` is judged at."""
+    where = where or TaskFilter()
+    assignee, role, kind = where.assignee, where.role, where.kind
     query = select(CaseTaskRecord)
     if centre is not None or lawyer is not None:
         query = query.join(CaseRecord, CaseRecord.id == CaseTaskRecord.case_id)
@@ -225,7 +241,18 @@ def list_tasks(
         query = query.where(CaseTaskRecord.role == role.value)
     if kind is not None:
         query = query.where(CaseTaskRecord.kind == kind.value)
-    query = query.order_by(CaseTaskRecord.since, CaseTaskRecord.id).limit(limit)
+    if where.due_before is not None:
+        query = query.where(CaseTaskRecord.due_at < where.due_before)
+    if where.overdue is not None:
+        assert now is not None, "overdue is judged at a moment"
+        late = CaseTaskRecord.due_at < now
+        query = query.where(late if where.overdue else or_(CaseTaskRecord.due_at.is_(None), ~late))
+    query = query.order_by(
+        CaseTaskRecord.due_at.is_(None),
+        CaseTaskRecord.due_at,
+        CaseTaskRecord.since,
+        CaseTaskRecord.id,
+    ).limit(limit)
     return [
         Task(
             case_id=row.case_id,
@@ -234,6 +261,7 @@ def list_tasks(
             assignee=row.assignee,
             role=Role(row.role),
             since=row.since,
+            due_at=row.due_at,
         )
         for row in session.scalars(query)
     ]
@@ -255,12 +283,16 @@ def _filtered(
         CaseRecord.category: where.category,
         CaseRecord.lawyer: where.lawyer,
         CaseRecord.intake_by: where.intake_by,
+        CaseRecord.owner: where.owner,
         CaseRecord.centre: where.centre,
         CaseRecord.overdue: where.overdue,
     }
     for column, value in equal.items():
         if value is not None:
             query = query.where(column == value)
+    if where.open is not None:
+        closed = CaseRecord.stage == Stage.CLOSED.value
+        query = query.where(~closed if where.open else closed)
     ranges: list[tuple[Any, datetime | None, datetime | None]] = [
         (CaseRecord.opened_at, where.opened_from, where.opened_to),
         (CaseRecord.closed_at, where.closed_from, where.closed_to),
@@ -307,6 +339,7 @@ def _summary(
         claimant_name=opened_column(row.claimant_name, ring, row.id, "claimant_name") or "",
         summary=opened_column(row.summary, ring, row.id, "summary"),
         intake_by=row.intake_by,
+        owner=row.owner or row.intake_by,
         lawyer=row.lawyer,
         outcome=CaseOutcome(row.outcome) if row.outcome else None,
         opened_at=row.opened_at,

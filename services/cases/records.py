@@ -41,6 +41,7 @@ class CaseRecord(Base):
     needs: Mapped[list[str]] = mapped_column(JSON)
     centre: Mapped[str] = mapped_column(String(100))
     intake_by: Mapped[str] = mapped_column(String(100))
+    owner: Mapped[str] = mapped_column(String(100), server_default="")
     priority: Mapped[bool] = mapped_column(Boolean)
     # Sealed under the case's key, like the summary: lists open them, searches go
     # through the case's search terms (services/cases/search.py).
@@ -66,6 +67,7 @@ class CaseRecord(Base):
         Index("ix_cases_centre_opened_at", "centre", "opened_at"),
         Index("ix_cases_lawyer_opened_at", "lawyer", "opened_at"),
         Index("ix_cases_intake_by_opened_at", "intake_by", "opened_at"),
+        Index("ix_cases_owner_opened_at", "owner", "opened_at"),
         Index("ix_cases_category_opened_at", "category", "opened_at"),
         Index("ix_cases_closed_at", "closed_at"),
         Index("ix_cases_overdue_opened_at", "overdue", "opened_at"),
@@ -125,6 +127,8 @@ class CaseTaskRecord(Base):
     assignee: Mapped[str | None] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(20))
     since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # When the clock that holds this task falls due (none: the task has no clock).
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
 
     __table_args__ = (
         Index("ix_case_task_assignee_since", "assignee", "since"),

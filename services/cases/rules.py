@@ -29,6 +29,7 @@ from services.cases.steps import (
     DecideEligibility,
     OpenCase,
     PauseClock,
+    ReassignCase,
     ReopenCase,
     ResumeClock,
     StartAssessment,
@@ -135,6 +136,7 @@ def _open(event: CaseEvent, step: OpenCase) -> CaseFile:
         needs=step.needs,
         centre=step.centre or "",
         intake_by=event.actor.id,
+        owner=event.actor.id,
         priority=step.priority if step.priority is not None else _priority(step.needs),
         summary=step.summary,
         opened_at=event.at,
@@ -174,6 +176,12 @@ def _check_lawyer(case: CaseFile, step: AssignLawyer, target: str | None) -> Non
         )
     if step.lawyer == case.lawyer:
         raise StepRejected(f"{step.lawyer} is already assigned", code="already_assigned")
+
+
+def _check_reassign(case: CaseFile, step: ReassignCase, target: str | None) -> None:
+    require_open(case)
+    if step.owner == case.owner:
+        raise StepRejected(f"{step.owner} already owns the case", code="already_owner")
 
 
 def _check_close(case: CaseFile, step: CloseCase | WithdrawCase, target: str | None) -> None:
@@ -218,6 +226,14 @@ def _assign_lawyer(case: CaseFile, event: CaseEvent) -> CaseFile:
     step = event.step
     assert isinstance(step, AssignLawyer)
     return stamp(case, event, lawyer=step.lawyer)
+
+
+def _reassign(case: CaseFile, event: CaseEvent) -> CaseFile:
+    step = event.step
+    assert isinstance(step, ReassignCase)
+    # An assessment under way passes to the new owner with the rest of the staff work.
+    assessor = step.owner if case.stage is Stage.ASSESSMENT else case.assessor
+    return stamp(case, event, owner=step.owner, assessor=assessor)
 
 
 def _close(case: CaseFile, event: CaseEvent) -> CaseFile:
@@ -282,6 +298,7 @@ _RULES: dict[type, tuple[Check, Apply]] = {
     DecideEligibility: (_check_eligibility, _decide_eligibility),
     AddNeed: (_check_need, _add_need),
     AssignLawyer: (_check_lawyer, _assign_lawyer),
+    ReassignCase: (_check_reassign, _reassign),
     CloseCase: (_check_close, _close),
     WithdrawCase: (_check_close, _close),
     ReopenCase: (_check_reopen, _reopen),

@@ -57,6 +57,14 @@ class AssignLawyer(StepBase):
     lawyer: ShortText = Field(description="User id of the lawyer")
 
 
+class ReassignCase(StepBase):
+    """A supervisor hands the case to another staff member, who becomes its owner."""
+
+    kind: Literal["case_reassigned"] = "case_reassigned"
+    owner: ShortText = Field(description="User id of the staff member who takes the case")
+    reason: Reason | None = None
+
+
 class CloseCase(StepBase):
     kind: Literal["case_closed"] = "case_closed"
     outcome: CaseOutcome = CaseOutcome.SERVED
@@ -102,6 +110,7 @@ CASE_STEPS: tuple[type[StepBase], ...] = (
     DecideEligibility,
     AddNeed,
     AssignLawyer,
+    ReassignCase,
     CloseCase,
     WithdrawCase,
     ReopenCase,
@@ -116,6 +125,7 @@ ASSESSMENT_STARTED = kind_of(StartAssessment)
 ELIGIBILITY_DECIDED = kind_of(DecideEligibility)
 NEED_ADDED = kind_of(AddNeed)
 LAWYER_ASSIGNED = kind_of(AssignLawyer)
+CASE_REASSIGNED = kind_of(ReassignCase)
 CASE_CLOSED = kind_of(CloseCase)
 CASE_WITHDRAWN = kind_of(WithdrawCase)
 CASE_REOPENED = kind_of(ReopenCase)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from services.deadlines.declarations import ClockEffect, ClockSpec
@@ -123,13 +123,24 @@ class Routes:
 
 @dataclass(frozen=True)
 class OpenTask:
-    """Work a kind of help has waiting on someone (``services.cases.progress.Task``)."""
+    """Work a kind of help has waiting on someone (``services.cases.progress.Task``).
+
+    Its due time is that of the open clock of kind ``clock`` on the task's target, when
+    it names one; else ``due``, when the item has a date to keep (a course's end)."""
 
     kind: str
     role: Role
     target: str | None = None
     assignee: str | None = None
     since: datetime | None = None
+    clock: str | None = None
+    due: datetime | None = None
+
+
+def morning_of(day: date) -> datetime:
+    """A date's due time: the start of the day in UTC, the centre's morning (08:00 in
+    China), as follow-ups fall due."""
+    return datetime.combine(day, time(0, 0), tzinfo=UTC)
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ def notification_for(event: CaseEvent, case: CaseFile) -> Notification | None:
     if event.step.kind != CLOCK_ALARM or not event.clocks:
         return None
     clock = event.clocks[0]
-    recipient, role = who_must_act(clock, case.intake_by)
+    recipient, role = who_must_act(clock, case.owner)
     what = f"{clock.kind.value}" + (f" {clock.target}" if clock.target else "")
     if clock.breached:
         late = event.at - clock.due_at

@@ -12,7 +12,7 @@ import json
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 DEFAULT_DIRECTORY = Path(__file__).resolve().parent / "calendars"
 
@@ -79,3 +79,56 @@ def load_calendar(directory: Path, years: range, utc_offset_minutes: int) -> Wor
         if path.exists():
             found[year] = YearCalendar.model_validate(json.loads(path.read_text()))
     return WorkingCalendar(years=found, utc_offset_minutes=utc_offset_minutes)
+
+
+# A year's calendar is wanted this long before the year begins: the State Council
+# publishes its notice in the late autumn, and clocks started in November already run
+# into January.
+WARN_DAYS_BEFORE = 60
+
+
+def missing_years(directory: Path, today: date) -> list[int]:
+    """Years that clocks started now may count in and that have no calendar file: this
+    year, and from ``WARN_DAYS_BEFORE`` days before it begins, the next."""
+    wanted = [today.year]
+    if date(today.year + 1, 1, 1) - today <= timedelta(days=WARN_DAYS_BEFORE):
+        wanted.append(today.year + 1)
+    return [year for year in wanted if not (directory / f"{year}.json").exists()]
+
+
+class CalendarFile(YearCalendar):
+    """A year's calendar as a centre imports it (``casework calendar import``): every date
+    in its year and listed once, make-up working days on weekends, and where it comes from."""
+
+    source: str = Field(min_length=1, description="The State Council notice it transcribes")
+
+    @model_validator(mode="after")
+    def _dates_fit(self) -> CalendarFile:
+        for day in [*self.holidays, *self.workdays]:
+            if day.year != self.year:
+                raise ValueError(f"{day} is not in {self.year}")
+        twice = sorted({d for d in self.workdays if self.workdays.count(d) > 1})
+        twice += sorted(set(self.holidays) & set(self.workdays))
+        if twice:
+            raise ValueError(f"listed more than once: {', '.join(map(str, twice))}")
+        weekdays = [d for d in self.workdays if d.weekday() < 5]
+        if weekdays:
+            raise ValueError(
+                "a make-up working day is a weekend day; these are weekdays: "
+                + ", ".join(map(str, weekdays))
+            )
+        return self
+
+
+def parse_calendar_file(text: str) -> CalendarFile:
+    """Read a calendar file, refusing a date given twice among the holidays (which a JSON
+    object would otherwise silently keep once)."""
+
+    def no_repeats(pairs: list[tuple[str, object]]) -> dict[str, object]:
+        keys = [key for key, _ in pairs]
+        repeated = sorted({key for key in keys if keys.count(key) > 1})
+        if repeated:
+            raise ValueError(f"listed more than once: {', '.join(repeated)}")
+        return dict(pairs)
+
+    return CalendarFile.model_validate(json.loads(text, object_pairs_hook=no_repeats))

@@ -41,11 +41,12 @@ DEFAULT_RULES: dict[ClockKind, ClockRule] = {
 STALE: frozenset[str] = frozenset(kind for kind, spec in CLOCKS.items() if spec.stale)
 
 # Who hears of a breach, rung by rung: whoever the clock is assigned to (in the role that
-# works it), then a supervisor, then the centre head.
+# works it), then a supervisor, then the centre head, who can read the case and act on it
+# (a rung of a role nobody holds is reported: services/users/rungs.py).
 LADDER: tuple[tuple[str, Role | None], ...] = (
     ("assignee", None),
     ("supervisor", Role.SUPERVISOR),
-    ("centre_head", Role.ADMIN),
+    ("centre_head", Role.HEAD),
 )
 
 

@@ -19,6 +19,7 @@ from services.cases.steps import (
     CloseCase,
     DecideEligibility,
     PauseClock,
+    ReassignCase,
     ResumeClock,
     StartAssessment,
     Step,
@@ -57,6 +58,8 @@ _CASE_STEPS: dict[type, tuple[ClockEffect, ...]] = {
     AssignLawyer: (
         Reassign(to=lambda event: getattr(event.step, "lawyer", None), role=Role.LAWYER),
     ),
+    # The new owner takes every open clock worked by staff (the assessment's too).
+    ReassignCase: (Reassign(to=lambda event: getattr(event.step, "owner", None), role=Role.STAFF),),
     CloseCase: (StopAll(),),
     WithdrawCase: (StopAll(),),
 }
@@ -139,10 +142,10 @@ def clock_changes(case: CaseFile | None, event: CaseEvent, rules: DeadlineRules)
 
     def assignee(kind: str) -> str | None:
         # A lawyer's clock is the case's lawyer's (or, until one is assigned, whoever
-        # started it); any other is the intake's.
+        # started it); any other is the case owner's.
         if CLOCKS[kind].role is Role.LAWYER:
             return case.lawyer or event.actor.id
-        return case.intake_by
+        return case.owner
 
     open_clocks = [clock for clock in case.clocks if clock.satisfied_at is None]
     settle(satisfied_by(case, step, event.target), step.late_reason)
@@ -172,7 +175,8 @@ def clock_changes(case: CaseFile | None, event: CaseEvent, rules: DeadlineRules)
             _reassign(open_clocks, effect, event, changes)
     if event.actor.role is not Role.SYSTEM:
         settle([c for c in open_clocks if c.kind == CASE_STALE.kind])
-        start(CASE_STALE.kind, None, case.intake_by)
+        owner = step.owner if isinstance(step, ReassignCase) else case.owner
+        start(CASE_STALE.kind, None, owner)
     return list(changes.values())
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from services.cases.tracks import Routes, StepRoute, StepRule, TrackSpec
+from services.cases.tracks import OpenTask, Routes, StepRoute, StepRule, TrackSpec, morning_of
 from services.fee_relief import rules
 from services.fee_relief.model import (
     NEED,
@@ -16,7 +17,28 @@ from services.fee_relief.model import (
     RefusePetition,
     SubmitPetition,
 )
+from services.kernel.actors import Role
 from services.reports.figures import Figure
+
+if TYPE_CHECKING:
+    from services.cases.model import CaseFile
+
+CHASE_PETITION = "chase_petition"
+
+
+def _petitions_waiting(case: CaseFile) -> Iterable[OpenTask]:
+    """A petition waits on the bureau's decision, which its owner chases (no clock)."""
+    return (
+        OpenTask(
+            kind=CHASE_PETITION,
+            target=petition.id,
+            assignee=case.owner,
+            role=Role.STAFF,
+            since=morning_of(petition.submitted_on),
+        )
+        for petition in PETITIONS.of(case)
+        if petition.status is PetitionStatus.SUBMITTED
+    )
 
 
 def _unfinished(petitions: Sequence[Petition]) -> list[str]:
@@ -56,6 +78,8 @@ TRACK = TrackSpec(
     ),
     success=PetitionStatus.GRANTED,
     open_items=_unfinished,
+    task_kinds=(CHASE_PETITION,),
+    tasks=_petitions_waiting,
     figures=(Figure("fee_relief_granted", PETITION_GRANTED, amount="value"),),
     sealed=("request", "relief", "refusal_reason"),
 )

@@ -56,7 +56,12 @@ def _to_decide_or_pay(case: CaseFile) -> Iterable[OpenTask]:
         else:
             continue
         yield OpenTask(
-            kind=kind, target=request.id, assignee=case.intake_by, role=Role.STAFF, since=since
+            kind=kind,
+            target=request.id,
+            assignee=case.owner,
+            role=Role.STAFF,
+            since=since,
+            clock=HARDSHIP_DECISION if kind == DECIDE_HARDSHIP_REQUEST else None,
         )
 
 

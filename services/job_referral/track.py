@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from services.cases.tracks import DueStep, OpenTask, Routes, StepRoute, StepRule, TrackSpec
+from services.cases.tracks import (
+    DueStep,
+    OpenTask,
+    Routes,
+    StepRoute,
+    StepRule,
+    TrackSpec,
+    morning_of,
+)
 from services.deadlines.declarations import (
     ClockRule,
     ClockSpec,
@@ -43,6 +52,8 @@ if TYPE_CHECKING:
 
 FOLLOW_UP = "follow_up"
 RECORD_FOLLOW_UP = "record_follow_up"
+RECORD_INTERVIEW = "record_interview"
+RECORD_INTERVIEW_OUTCOME = "record_interview_outcome"
 
 
 def _unfinished(referrals: Sequence[Referral]) -> list[str]:
@@ -74,14 +85,43 @@ def _cancel_follow_ups(
     ]
 
 
+def _referral_tasks(case: CaseFile) -> Iterable[OpenTask]:
+    yield from _interviews(case)
+    yield from _follow_ups_to_record(case)
+
+
+def _interviews(case: CaseFile) -> Iterable[OpenTask]:
+    """A referral waits for its interview; an interview held, for its outcome (due the
+    morning after the interview day)."""
+    for referral in REFERRALS.of(case):
+        if referral.status is ReferralStatus.REFERRED:
+            yield OpenTask(
+                kind=RECORD_INTERVIEW,
+                target=referral.id,
+                assignee=case.owner,
+                role=Role.STAFF,
+                since=morning_of(referral.referred_on),
+            )
+        elif referral.status is ReferralStatus.INTERVIEWING and referral.interview_on:
+            yield OpenTask(
+                kind=RECORD_INTERVIEW_OUTCOME,
+                target=referral.id,
+                assignee=case.owner,
+                role=Role.STAFF,
+                since=morning_of(referral.interview_on),
+                due=morning_of(referral.interview_on + timedelta(days=1)),
+            )
+
+
 def _follow_ups_to_record(case: CaseFile) -> Iterable[OpenTask]:
     return (
         OpenTask(
             kind=RECORD_FOLLOW_UP,
             target=f"{referral.id}/{follow_up.day}",
-            assignee=case.intake_by,
+            assignee=case.owner,
             role=Role.STAFF,
             since=rules.follow_up_due_at(follow_up),
+            clock=FOLLOW_UP,
         )
         for referral in REFERRALS.of(case)
         for follow_up in referral.follow_ups
@@ -200,7 +240,7 @@ TRACK = TrackSpec(
             )
         ),
     ),
-    task_kinds=(RECORD_FOLLOW_UP,),
-    tasks=_follow_ups_to_record,
+    task_kinds=(RECORD_INTERVIEW, RECORD_INTERVIEW_OUTCOME, RECORD_FOLLOW_UP),
+    tasks=_referral_tasks,
     due=_follow_ups_falling_due,
 )

@@ -11,6 +11,7 @@ class Role(StrEnum):
     STAFF = "staff"
     LAWYER = "lawyer"
     SUPERVISOR = "supervisor"
+    HEAD = "head"  # the centre head: reads every case, escalation and report of the centre
     ADMIN = "admin"
     SYSTEM = "system"
 

@@ -83,6 +83,7 @@ def _lawyer_tasks(case: CaseFile) -> Iterable[OpenTask]:
                 assignee=case.lawyer,
                 role=Role.LAWYER,
                 since=matter.recorded_at,
+                clock=LEGAL_REFERRAL,
             )
         for referral in matter.referrals:
             if referral.acknowledged_at is None:
@@ -92,6 +93,7 @@ def _lawyer_tasks(case: CaseFile) -> Iterable[OpenTask]:
                     assignee=case.lawyer,
                     role=Role.LAWYER,
                     since=referral.sent_at,
+                    clock=ACKNOWLEDGEMENT,
                 )
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from services.cases.tracks import Routes, StepRoute, StepRule, TrackSpec
+from services.cases.tracks import OpenTask, Routes, StepRoute, StepRule, TrackSpec
+from services.kernel.actors import Role
 from services.reports.figures import Figure
 from services.startup_aid import rules
 from services.startup_aid.model import (
@@ -20,6 +22,26 @@ from services.startup_aid.model import (
 )
 
 UNDECIDED = (StartupStatus.APPLIED, StartupStatus.APPROVED)
+
+
+if TYPE_CHECKING:
+    from services.cases.model import CaseFile
+
+DECIDE_STARTUP_APPLICATION = "decide_startup_application"
+DISBURSE_STARTUP_GRANT = "disburse_startup_grant"
+
+
+def _to_decide_or_disburse(case: CaseFile) -> Iterable[OpenTask]:
+    """An application waits on its owner's decision, an approved grant on its payment
+    (neither has a clock: no due time)."""
+    for application in APPLICATIONS.of(case):
+        if application.status is StartupStatus.APPLIED:
+            kind = DECIDE_STARTUP_APPLICATION
+        elif application.status is StartupStatus.APPROVED:
+            kind = DISBURSE_STARTUP_GRANT
+        else:
+            continue
+        yield OpenTask(kind=kind, target=application.id, assignee=case.owner, role=Role.STAFF)
 
 
 def _unfinished(applications: Sequence[StartupApplication]) -> list[str]:
@@ -69,5 +91,7 @@ TRACK = TrackSpec(
     ),
     success=StartupStatus.DISBURSED,
     open_items=_unfinished,
+    task_kinds=(DECIDE_STARTUP_APPLICATION, DISBURSE_STARTUP_GRANT),
+    tasks=_to_decide_or_disburse,
     figures=(Figure("startups_funded", STARTUP_DISBURSED, amount="amount"),),
 )

@@ -29,7 +29,7 @@ from services.users.passwords import hash_password
 from services.users.records import AccountRequestRecord
 from services.users.signin import SignInGuard, sign_in
 
-NEEDS_SECOND_ADMIN = frozenset({Role.SUPERVISOR, Role.ADMIN})
+NEEDS_SECOND_ADMIN = frozenset({Role.SUPERVISOR, Role.HEAD, Role.ADMIN})
 REQUEST_LIFETIME = timedelta(days=3)
 
 

@@ -15,7 +15,7 @@ Username = Annotated[
 ]
 Centre = Annotated[str, text_type(100)]
 Password = Annotated[str, Field(min_length=1, max_length=200)]
-PEOPLE = (Role.STAFF, Role.LAWYER, Role.SUPERVISOR, Role.ADMIN)
+PEOPLE = (Role.STAFF, Role.LAWYER, Role.SUPERVISOR, Role.HEAD, Role.ADMIN)
 
 
 def _a_person(role: Role) -> Role:

@@ -1,7 +1,7 @@
 """Who may see which case: the object-level half of authorisation.
 
-Staff and supervisors see the cases of their centre; a lawyer sees the cases of their
-centre assigned to them; admin manages accounts and sees no case.
+Staff, supervisors and the centre head see the cases of their centre; a lawyer sees the
+cases of their centre assigned to them; admin manages accounts and sees no case.
 """
 
 from __future__ import annotations
@@ -10,18 +10,20 @@ from services.cases.queries import CaseFilter
 from services.kernel.actors import Role
 from services.users.model import User
 
+WHOLE_CENTRE = (Role.STAFF, Role.SUPERVISOR, Role.HEAD)
+
 
 def may_see_case(user: User, *, centre: str, lawyer: str | None) -> bool:
     if user.disabled or centre != user.centre:
         return False
-    if user.role in (Role.STAFF, Role.SUPERVISOR):
+    if user.role in WHOLE_CENTRE:
         return True
     return user.role is Role.LAWYER and lawyer == user.username
 
 
 def visible_cases(user: User, where: CaseFilter) -> CaseFilter | None:
     """``where`` narrowed to what ``user`` may see; None if that is nothing at all."""
-    if user.role not in (Role.STAFF, Role.SUPERVISOR, Role.LAWYER):
+    if user.role not in (*WHOLE_CENTRE, Role.LAWYER):
         return None
     if where.centre not in (None, user.centre):
         return None

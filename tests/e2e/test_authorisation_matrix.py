@@ -28,18 +28,20 @@ from tests.e2e.stack import PASSWORD, Stack, user_name
 
 pytestmark = pytest.mark.e2e
 
-ROLES = ("staff", "lawyer", "supervisor", "admin")
+ROLES = ("staff", "lawyer", "supervisor", "head", "admin")
 SITUATIONS = ("own_unassigned", "own_assigned", "other_assigned", "other_unassigned")
-# Which cases each role sees: staff and supervisors their centre's, a lawyer their
-# centre's cases assigned to them, admin none.
+# Which cases each role sees: staff, supervisors and the centre head their centre's, a
+# lawyer their centre's cases assigned to them, admin none.
 SEES = {
     "staff": {"own_unassigned", "own_assigned"},
     "supervisor": {"own_unassigned", "own_assigned"},
+    "head": {"own_unassigned", "own_assigned"},
     "lawyer": {"own_assigned"},
     "admin": set(),
 }
 EVERYONE = "public"
-READERS = "staff lawyer supervisor"
+READERS = "staff lawyer supervisor head"
+SIGNED_IN = "staff lawyer supervisor head admin"
 C = "/cases/{case_id}"
 # Who may call each route (the roles, or "public"); for routes under a case, only on the
 # cases the role sees.
@@ -47,8 +49,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/health"): EVERYONE,
     ("GET", "/ready"): EVERYONE,
     ("POST", "/auth/token"): EVERYONE,
-    ("GET", "/auth/me"): "staff lawyer supervisor admin",
-    ("POST", "/auth/password"): "staff lawyer supervisor admin",
+    ("GET", "/auth/me"): SIGNED_IN,
+    ("POST", "/auth/password"): SIGNED_IN,
     ("GET", "/users"): "admin",
     ("POST", "/users"): "admin",
     ("POST", "/users/{username}/disable"): "admin",
@@ -61,10 +63,13 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/cases"): READERS,
     ("GET", "/cases/by-number/{number}"): READERS,
     ("GET", "/tasks"): READERS,
-    ("GET", "/escalations"): "staff supervisor",
-    ("GET", "/reports/summary"): "supervisor",
-    ("GET", "/reports/summary/cases"): "supervisor",
+    ("GET", "/escalations"): "staff supervisor head",
+    ("GET", "/reports/summary"): "supervisor head",
+    ("GET", "/reports/summary/cases"): "supervisor head",
     ("GET", "/access-log"): "supervisor",
+    ("GET", "/reassignments/disabled-owners"): "supervisor",
+    ("POST", "/reassignments"): "supervisor",
+    ("GET", "/reassignments/{reassignment_id}"): "supervisor",
     ("POST", "/codec/decode"): "supervisor",
     ("POST", "/codec/encode"): "supervisor",
     ("POST", "/cases"): "staff",
@@ -80,6 +85,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", f"{C}/assessment"): "staff",
     ("POST", f"{C}/needs"): "staff",
     ("POST", f"{C}/lawyer"): "supervisor",
+    ("POST", f"{C}/owner"): "supervisor",
     ("POST", f"{C}/close"): "staff",
     ("POST", f"{C}/withdraw"): "staff",
     ("POST", f"{C}/reopen"): "staff",
@@ -138,17 +144,17 @@ EXPECTED |= {
     ("GET", "/console/sign-in"): EVERYONE,
     ("POST", "/console/sign-in"): EVERYONE,
     ("POST", "/console/language"): EVERYONE,
-    ("POST", "/console/sign-out"): "staff lawyer supervisor admin",
-    ("GET", "/console/password"): "staff lawyer supervisor admin",
-    ("POST", "/console/password"): "staff lawyer supervisor admin",
-    ("GET", "/console/"): "staff lawyer supervisor admin",
+    ("POST", "/console/sign-out"): SIGNED_IN,
+    ("GET", "/console/password"): SIGNED_IN,
+    ("POST", "/console/password"): SIGNED_IN,
+    ("GET", "/console/"): SIGNED_IN,
     ("GET", "/console/cases"): READERS,
     ("GET", "/console/cases/new"): "staff",
     ("POST", "/console/cases"): "staff",
     ("GET", K): READERS,
     ("GET", f"{K}/receipt"): "staff supervisor",
-    ("GET", f"{K}/steps/{{step}}"): READERS,
-    ("POST", f"{K}/steps/{{step}}"): READERS,
+    ("GET", f"{K}/steps/{{step}}"): "staff lawyer supervisor",
+    ("POST", f"{K}/steps/{{step}}"): "staff lawyer supervisor",
     ("GET", f"{K}/matters/{{matter_id}}"): READERS,
     ("GET", "/console/matters"): "lawyer",
 }
@@ -166,6 +172,7 @@ OTHER_PARAMS = {
     "{township}": "城关镇",
     "{year}": "2027",
     "{number}": "2026-9999",  # none: the route is let through, to answer 404 of its own
+    "{reassignment_id}": "00000000-0000-4000-8000-000000000003",
 }
 QUERIES = {
     "/reports/summary": {"from": "2026-01-01", "to": "2026-12-31"},

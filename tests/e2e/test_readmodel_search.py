@@ -382,6 +382,9 @@ async def test_tasks_of_intake_staff_list_eligibility_decisions_until_decided(
     case = await _open(api, CENTRE)
 
     waiting = [t for t in await _tasks(api, assignee="staff") if t["case_id"] == case["id"]]
+    # Due when the eligibility clock is, given in UTC and in the centre's time (UTC+8).
+    due = [(t.pop("due_at"), t.pop("due_local")) for t in waiting]
+    assert all(at is not None and local.endswith("+08:00") for at, local in due), due
     assert waiting == [
         {
             "case_id": case["id"],

@@ -24,6 +24,7 @@ from services.cases.steps import (
     DecideEligibility,
     OpenCase,
     PauseClock,
+    ReassignCase,
     ReopenCase,
     ResumeClock,
     StartAssessment,
@@ -163,6 +164,7 @@ ACCEPTED: dict[type, Example] = {
     DecideEligibility: Example(Story.opened, DecideEligibility(accepted=True)),
     AddNeed: Example(active(), AddNeed(need=Need.TRAINING)),
     AssignLawyer: Example(with_matter, AssignLawyer(lawyer="lawyer-2"), actor=SUPERVISOR),
+    ReassignCase: Example(active(), ReassignCase(owner="staff-2"), actor=SUPERVISOR),
     CloseCase: Example(active(), CloseCase(outcome=CaseOutcome.SERVED)),
     WithdrawCase: Example(Story.opened, WithdrawCase(reason="moved away")),
     ReopenCase: Example(closed, ReopenCase(reason="back again")),
@@ -230,6 +232,9 @@ REFUSED: dict[type, Example] = {
     AddNeed: Example(active(), AddNeed(need=Need.JOB_REFERRAL), code="need_present"),
     AssignLawyer: Example(
         active(), AssignLawyer(lawyer="lawyer-2"), actor=SUPERVISOR, code="need_missing"
+    ),
+    ReassignCase: Example(
+        closed, ReassignCase(owner="staff-2"), actor=SUPERVISOR, code="wrong_stage"
     ),
     CloseCase: Example(closed, CloseCase(outcome=CaseOutcome.SERVED), code="wrong_stage"),
     WithdrawCase: Example(closed, WithdrawCase(reason="again"), code="wrong_stage"),

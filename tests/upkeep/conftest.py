@@ -1,6 +1,6 @@
 """The API in process on each database, with the case workflows on a time-skipping server
 and a real worker projecting into that database: for the daily upkeep of a case (case
-numbers, notes, corrections, lookups, the access log)."""
+numbers, notes, corrections, lookups, the access log, owners and reassignments)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import Client
 
 from casework.codec import DatabaseCaseKeys
 from casework.crypto import data_converter
@@ -25,15 +26,19 @@ from tests.support import time_skipping_server
 
 @dataclass
 class Desk:
-    """One centre's people, signed in, and the API they call."""
+    """One centre's people, signed in, the API they call and the Temporal client behind it."""
 
     api: httpx.AsyncClient
+    temporal: Client
     session_factory: sessionmaker[Session]
     centre: str
     staff: dict[str, str]
     supervisor: dict[str, str]
     lawyer: dict[str, str]
     lawyer_name: str
+
+    def person(self, role: Role, name: str | None = None) -> tuple[str, dict[str, str]]:
+        return signed_in(self.session_factory, role, self.centre, name=name)
 
     async def open(self, **claimant: Any) -> dict[str, Any]:
         """A new case of a veteran needing legal aid, with this lawyer assigned."""
@@ -51,6 +56,15 @@ class Desk:
         )
         assert assigned.status_code == 200, assigned.text
         return dict(assigned.json())
+
+    async def open_case(self, headers: dict[str, str], name: str = "Owner Test") -> str:
+        """A new case of a veteran needing a job, opened by whoever ``headers`` sign in."""
+        intake = {"claimant": {"name": name, "category": "veteran"}, "needs": ["job_referral"]}
+        made = await self.api.post(
+            "/cases", json=intake, params={"confirm_new": "true"}, headers=headers
+        )
+        assert made.status_code == 201, made.text
+        return str(made.json()["id"])
 
 
 @pytest.fixture
@@ -73,6 +87,7 @@ async def desk(database_url: str, session_factory: sessionmaker[Session]) -> Asy
                 lawyer_name, lawyer = signed_in(session_factory, Role.LAWYER, centre)
                 yield Desk(
                     api=api,
+                    temporal=env.client,
                     session_factory=session_factory,
                     centre=centre,
                     staff=signed_in(session_factory, Role.STAFF, centre)[1],

@@ -26,14 +26,14 @@ from services.kernel.actors import Role
 from services.users.policy import lawyer_scope, visible_cases
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-FILTERS = ("text", "stage", "category", "need", "lawyer")
+FILTERS = ("text", "stage", "category", "need", "lawyer", "owner")
 PAGE_SIZE = 20
 TASKS_SHOWN = 50
 
 
 @router.get("/")
 def my_tasks(request: Request, session: SessionDep, user: SignedIn) -> HTMLResponse:
-    """The work waiting on me, oldest first, with the case it belongs to."""
+    """The work waiting on me, soonest due first, with the case it belongs to."""
     if user.role is Role.ADMIN:
         tasks: list[queries.Task] = []
     else:
@@ -41,8 +41,10 @@ def my_tasks(request: Request, session: SessionDep, user: SignedIn) -> HTMLRespo
         supervisor = user.role is Role.SUPERVISOR
         tasks = queries.list_tasks(
             session=session,
-            assignee=None if supervisor else user.username,
-            role=Role.SUPERVISOR if supervisor else None,
+            where=queries.TaskFilter(
+                assignee=None if supervisor else user.username,
+                role=Role.SUPERVISOR if supervisor else None,
+            ),
             limit=TASKS_SHOWN,
             centre=user.centre,
             lawyer=lawyer_scope(user),

@@ -24,10 +24,11 @@ from api.console.restore import restores
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.policy import CaseInReach, SignedIn
 from api.routers.cases import check_assignable
+from api.routers.reassignments import check_owner
 from api.steps import StepContext
 from services.cases import queries
 from services.cases.model import CaseFile
-from services.cases.steps import AssignLawyer
+from services.cases.steps import AssignLawyer, ReassignCase
 from services.kernel.actors import Actor, Role
 from services.kernel.errors import CaseNotFound, NotFound
 from services.users import accounts
@@ -81,11 +82,15 @@ async def _show(
     inputs = forms.fill(
         forms.inputs_of(form.model, late=late_now(case, form, target)), posted, errors
     )
-    if form.model is AssignLawyer:
-        lawyers = await run_in_threadpool(_lawyers, session, user.centre)
+    # Who may be chosen: the centre's active lawyers, or its active staff but the owner.
+    choose = {AssignLawyer: ("lawyer", Role.LAWYER), ReassignCase: ("owner", Role.STAFF)}
+    if form.model in choose:
+        field, role = choose[form.model]
+        people = await run_in_threadpool(_people, session, user.centre, role)
         for made in inputs:
-            if made.name == "lawyer":
-                made.widget, made.options = "select", [(name, name) for name in lawyers]
+            if made.name == field:
+                options = [(name, name) for name in people if name != case.owner]
+                made.widget, made.options = "select", options
     fragment = request.headers.get("HX-Target") == SLOT and "HX-Boosted" not in request.headers
     return render(
         request,
@@ -103,9 +108,9 @@ async def _show(
     )
 
 
-def _lawyers(session: Session, centre: str) -> list[str]:
+def _people(session: Session, centre: str, role: Role) -> list[str]:
     users = accounts.list_users(session=session, centre=centre, limit=500)
-    return [u.username for u in users if u.role is Role.LAWYER and not u.disabled]
+    return [u.username for u in users if u.role is role and not u.disabled]
 
 
 @router.post("/{step}")
@@ -132,6 +137,8 @@ async def take_step(
         body = form.model.model_validate(forms.model_input(form.model, posted, formats))
         if isinstance(body, AssignLawyer):
             await run_in_threadpool(check_assignable, session, body, user.centre)
+        if isinstance(body, ReassignCase):
+            await run_in_threadpool(check_owner, session, body.owner, user.centre, "owner")
         writer = StepContext(
             temporal=temporal,
             user=Actor(id=user.username, role=user.role),
