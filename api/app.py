@@ -28,6 +28,7 @@ from api.routers import (
     deadlines,
     health,
     legal,
+    notifications,
     register,
     reports,
     tasks,
@@ -106,7 +107,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(router.router)
     for track_router in tracks.routers:
         app.include_router(track_router)
-    for router in (legal, tasks, reports, deadlines, access):
+    for router in (legal, tasks, reports, deadlines, access, notifications):
         app.include_router(router.router)
     for router in (register, campaigns, codec):
         app.include_router(router.router)

@@ -85,6 +85,12 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/reports/summary"): _roles(SUPERVISOR),
     ("GET", "/reports/summary/cases"): _roles(SUPERVISOR),
     ("GET", "/access-log"): _roles(SUPERVISOR),
+    # Notifications of the caller's centre: supervisors see and retry them; admins set
+    # how each account's owner is reached.
+    ("GET", "/notifications"): _roles(SUPERVISOR),
+    ("POST", "/notifications/{notification_id}/retry"): _roles(SUPERVISOR),
+    ("GET", "/users/{username}/contact"): _roles(ADMIN),
+    ("PUT", "/users/{username}/contact"): _roles(ADMIN),
     # The Temporal UI's codec server (api/codec.py): payloads of the caller's centre only.
     ("POST", "/codec/decode"): Rule(roles=frozenset({SUPERVISOR}), session_from_ui=True),
     ("POST", "/codec/encode"): _roles(SUPERVISOR),

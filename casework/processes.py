@@ -14,6 +14,7 @@ from starlette.types import ASGIApp
 
 from activities.deadlines import DeadlineActivities
 from api.app import create_app
+from casework.notifications import build_dispatcher, run_dispatcher
 from casework.settings import Settings
 from casework.temporal import build_worker, connect
 from casework.tracing import instrument_engine
@@ -94,11 +95,19 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
         )
         log.info("worker polling", task_queue=settings.temporal_task_queue)
         running = asyncio.create_task(worker.run())
+        dispatching = None
+        if settings.notify_enabled:
+            dispatcher = build_dispatcher(settings, session_factory)
+            dispatching = asyncio.create_task(
+                run_dispatcher(dispatcher, settings.notify_poll_seconds, stop)
+            )
         await _first_of(running, stop)
         # In-flight activities finish (or are retried elsewhere after their timeout).
         await worker.shutdown()
         with contextlib.suppress(asyncio.CancelledError):
             await running
+        if dispatching is not None:
+            await dispatching  # its round in progress finishes; stop is set
     engine.dispose()
 
 

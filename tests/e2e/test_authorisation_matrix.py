@@ -64,6 +64,10 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/reports/summary"): "supervisor",
     ("GET", "/reports/summary/cases"): "supervisor",
     ("GET", "/access-log"): "supervisor",
+    ("GET", "/notifications"): "supervisor",
+    ("POST", "/notifications/{notification_id}/retry"): "supervisor",
+    ("GET", "/users/{username}/contact"): "admin",
+    ("PUT", "/users/{username}/contact"): "admin",
     ("POST", "/codec/decode"): "supervisor",
     ("POST", "/codec/encode"): "supervisor",
     ("POST", "/cases"): "staff",
@@ -162,6 +166,7 @@ OTHER_PARAMS = {
     "{campaign_id}": "00000000-0000-4000-8000-000000000002",
     "{township}": "城关镇",
     "{year}": "2027",
+    "{notification_id}": "1",
 }
 QUERIES = {
     "/reports/summary": {"from": "2026-01-01", "to": "2026-12-31"},
