@@ -8,6 +8,7 @@ itself for the robots, so a receiver can drop a repeat.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -48,6 +49,9 @@ class ChannelSettings:
 class Sender:
     def __init__(self, settings: ChannelSettings) -> None:
         self._settings = settings
+        # apprise's own lines name addresses (an email's recipient, a robot's URL): they
+        # stay out of the logs; each failure's reason is captured and masked instead.
+        logging.getLogger("apprise").propagate = False
 
     def send(
         self, *, contact: Contact, channel: Channel, message: Message, message_id: str

@@ -63,6 +63,7 @@ class Webhook:
     port: int = 0
     received: list[dict[str, Any]] = field(default_factory=list)
     refused: int = 0
+    in_flight: int = 0  # requests held, not yet taken
     down: bool = False  # answers 503 while down
     hold_seconds: float = 0.0  # holds each request this long before taking it
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -89,8 +90,11 @@ def webhook_receiver() -> Iterator[Webhook]:
                 self.end_headers()
                 return
             if hook.hold_seconds:
+                with hook.lock:
+                    hook.in_flight += 1
                 time.sleep(hook.hold_seconds)
             with hook.lock:
+                hook.in_flight -= 1 if hook.hold_seconds else 0
                 hook.received.append(
                     {"path": self.path, "headers": dict(self.headers), "json": json.loads(body)}
                 )
