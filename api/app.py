@@ -28,6 +28,7 @@ from api.routers import (
     deadlines,
     health,
     legal,
+    letters,
     notifications,
     register,
     reports,
@@ -107,7 +108,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(router.router)
     for track_router in tracks.routers:
         app.include_router(track_router)
-    for router in (legal, tasks, reports, deadlines, access, notifications):
+    for router in (legal, letters, tasks, reports, deadlines, access, notifications):
         app.include_router(router.router)
     for router in (register, campaigns, codec):
         app.include_router(router.router)

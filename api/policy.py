@@ -102,6 +102,8 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", f"{_C}/tasks"): READ_CASE,
     ("GET", f"{_C}/deadlines"): READ_CASE,
     ("GET", f"{_C}/legal-matters/{{matter_id}}"): READ_CASE,
+    ("GET", f"{_C}/legal-matters/{{matter_id}}/letters"): READ_CASE,
+    ("GET", f"{_C}/legal-matters/{{matter_id}}/letters/{{seq}}"): READ_CASE,
     ("GET", f"{_C}/access-log"): _roles(SUPERVISOR, case=True),
     # One case: steps. Staff work the case; lawyers only its legal matters; supervisors
     # only (re)assign its lawyer.

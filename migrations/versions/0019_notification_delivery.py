@@ -1,5 +1,5 @@
-"""notifications delivered: the outbox's delivery state, a row per person, and people's
-sealed contact details
+"""the department loop: the outbox's delivery state (a row per person), people's sealed
+contact details, and referral letters
 
 Revision ID: 0019
 Revises: 0015
@@ -46,9 +46,31 @@ def upgrade() -> None:
     op.execute(outbox.update().values(next_attempt_at=outbox.c.created_at))
     with op.batch_alter_table("users") as table:
         table.add_column(sa.Column("contact", sa.Text(), nullable=True))
+    op.create_table(
+        "referral_letter",
+        sa.Column("case_id", sa.String(36), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("matter_id", sa.String(40), nullable=False),
+        sa.Column("department", sa.String(20), nullable=False),
+        sa.Column("reference", sa.String(60), nullable=False),
+        sa.Column("sha256", sa.String(64), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("pdf", sa.LargeBinary(), nullable=True),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name="fk_referral_letter_case_id_cases",
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("case_id", "seq", name="pk_referral_letter"),
+    )  # fmt: skip
+    op.create_index(
+        "ix_referral_letter_case_id_matter_id", "referral_letter", ["case_id", "matter_id"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_referral_letter_case_id_matter_id", table_name="referral_letter")
+    op.drop_table("referral_letter")
     op.drop_column("users", "contact")
     with op.batch_alter_table("outbox") as table:
         table.drop_index("ix_outbox_status_next_attempt_at")

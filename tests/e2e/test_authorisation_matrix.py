@@ -78,6 +78,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", f"{C}/tasks"): READERS,
     ("GET", f"{C}/deadlines"): READERS,
     ("GET", f"{C}/legal-matters/{{matter_id}}"): READERS,
+    ("GET", f"{C}/legal-matters/{{matter_id}}/letters"): READERS,
+    ("GET", f"{C}/legal-matters/{{matter_id}}/letters/{{seq}}"): READERS,
     ("GET", f"{C}/access-log"): "supervisor",
     ("POST", f"{C}/assessment/start"): "staff",
     ("POST", f"{C}/assessment"): "staff",
@@ -167,6 +169,7 @@ OTHER_PARAMS = {
     "{township}": "城关镇",
     "{year}": "2027",
     "{notification_id}": "1",
+    "{seq}": "1",
 }
 QUERIES = {
     "/reports/summary": {"from": "2026-01-01", "to": "2026-12-31"},
