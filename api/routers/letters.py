@@ -3,7 +3,7 @@ downloaded here; every download is in the access log."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response
 
@@ -21,7 +21,9 @@ router = APIRouter(
 )
 MatterId = Annotated[str, Path(pattern=TRACK.routes.item_pattern)]
 Seq = Annotated[int, Path(ge=1, le=2**31 - 1, description="The referral's event number")]
-PDF = {200: {"content": {"application/pdf": {}}, "description": "The letter (PDF)"}}
+PDF: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/pdf": {}}, "description": "The letter (PDF)"}
+}
 
 
 @router.get("")
