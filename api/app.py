@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from api import codec
 from api.console.app import install_console
+from api.department.routes import install as install_department_page
 from api.docs import install_docs
 from api.metrics import MetricsMiddleware
 from api.middleware import (
@@ -112,6 +113,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(router.router)
     for router in (register, campaigns, codec):
         app.include_router(router.router)
+    install_department_page(app)
     install_console(app)
     return app
 

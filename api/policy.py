@@ -87,6 +87,11 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/access-log"): _roles(SUPERVISOR),
     # Notifications of the caller's centre: supervisors see and retry them; admins set
     # how each account's owner is reached.
+    # A department's answer page: the signed link in its letter is the credential
+    # (api/department), checked by the routes; limited per client address.
+    ("GET", "/department/{token}"): PUBLIC,
+    ("POST", "/department/{token}/acknowledge"): PUBLIC,
+    ("POST", "/department/{token}/result"): PUBLIC,
     ("GET", "/notifications"): _roles(SUPERVISOR),
     ("POST", "/notifications/{notification_id}/retry"): _roles(SUPERVISOR),
     ("GET", "/users/{username}/contact"): _roles(ADMIN),

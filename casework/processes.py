@@ -19,6 +19,7 @@ from casework.settings import Settings
 from casework.temporal import build_worker, connect
 from casework.tracing import instrument_engine
 from services.db import make_engine, make_session_factory
+from services.departments.referrals import Letterhead, install_letterhead
 
 log = structlog.stdlib.get_logger(__name__)
 ACTIVITY_THREADS = 10
@@ -79,6 +80,13 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
     instrument_engine(engine)
     client = await connect(settings)
     session_factory = make_session_factory(engine)
+    install_letterhead(
+        Letterhead(
+            centre_name=settings.centre_name or settings.centre_id,
+            console_url=settings.console_url,
+            timezone=settings.centre_timezone,
+        )
+    )
     with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
         worker = build_worker(
             client,

@@ -158,6 +158,14 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8000",
         description="The address people open the console at (the links in messages)",
     )
+    department_link_days: int = Field(
+        default=30, ge=1, le=365, description="How long a department's link in a letter works"
+    )
+    centre_name: str | None = Field(
+        default=None,
+        max_length=100,
+        description="The centre's name on letters (default: CENTRE_ID)",
+    )
     notify_poll_seconds: float = Field(
         default=5.0, gt=0, le=300, description="How often the worker looks for due messages"
     )

@@ -153,6 +153,7 @@ VALUES: dict[type[Enum], dict[str, str]] = {
         "supervisor": N_("Supervisor"),
         "admin": N_("Administrator"),
         "system": N_("The system"),
+        "department": N_("A department"),
     },
 }
 

@@ -20,6 +20,7 @@ from services.cases.model import CaseFile
 from services.cases.records import CaseEventRecord
 from services.crypto.case_keys import case_ring
 from services.departments.letters import Letter, render_letter
+from services.departments.links import LinkGrant, issue_link
 from services.departments.records import ReferralLetterRecord
 from services.kernel.errors import NotFound
 from services.kernel.values import Frozen
@@ -84,6 +85,7 @@ def reference_of(case_id: str, matter_id: str, seq: int) -> str:
 
 def _letter(case: CaseFile, matter: LegalMatter, row: CaseEventRecord, department: str) -> Letter:
     head = letterhead()
+    grant = LinkGrant(case_id=case.id, matter_id=matter.id, department=department, seq=row.seq)
     acknowledge_by = next(
         (
             clock.due_at
@@ -104,7 +106,7 @@ def _letter(case: CaseFile, matter: LegalMatter, row: CaseEventRecord, departmen
         evidence=tuple(matter.evidence),
         sent_at=row.at,
         acknowledge_by=acknowledge_by,
-        link=f"{head.console_url.rstrip('/')}/console/cases/{case.id}/matters/{matter.id}",
+        link=f"{head.console_url.rstrip('/')}/department/{issue_link(grant)}",
     )
 
 

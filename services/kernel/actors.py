@@ -13,6 +13,9 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
     SYSTEM = "system"
+    # An officer of a department a matter was referred to, answering through its link
+    # (services/departments/links.py): never a signed-in user.
+    DEPARTMENT = "department"
 
 
 class Actor(Frozen):

@@ -4,6 +4,7 @@ its SHA-256 kept, made once however often the projection runs; on both databases
 from __future__ import annotations
 
 import hashlib
+import re
 
 import httpx
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from services.cases.records import CaseRecord
 from services.crypto.case_keys import destroy_case_key
 from services.db import transaction
+from services.departments.links import read_link
 from services.departments.records import ReferralLetterRecord
 from services.departments.referrals import LetterNotFound, letter_pdf, letters_of
 from services.kernel.actors import Role
@@ -56,7 +58,12 @@ def test_referring_a_matter_makes_one_sealed_chinese_letter_with_its_hash(
     assert "侵权事项转介函" in text and "劳动保障监察大队" in text
     assert "Acme Textiles" in text and info.reference in text
     assert "1. payslips" in text and "请于" in text  # the evidence; the deadline to acknowledge
-    assert f"/console/cases/{case_id}/matters/{matter_id}" in text
+    above_seal = "".join(text.splitlines()[:-1])  # the last line is the centre's seal
+    link = re.search(r"/department/([A-Za-z0-9._-]+)", above_seal)
+    assert link is not None  # the department's link (wrapped on paper; whole in the QR code)
+    assert read_link(link.group(1)).model_dump() == {
+        "case_id": case_id, "matter_id": matter_id, "department": "labour", "seq": seq,
+    }  # fmt: skip
 
 
 def test_a_destroyed_case_key_erases_the_letter_but_keeps_its_hash(

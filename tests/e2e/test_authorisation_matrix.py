@@ -64,6 +64,9 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/reports/summary"): "supervisor",
     ("GET", "/reports/summary/cases"): "supervisor",
     ("GET", "/access-log"): "supervisor",
+    ("GET", "/department/{token}"): EVERYONE,
+    ("POST", "/department/{token}/acknowledge"): EVERYONE,
+    ("POST", "/department/{token}/result"): EVERYONE,
     ("GET", "/notifications"): "supervisor",
     ("POST", "/notifications/{notification_id}/retry"): "supervisor",
     ("GET", "/users/{username}/contact"): "admin",
@@ -170,6 +173,7 @@ OTHER_PARAMS = {
     "{year}": "2027",
     "{notification_id}": "1",
     "{seq}": "1",
+    "{token}": "WyJhIiwiTTEiLCJsYWJvdXIiLDFd.aaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbb",
 }
 QUERIES = {
     "/reports/summary": {"from": "2026-01-01", "to": "2026-12-31"},

@@ -65,3 +65,11 @@ def test_masked_errors_carry_no_address_number_or_token() -> None:
     for secret in ("li@example.org", "10.0.0.1", "139 1234 5678", "AbCdEfGhIjKl"):
         assert secret not in text
     assert "Failed to send" in text
+
+
+def test_a_department_link_never_reaches_a_log_line() -> None:
+    from casework.logging import mask_personal_data
+
+    line = "GET /department/WyJjIiwiTTEiLCJsYWJvdXIiLDRd.axF2GQ.MxRQzeYBnMcJ43Fo/result HTTP/1.1"
+    masked = mask_personal_data(None, "info", {"event": line})["event"]
+    assert "WyJj" not in masked and masked.startswith("GET /department/[masked]/result")
