@@ -13,6 +13,7 @@ from services.deadlines.clocks import DeadlineRules, RulesRequest, rules_in_forc
 from services.deadlines.policy import ClockPolicy
 from services.notify.model import Notification
 from services.notify.outbox import enqueue
+from services.notify.recipients import people_to_tell
 
 
 class DeadlineActivities:
@@ -37,6 +38,14 @@ class DeadlineActivities:
 
     @activity.defn(name="notify")
     def notify(self, notifications: list[Notification]) -> int:
-        """Queue each notification once (idempotent on case and sequence number)."""
+        """Queue each notification once, a message per person it reaches (idempotent on
+        case and sequence number)."""
         with transaction(self._session_factory) as session:
-            return sum(enqueue(session=session, notification=n) for n in notifications)
+            return sum(
+                enqueue(
+                    session=session,
+                    notification=n,
+                    people=people_to_tell(session=session, notification=n),
+                )
+                for n in notifications
+            )

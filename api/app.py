@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from api import codec
 from api.console.app import install_console
+from api.department.routes import install as install_department_page
 from api.docs import install_docs
 from api.metrics import MetricsMiddleware
 from api.middleware import (
@@ -29,6 +30,8 @@ from api.routers import (
     deadlines,
     health,
     legal,
+    letters,
+    notifications,
     reassignments,
     register,
     reports,
@@ -111,10 +114,11 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(router.router)
     for track_router in tracks.routers:
         app.include_router(track_router)
-    for router in (legal, tasks, reports, deadlines, access, reassignments):
+    for router in (legal, letters, tasks, reports, deadlines, access, reassignments, notifications):
         app.include_router(router.router)
     for router in (register, campaigns, codec):
         app.include_router(router.router)
+    install_department_page(app)
     install_console(app)
     return app
 

@@ -91,6 +91,17 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/reassignments/disabled-owners"): _roles(SUPERVISOR),
     ("POST", "/reassignments"): _roles(SUPERVISOR),
     ("GET", "/reassignments/{reassignment_id}"): _roles(SUPERVISOR),
+    # Notifications of the caller's centre: supervisors see and retry them; admins set
+    # how each account's owner is reached.
+    # A department's answer page: the signed link in its letter is the credential
+    # (api/department), checked by the routes; limited per client address.
+    ("GET", "/department/{token}"): PUBLIC,
+    ("POST", "/department/{token}/acknowledge"): PUBLIC,
+    ("POST", "/department/{token}/result"): PUBLIC,
+    ("GET", "/notifications"): _roles(SUPERVISOR),
+    ("POST", "/notifications/{notification_id}/retry"): _roles(SUPERVISOR),
+    ("GET", "/users/{username}/contact"): _roles(ADMIN),
+    ("PUT", "/users/{username}/contact"): _roles(ADMIN),
     # The Temporal UI's codec server (api/codec.py): payloads of the caller's centre only.
     ("POST", "/codec/decode"): Rule(roles=frozenset({SUPERVISOR}), session_from_ui=True),
     ("POST", "/codec/encode"): _roles(SUPERVISOR),
@@ -102,6 +113,8 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", f"{_C}/tasks"): READ_CASE,
     ("GET", f"{_C}/deadlines"): READ_CASE,
     ("GET", f"{_C}/legal-matters/{{matter_id}}"): READ_CASE,
+    ("GET", f"{_C}/legal-matters/{{matter_id}}/letters"): READ_CASE,
+    ("GET", f"{_C}/legal-matters/{{matter_id}}/letters/{{seq}}"): READ_CASE,
     ("GET", f"{_C}/access-log"): _roles(SUPERVISOR, case=True),
     # One case: steps. Staff work the case; lawyers only its legal matters; supervisors
     # only (re)assign its lawyer and its owner.

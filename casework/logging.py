@@ -51,6 +51,8 @@ PERSONAL_KEYS = frozenset(
 )
 MASK = "[masked]"
 _PERSONAL_PATTERNS = (
+    # A department's link is its credential (api/department): never in a log line.
+    re.compile(r"(?<=/department/)[A-Za-z0-9._-]+"),
     re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])"),  # resident ID number
     re.compile(r"(?<![0-9A-Za-z])(?:\+?86[- ]?)?1[3-9]\d{9}(?![0-9A-Za-z])"),  # mobile
 )

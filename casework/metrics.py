@@ -190,15 +190,10 @@ def read_model_gauges(session: Session) -> list[Metric]:
 
 
 def notification_counts(session: Session) -> dict[str, int]:
-    """Notifications by status: the outbox's ``status`` column once it has one, else
-    queued (not sent yet) and sent. The one place to extend as delivery gains states."""
-    status = OutboxRecord.__table__.c.get("status")
-    if status is not None:
-        rows = session.execute(select(status, func.count()).group_by(status)).all()
-        return {str(name): count for name, count in rows}
-    sent = session.scalar(select(func.count()).where(OutboxRecord.sent_at.is_not(None))) or 0
-    total = session.scalar(select(func.count()).select_from(OutboxRecord)) or 0
-    return {"queued": total - sent, "sent": sent}
+    """Messages by delivery status (queued, sending, sent, dead: services/notify)."""
+    status = OutboxRecord.status
+    rows = session.execute(select(status, func.count()).group_by(status)).all()
+    return {str(name): count for name, count in rows}
 
 
 READ_MODEL = ReadModelCollector()

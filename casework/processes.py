@@ -15,10 +15,12 @@ from starlette.types import ASGIApp
 from activities.deadlines import DeadlineActivities
 from api.app import create_app
 from casework.checks import log_operating_warnings
+from casework.notifications import build_dispatcher, run_dispatcher
 from casework.settings import Settings
 from casework.temporal import build_worker, connect
 from casework.tracing import instrument_engine
 from services.db import make_engine, make_session_factory
+from services.departments.referrals import Letterhead, install_letterhead
 
 log = structlog.stdlib.get_logger(__name__)
 ACTIVITY_THREADS = 10
@@ -80,6 +82,13 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
     client = await connect(settings)
     session_factory = make_session_factory(engine)
     await asyncio.to_thread(log_operating_warnings, settings, session_factory)
+    install_letterhead(
+        Letterhead(
+            centre_name=settings.centre_name or settings.centre_id,
+            console_url=settings.console_url,
+            timezone=settings.centre_timezone,
+        )
+    )
     with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
         worker = build_worker(
             client,
@@ -96,11 +105,19 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
         )
         log.info("worker polling", task_queue=settings.temporal_task_queue)
         running = asyncio.create_task(worker.run())
+        dispatching = None
+        if settings.notify_enabled:
+            dispatcher = build_dispatcher(settings, session_factory)
+            dispatching = asyncio.create_task(
+                run_dispatcher(dispatcher, settings.notify_poll_seconds, stop)
+            )
         await _first_of(running, stop)
         # In-flight activities finish (or are retried elsewhere after their timeout).
         await worker.shutdown()
         with contextlib.suppress(asyncio.CancelledError):
             await running
+        if dispatching is not None:
+            await dispatching  # its round in progress finishes; stop is set
     engine.dispose()
 
 

@@ -139,6 +139,54 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest register spreadsheet POST /register/imports accepts",
     )
+    # Notifications (README "The department loop"): the worker delivers the outbox.
+    notify_enabled: bool = Field(
+        default=True, description="The worker delivers queued notifications (false: none)"
+    )
+    notify_smtp_url: SecretStr | None = Field(
+        default=None,
+        description="The centre's SMTP server as an apprise URL, without the recipient: "
+        "mailtos://USER:PASSWORD@smtp.example.org:465?from=centre@example.org "
+        "(mailto://HOST:PORT?mode=insecure&from=… for a relay without TLS); unset: no email",
+    )
+    notify_sms_url: SecretStr | None = Field(
+        default=None,
+        description="The SMS provider as an apprise URL with {phone} where the number goes "
+        "(e.g. jsons://gateway.example.org/send?:to={phone}); unset: no SMS",
+    )
+    console_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The address people open the console at (the links in messages)",
+    )
+    department_link_days: int = Field(
+        default=30, ge=1, le=365, description="How long a department's link in a letter works"
+    )
+    centre_name: str | None = Field(
+        default=None,
+        max_length=100,
+        description="The centre's name on letters (default: CENTRE_ID)",
+    )
+    notify_poll_seconds: float = Field(
+        default=5.0, gt=0, le=300, description="How often the worker looks for due messages"
+    )
+    notify_max_attempts: int = Field(
+        default=8, ge=1, le=100, description="Attempts before a message is dead-lettered"
+    )
+    notify_first_retry_seconds: int = Field(
+        default=30, ge=1, description="Wait after the first failed attempt (then doubling)"
+    )
+    notify_longest_retry_seconds: int = Field(
+        default=3600, ge=1, description="Longest wait between two attempts"
+    )
+    notify_timeout_seconds: float = Field(
+        default=15.0, gt=0, le=120, description="Time one attempt may take to connect / answer"
+    )
+    notify_lease_seconds: int = Field(
+        default=120,
+        ge=5,
+        description="How long a claimed message is left to its worker before another one "
+        "sends it again (longer than an attempt can take)",
+    )
     # Operating it (docs/deployment.md).
     metrics_port: int | None = Field(
         default=None, ge=1, le=65535, description="Port serving /metrics (unset: none)"

@@ -10,6 +10,7 @@ ids. Log lines written inside a span carry its ``trace_id`` and ``span_id``
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,6 +31,9 @@ from casework.settings import Settings
 # Attributes that may hold a URL's query string, by the old and the new conventions.
 _URL_ATTRIBUTES = ("http.url", "url.full", "http.target")
 _QUERY_ATTRIBUTES = ("url.query",)
+# A department's link is its credential (api/department): a span keeps the route only.
+_LINK_ATTRIBUTES = (*_URL_ATTRIBUTES, "url.path")
+_DEPARTMENT_LINK = re.compile(r"(?<=/department/)[A-Za-z0-9._-]+")
 REDACTED = "[redacted]"
 
 
@@ -60,6 +64,10 @@ def _redacted(span: ReadableSpan) -> ReadableSpan:
     for key in _QUERY_ATTRIBUTES:
         if key in attributes:
             attributes[key], changed = REDACTED, True
+    for key in _LINK_ATTRIBUTES:
+        value = attributes.get(key)
+        if isinstance(value, str) and "/department/" in value:
+            attributes[key], changed = _DEPARTMENT_LINK.sub(REDACTED, value), True
     if not changed:
         return span
     return ReadableSpan(

@@ -18,6 +18,7 @@ from services.cases.projection import (
 )
 from services.cases.steps import CaseEvent
 from services.deadlines.escalations import project_escalations
+from services.departments.referrals import make_referral_letters
 from services.reports.tallies import tally_new_events
 
 PROJECTORS: tuple[Projector, ...] = (
@@ -26,6 +27,8 @@ PROJECTORS: tuple[Projector, ...] = (
     Projector(case=project_tasks),
     # Counted once, with the events: those already recorded were counted then.
     Projector(events=tally_new_events),
+    # The referral letter, made once when a matter is referred (services/departments).
+    Projector(events=make_referral_letters),
 )
 
 

@@ -160,6 +160,7 @@ VALUES: dict[type[Enum], dict[str, str]] = {
         "head": N_("Centre head"),
         "admin": N_("Administrator"),
         "system": N_("The system"),
+        "department": N_("A department"),
     },
 }
 

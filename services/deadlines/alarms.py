@@ -65,4 +65,6 @@ def notification_for(event: CaseEvent, case: CaseFile) -> Notification | None:
         role=role,
         message=message,
         at=event.at,
+        due_at=clock.due_at,
+        rung=clock.rung if clock.breached else None,
     )

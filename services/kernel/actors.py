@@ -14,6 +14,9 @@ class Role(StrEnum):
     HEAD = "head"  # the centre head: reads every case, escalation and report of the centre
     ADMIN = "admin"
     SYSTEM = "system"
+    # An officer of a department a matter was referred to, answering through its link
+    # (services/departments/links.py): never a signed-in user.
+    DEPARTMENT = "department"
 
 
 class Actor(Frozen):

@@ -148,3 +148,22 @@ def record_payload_read(
             "at": datetime.now(UTC),
         },
     )
+
+
+def record_file_read(
+    *, session: Session, user: User, case_id: str, centre: str, action: str, what: str
+) -> None:
+    """A download of a file kept with a case (a referral letter, evidence): ``what``
+    names it, as the fields of a read name what was shown."""
+    session.execute(
+        _INSERT_READ,
+        {
+            "case_id": case_id,
+            "centre": centre,
+            "username": user.username,
+            "role": user.role.value,
+            "action": action,
+            "fields": [what],
+            "at": datetime.now(UTC),
+        },
+    )

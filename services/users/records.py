@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Index, Integer, String, false
+from sqlalchemy import JSON, Boolean, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.db import Base, UtcDateTime
@@ -37,6 +37,9 @@ class UserRecord(Base):
     # on a database that holds one.
     demo: Mapped[bool] = mapped_column(Boolean, server_default=false())
     last_signed_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # How notifications reach the person (email, phone, webhook, preferred channel),
+    # sealed as one value: services/notify/contacts.py.
+    contact: Mapped[str | None] = mapped_column(Text)
 
 
 class AccessLogRecord(Base):

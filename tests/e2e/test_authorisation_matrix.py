@@ -70,6 +70,13 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/reassignments/disabled-owners"): "supervisor",
     ("POST", "/reassignments"): "supervisor",
     ("GET", "/reassignments/{reassignment_id}"): "supervisor",
+    ("GET", "/department/{token}"): EVERYONE,
+    ("POST", "/department/{token}/acknowledge"): EVERYONE,
+    ("POST", "/department/{token}/result"): EVERYONE,
+    ("GET", "/notifications"): "supervisor",
+    ("POST", "/notifications/{notification_id}/retry"): "supervisor",
+    ("GET", "/users/{username}/contact"): "admin",
+    ("PUT", "/users/{username}/contact"): "admin",
     ("POST", "/codec/decode"): "supervisor",
     ("POST", "/codec/encode"): "supervisor",
     ("POST", "/cases"): "staff",
@@ -80,6 +87,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", f"{C}/tasks"): READERS,
     ("GET", f"{C}/deadlines"): READERS,
     ("GET", f"{C}/legal-matters/{{matter_id}}"): READERS,
+    ("GET", f"{C}/legal-matters/{{matter_id}}/letters"): READERS,
+    ("GET", f"{C}/legal-matters/{{matter_id}}/letters/{{seq}}"): READERS,
     ("GET", f"{C}/access-log"): "supervisor",
     ("POST", f"{C}/assessment/start"): "staff",
     ("POST", f"{C}/assessment"): "staff",
@@ -173,6 +182,9 @@ OTHER_PARAMS = {
     "{year}": "2027",
     "{number}": "2026-9999",  # none: the route is let through, to answer 404 of its own
     "{reassignment_id}": "00000000-0000-4000-8000-000000000003",
+    "{notification_id}": "1",
+    "{seq}": "1",
+    "{token}": "WyJhIiwiTTEiLCJsYWJvdXIiLDFd.aaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbb",
 }
 QUERIES = {
     "/reports/summary": {"from": "2026-01-01", "to": "2026-12-31"},

@@ -184,7 +184,11 @@ async def test_a_day_of_work_shows_in_every_metric(
     assert value(api, "casework_open_cases", stage="assessment") == 1
     assert value(api, "casework_open_cases", stage="active") == 1
     assert value(api, "casework_intake_holds", state="held") == 0
-    assert value(api, "casework_notifications", status="queued") == 4 * len(RUNGS) + 1
+    # Queued, or (the worker's dispatcher tried them: no one here has contact details)
+    # dead-lettered; none sent.
+    undelivered = ("queued", "sending", "dead")
+    notified = sum(value(api, "casework_notifications", status=name) for name in undelivered)
+    assert notified == 4 * len(RUNGS) + 1
     assert value(api, "casework_notifications", status="sent") == 0
     assert value(api, "casework_read_model_up") == 1
 

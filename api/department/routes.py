@@ -1,0 +1,232 @@
+"""The department's answer page: the signed link of a referral letter opens it; the
+officer acknowledges receipt (with their own reference) and reports the result. Each
+answer is a step on the matter through the one step path, by an actor of role
+``department``; the link is the only credential, and grants this one referral.
+
+Every request is limited per client address; the token never reaches a log line or a
+trace (casework/logging.py and casework/tracing.py mask it).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import defaultdict, deque
+from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path as FilePath
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Form, Path, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from api.deps import SessionDep, SettingsDep, TemporalDep
+from api.routers.auth import client_address
+from api.steps import KEY_PATTERN, StepContext
+from services.cases import queries
+from services.departments.letters import DEPARTMENT_NAMES
+from services.departments.links import LinkGrant, LinkRefused, read_link
+from services.departments.referrals import reference_of
+from services.kernel.actors import Actor, Role
+from services.kernel.errors import StepRejected
+from services.legal_aid.model import (
+    MATTERS,
+    OPEN_MATTER,
+    AcknowledgeMatter,
+    Department,
+    LegalMatter,
+    ResolveMatter,
+)
+from services.users.errors import TooManyAttempts
+
+router = APIRouter(tags=["department"], include_in_schema=True)
+Token = Annotated[str, Path(min_length=20, max_length=400, pattern=r"^[A-Za-z0-9._-]+$")]
+IdempotencyField = Annotated[str, Form(pattern=KEY_PATTERN)]
+STATUS_NAMES = {
+    "recorded": "已登记",
+    "referred": "已转介，待确认受理",
+    "acknowledged": "已确认受理，处理中",
+    "resolved": "已办结",
+    "closed_without_remedy": "已终结（未获救济）",
+}
+NOTICES = {"acknowledged": "已确认受理，谢谢。", "result": "处理结果已提交，谢谢。"}
+REQUESTS_PER_MINUTE = 30
+
+
+class AddressLimiter:
+    """At most ``limit`` requests a minute from one client address (this process)."""
+
+    def __init__(self, limit: int = REQUESTS_PER_MINUTE) -> None:
+        self.limit = limit
+        self._seen: dict[str, deque[float]] = defaultdict(deque)
+
+    def check(self, address: str) -> None:
+        now = time.monotonic()
+        seen = self._seen[address]
+        while seen and seen[0] <= now - 60:
+            seen.popleft()
+        if len(seen) >= self.limit:
+            raise TooManyAttempts("too many requests: wait a minute", retry_after=60)
+        seen.append(now)
+        if len(self._seen) > 10_000:  # forget idle addresses
+            for idle in [a for a, times in self._seen.items() if not times]:
+                del self._seen[idle]
+
+
+def _grant(request: Request, token: str, lifetime_days: int) -> LinkGrant:
+    limiter: AddressLimiter = request.app.state.department_limiter
+    limiter.check(client_address(request))
+    return read_link(token, lifetime=timedelta(days=lifetime_days))
+
+
+@router.get("/department/{token}", response_class=HTMLResponse)
+def answer_page(
+    token: Token,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    done: str | None = None,
+) -> HTMLResponse:
+    """The referral as the department sees it, with what it may answer now."""
+    grant = _grant(request, token, settings.department_link_days)
+    return _page(session, settings.centre_timezone, grant, token, notice=NOTICES.get(done or ""))
+
+
+@router.post("/department/{token}/acknowledge", response_class=HTMLResponse)
+async def acknowledge(
+    token: Token,
+    request: Request,
+    key: IdempotencyField,
+    temporal: TemporalDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    reference: Annotated[str | None, Form(max_length=200)] = None,
+) -> Response:
+    """The department acknowledges receipt (meets the acknowledgement clock)."""
+    grant = _grant(request, token, settings.department_link_days)
+    step = AcknowledgeMatter(department=Department(grant.department), reference=reference or None)
+    return await _answer(
+        request,
+        session,
+        temporal,
+        settings.centre_timezone,
+        grant,
+        token,
+        key,
+        step,
+        "acknowledged",
+    )
+
+
+@router.post("/department/{token}/result", response_class=HTMLResponse)
+async def report_result(
+    token: Token,
+    request: Request,
+    key: IdempotencyField,
+    outcome: Annotated[str, Form(min_length=1, max_length=2000)],
+    temporal: TemporalDep,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    """The department reports the outcome: the matter is resolved."""
+    grant = _grant(request, token, settings.department_link_days)
+    step = ResolveMatter(outcome=outcome)
+    return await _answer(
+        request, session, temporal, settings.centre_timezone, grant, token, key, step, "result"
+    )
+
+
+async def _answer(
+    request: Request,
+    session: SessionDep,
+    temporal: TemporalDep,
+    timezone: str,
+    grant: LinkGrant,
+    token: str,
+    key: str,
+    step: AcknowledgeMatter | ResolveMatter,
+    done: str,
+) -> Response:
+    response = Response()
+    writer = StepContext(
+        temporal=temporal,
+        user=Actor(id=f"department:{grant.department}", role=Role.DEPARTMENT),
+        response=response,
+        path=request.scope["route"].path,
+        idempotency_key=f"dept:{key}",
+        expected_version=None,
+        session=session,
+    )
+    try:
+        await writer.apply(uuid.UUID(grant.case_id), step, target=grant.matter_id)
+    except StepRejected as refused:
+        page = _page(session, timezone, grant, token, problem=refused.message)
+        page.status_code = 409
+        return page
+    return RedirectResponse(f"/department/{token}?done={done}", status_code=303)
+
+
+def _page(
+    session: SessionDep,
+    timezone: str,
+    grant: LinkGrant,
+    token: str,
+    *,
+    notice: str | None = None,
+    problem: str | None = None,
+) -> HTMLResponse:
+    case = queries.get_case(session=session, case_id=grant.case_id)
+    matter = next((m for m in MATTERS.of(case) if m.id == grant.matter_id), None) if case else None
+    if case is None or not isinstance(matter, LegalMatter):
+        raise LinkRefused("this link is not valid (or no longer)", field="token")
+    referral = next(
+        (r for r in reversed(matter.referrals) if r.department.value == grant.department), None
+    )
+    acknowledge_by = next(
+        (
+            clock.due_at
+            for clock in case.clocks
+            if clock.kind.value == "acknowledgement"
+            and clock.target == f"{matter.id}/{grant.department}"
+            and clock.satisfied_at is None
+        ),
+        None,
+    )
+    zone = ZoneInfo(timezone)
+    html = (
+        _templates()
+        .get_template("answer.html")
+        .render(
+            token=token,
+            key=uuid.uuid4().hex,
+            reference=reference_of(grant.case_id, grant.matter_id, grant.seq),
+            department_name=DEPARTMENT_NAMES.get(grant.department, grant.department),
+            matter=matter,
+            referral=referral,
+            acknowledge_by=acknowledge_by,
+            open=matter.status in OPEN_MATTER,
+            status_name=STATUS_NAMES.get(matter.status.value, matter.status.value),
+            notice=notice,
+            problem=problem,
+            local=lambda at: _local(at, zone),
+        )
+    )
+    return HTMLResponse(html, headers={"Referrer-Policy": "no-referrer"})
+
+
+def _local(at: datetime, zone: ZoneInfo) -> str:
+    return at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+@cache
+def _templates() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(FilePath(__file__).parent), autoescape=select_autoescape()
+    )
+
+
+def install(app: Any) -> None:
+    app.state.department_limiter = AddressLimiter()
+    app.include_router(router)

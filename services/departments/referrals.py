@@ -1,0 +1,158 @@
+"""Making the referral letter when a matter is referred (a projector of the read model:
+once per ``matter_referred`` event, in the projection's transaction), and reading it.
+
+What the letter links to, and the centre's time zone, are the process's letterhead,
+installed once at start-up from the settings (like the vault); a process without one
+uses the development defaults.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.cases.model import CaseFile
+from services.cases.records import CaseEventRecord
+from services.crypto.case_keys import case_ring
+from services.departments.letters import Letter, render_letter
+from services.departments.links import LinkGrant, issue_link
+from services.departments.records import ReferralLetterRecord
+from services.kernel.errors import NotFound
+from services.kernel.values import Frozen
+from services.legal_aid.model import MATTER_REFERRED, MATTERS, LegalMatter
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    centre_name: str | None = None  # the centre's name as printed; default: its id
+    console_url: str = "http://127.0.0.1:8000"
+    timezone: str = "Asia/Shanghai"
+
+
+_installed: list[Letterhead] = []
+
+
+def install_letterhead(letterhead: Letterhead) -> None:
+    _installed[:] = [letterhead]
+
+
+def letterhead() -> Letterhead:
+    return _installed[0] if _installed else Letterhead()
+
+
+class LetterNotFound(NotFound):
+    code = "letter_not_found"
+
+
+def make_referral_letters(
+    session: Session, case: CaseFile, rows: Sequence[CaseEventRecord]
+) -> None:
+    """A letter for each ``matter_referred`` event just recorded (never twice: the
+    projection calls this only for events it adds)."""
+    for row in rows:
+        if row.type != MATTER_REFERRED or row.target is None:
+            continue
+        matter = next((m for m in MATTERS.of(case) if m.id == row.target), None)
+        if not isinstance(matter, LegalMatter):
+            continue
+        department = str(row.payload.get("department", ""))
+        pdf = render_letter(_letter(case, matter, row, department), letterhead().timezone)
+        ring = case_ring(session=session, case_id=case.id)
+        session.add(
+            ReferralLetterRecord(
+                case_id=case.id,
+                seq=row.seq,
+                matter_id=matter.id,
+                department=department,
+                reference=reference_of(case.id, matter.id, row.seq),
+                sha256=hashlib.sha256(pdf).hexdigest(),
+                size=len(pdf),
+                pdf=ring.seal(pdf, _ad(case.id, row.seq)) if ring else None,
+                created_at=row.at,
+            )
+        )
+    session.flush()
+
+
+def reference_of(case_id: str, matter_id: str, seq: int) -> str:
+    return f"CW-{case_id[:8]}-{matter_id}-{seq}"
+
+
+def _letter(case: CaseFile, matter: LegalMatter, row: CaseEventRecord, department: str) -> Letter:
+    head = letterhead()
+    grant = LinkGrant(case_id=case.id, matter_id=matter.id, department=department, seq=row.seq)
+    acknowledge_by = next(
+        (
+            clock.due_at
+            for clock in case.clocks
+            if clock.kind.value == "acknowledgement" and clock.target == f"{matter.id}/{department}"
+        ),
+        None,
+    )
+    return Letter(
+        centre=head.centre_name or case.centre,
+        department=department,
+        reference=reference_of(case.id, matter.id, row.seq),
+        claimant_name=case.claimant.name,
+        claimant_category=case.claimant.category.value,
+        infringement=matter.infringement,
+        infringer=matter.infringer,
+        occurred_on=matter.occurred_on.isoformat() if matter.occurred_on else None,
+        evidence=tuple(matter.evidence),
+        sent_at=row.at,
+        acknowledge_by=acknowledge_by,
+        link=f"{head.console_url.rstrip('/')}/department/{issue_link(grant)}",
+    )
+
+
+class LetterInfo(Frozen):
+    seq: int
+    matter_id: str
+    department: str
+    reference: str
+    sha256: str
+    size: int
+    erased: bool
+    created_at: datetime
+
+
+def letters_of(*, session: Session, case_id: str, matter_id: str) -> list[LetterInfo]:
+    rows = session.scalars(
+        select(ReferralLetterRecord)
+        .where(ReferralLetterRecord.case_id == case_id, ReferralLetterRecord.matter_id == matter_id)
+        .order_by(ReferralLetterRecord.seq)
+    )
+    return [_info(row) for row in rows]
+
+
+def letter_pdf(
+    *, session: Session, case_id: str, matter_id: str, seq: int
+) -> tuple[LetterInfo, bytes]:
+    """The letter's info and PDF; LetterNotFound if there is none (or it was erased)."""
+    row = session.get(ReferralLetterRecord, (case_id, seq))
+    ring = case_ring(session=session, case_id=case_id) if row else None
+    if row is None or row.matter_id != matter_id or row.pdf is None or ring is None:
+        raise LetterNotFound(f"no letter {seq} of matter {matter_id}", field="seq")
+    return _info(row), ring.open(row.pdf, _ad(case_id, seq))
+
+
+def _info(row: ReferralLetterRecord) -> LetterInfo:
+    return LetterInfo(
+        seq=row.seq,
+        matter_id=row.matter_id,
+        department=row.department,
+        reference=row.reference,
+        sha256=row.sha256,
+        size=row.size,
+        erased=row.pdf is None,
+        created_at=row.created_at,
+    )
+
+
+def _ad(case_id: str, seq: int) -> bytes:
+    return f"referral_letter.pdf/{case_id}/{seq}".encode()

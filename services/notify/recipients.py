@@ -1,0 +1,33 @@
+"""Who a notification reaches: the named person, or everyone holding the rung's role at
+the case's centre (a breach escalated to "supervisor" tells each supervisor there)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.cases.records import CaseRecord
+from services.notify.model import Notification
+from services.users.records import UserRecord
+
+
+def people_to_tell(*, session: Session, notification: Notification) -> list[str]:
+    """User names, sorted; empty when no one holds the rung (the message is then queued
+    to the rung's name and dead-lettered, for a supervisor to see)."""
+    named = session.get(UserRecord, notification.recipient)
+    if named is not None and not named.disabled:
+        return [named.username]
+    centre = session.scalar(select(CaseRecord.centre).where(CaseRecord.id == notification.case_id))
+    if centre is None or named is not None:
+        return []
+    return list(
+        session.scalars(
+            select(UserRecord.username)
+            .where(
+                UserRecord.centre == centre,
+                UserRecord.role == notification.role.value,
+                UserRecord.disabled.is_(False),
+            )
+            .order_by(UserRecord.username)
+        )
+    )

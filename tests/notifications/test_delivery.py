@@ -1,0 +1,246 @@
+"""Delivering the outbox through people's channels, on both databases: a real SMTP
+server and a webhook receiver on loopback, the dispatcher's clock moved by hand."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.crypto.cipher import DecryptionError
+from services.db import transaction
+from services.kernel.actors import Role
+from services.notify import delivery
+from services.notify.channels import ChannelSettings, Sender
+from services.notify.contacts import open_contact
+from services.notify.delivery import RetryPolicy
+from services.notify.dispatch import Dispatcher
+from services.notify.model import Channel, Contact, DeliveryStatus, message_id
+from services.notify.outbox import OutboxRecord
+from services.notify.render import Renderer
+from services.users.records import UserRecord
+from tests.notifications.receivers import Mailbox, Webhook, smtp_server, webhook_receiver
+from tests.notifications.support import NOW, a_case, a_person, breach, queue
+
+POLICY = RetryPolicy(
+    max_attempts=3,
+    first_wait=timedelta(seconds=30),
+    longest_wait=timedelta(minutes=5),
+    lease=timedelta(seconds=60),
+)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    with smtp_server() as mailbox:
+        yield mailbox
+
+
+@pytest.fixture
+def hook() -> Iterator[Webhook]:
+    with webhook_receiver() as hook:
+        yield hook
+
+
+def dispatcher(
+    session_factory: sessionmaker[Session], mailbox: Mailbox, clock: Clock
+) -> Dispatcher:
+    return Dispatcher(
+        session_factory,
+        sender=Sender(ChannelSettings(smtp_url=mailbox.url(), timeout_seconds=5)),
+        renderer=Renderer(timezone="Asia/Shanghai", console_url="https://casework.example.org"),
+        policy=POLICY,
+        clock=clock,
+    )
+
+
+def rows(session_factory: sessionmaker[Session], case_id: str) -> list[OutboxRecord]:
+    with session_factory() as session:
+        return list(
+            session.scalars(
+                select(OutboxRecord)
+                .where(OutboxRecord.case_id == case_id)
+                .order_by(OutboxRecord.id)
+            )
+        )
+
+
+def centre() -> str:
+    return f"centre-{uuid.uuid4().hex[:8]}"
+
+
+def test_breach_is_emailed_in_chinese_with_centre_time_link_and_message_id(
+    session_factory: sessionmaker[Session], mailbox: Mailbox
+) -> None:
+    here = centre()
+    case_id = a_case(session_factory, here)
+    lawyer = a_person(session_factory, here, Role.LAWYER, Contact(email="li.lawyer@example.org"))
+    queue(session_factory, breach(case_id, lawyer, Role.LAWYER, rung="assignee"))
+
+    assert dispatcher(session_factory, mailbox, Clock()).run_once() == 1
+
+    [mail] = mailbox.messages
+    assert mail["To"] == "li.lawyer@example.org"
+    assert mail["Subject"] == f"【已超期】案件 {case_id[:8]}：部门回复"
+    plain = mail.get_body(("plain",))
+    assert plain is not None
+    body = plain.get_content().replace("\r\n", "\n")
+    assert "应于 2026-11-29 07:00（中心时间）完成" in body  # 23:00 UTC on the 28th
+    assert body.startswith("您好：\n\n案件")
+    assert "已超期 2 天 3 小时，已上报经办人" in body
+    assert f"https://casework.example.org/console/cases/{case_id}" in body
+    assert mail["X-Casework-Message-Id"] == message_id(case_id, 7, lawyer)
+    [row] = rows(session_factory, case_id)
+    assert (row.status, row.attempts, row.channel) == ("sent", 1, "email")
+    assert row.sent_at == NOW
+
+
+def test_escalation_reaches_each_supervisor_of_the_centre_once_in_their_language(
+    session_factory: sessionmaker[Session], mailbox: Mailbox, hook: Webhook
+) -> None:
+    here = centre()
+    case_id = a_case(session_factory, here)
+    zh = a_person(session_factory, here, Role.SUPERVISOR, Contact(webhook=hook.url("zh")))
+    en = a_person(
+        session_factory, here, Role.SUPERVISOR, Contact(webhook=hook.url("en")), language="en"
+    )
+    a_person(session_factory, centre(), Role.SUPERVISOR, Contact(webhook=hook.url("other")))
+    notification = breach(case_id, "supervisor", Role.SUPERVISOR)
+    queue(session_factory, notification)
+    queue(session_factory, notification)  # the activity retried: nothing more queued
+
+    tell = dispatcher(session_factory, mailbox, Clock())
+    assert tell.run_once() == 2
+    assert tell.run_once() == 0
+
+    by_path = {item["path"]: item for item in hook.received}
+    assert sorted(by_path) == ["/en", "/zh"]
+    assert by_path["/zh"]["json"]["title"].startswith("【已超期】")
+    assert by_path["/en"]["json"]["title"].startswith("[Overdue]")
+    assert "escalated to the supervisor" in by_path["/en"]["json"]["message"]
+    for path, person in (("/zh", zh), ("/en", en)):
+        expected = message_id(case_id, 7, person)
+        assert by_path[path]["headers"]["X-Casework-Message-Id"] == expected
+        assert by_path[path]["json"]["message_id"] == expected
+
+
+def test_receiver_down_retries_with_backoff_then_dead_letters_and_retry_delivers_once(
+    session_factory: sessionmaker[Session], mailbox: Mailbox, hook: Webhook
+) -> None:
+    here = centre()
+    case_id = a_case(session_factory, here)
+    secret_hook = hook.url("robot-token-abcdefghijklmnopqrstuvwxyz")
+    person = a_person(session_factory, here, Role.SUPERVISOR, Contact(webhook=secret_hook))
+    queue(session_factory, breach(case_id, person, Role.SUPERVISOR))
+    clock = Clock()
+    tell = dispatcher(session_factory, mailbox, clock)
+    hook.down = True
+
+    waits = []
+    for _ in range(POLICY.max_attempts):
+        assert tell.run_once() == 1
+        assert tell.run_once() == 0  # not due again yet
+        [row] = rows(session_factory, case_id)
+        if row.next_attempt_at is not None:
+            waits.append(row.next_attempt_at - clock.now)
+            clock.now = row.next_attempt_at
+    assert waits == [timedelta(seconds=30), timedelta(seconds=60)]
+    [row] = rows(session_factory, case_id)
+    assert (row.status, row.attempts) == ("dead", 3)
+    assert row.last_error and "webhook" in row.last_error
+    assert "robot-token" not in row.last_error and "127.0.0.1" not in row.last_error
+    assert hook.refused == 3 and hook.received == []
+
+    hook.down = False
+    with transaction(session_factory) as session:
+        retried = delivery.retry(
+            session=session, centre=here, notification_id=row.id, now=clock.now
+        )
+    assert (retried.status, retried.attempts) == (DeliveryStatus.QUEUED, 0)
+    assert tell.run_once() == 1
+    assert hook.ids() == [message_id(case_id, 7, person)]
+    [row] = rows(session_factory, case_id)
+    assert (row.status, row.attempts) == ("sent", 1)
+    with transaction(session_factory) as session, pytest.raises(delivery.NotRetryable):
+        delivery.retry(session=session, centre=here, notification_id=row.id, now=clock.now)
+    with transaction(session_factory) as session, pytest.raises(delivery.UnknownNotification):
+        delivery.retry(session=session, centre=centre(), notification_id=row.id, now=clock.now)
+
+
+def test_nobody_to_reach_is_dead_lettered_at_once_with_the_reason(
+    session_factory: sessionmaker[Session], mailbox: Mailbox
+) -> None:
+    here = centre()
+    case_id = a_case(session_factory, here)
+    silent = a_person(session_factory, here, Role.STAFF, Contact())
+    queue(session_factory, breach(case_id, silent, Role.STAFF, seq=1))
+    queue(session_factory, breach(case_id, "centre_head", Role.ADMIN, seq=2))  # no admin
+
+    assert dispatcher(session_factory, mailbox, Clock()).run_once() == 2
+
+    errors = {row.recipient: (row.status, row.last_error) for row in rows(session_factory, case_id)}
+    assert errors == {
+        silent: ("dead", f"{silent} has no contact details"),
+        "centre_head": ("dead", "no user centre_head to tell"),
+    }
+    listed = delivery.list_notifications(
+        session=session_factory(), centre=here, status=DeliveryStatus.DEAD
+    )
+    assert {item.recipient for item in listed} == {silent, "centre_head"}
+    assert delivery.list_notifications(session=session_factory(), centre=centre()) == []
+
+
+def test_a_claim_that_lapses_is_sent_again_with_the_same_id_and_the_late_outcome_is_void(
+    session_factory: sessionmaker[Session], mailbox: Mailbox
+) -> None:
+    here = centre()
+    case_id = a_case(session_factory, here)
+    person = a_person(session_factory, here, Role.STAFF, Contact(email="desk@example.org"))
+    queue(session_factory, breach(case_id, person, Role.STAFF))
+    clock = Clock()
+    with transaction(session_factory) as session:  # a dispatcher claims it, then dies
+        [lost] = delivery.claim_due(session=session, now=clock.now, limit=10, policy=POLICY)
+
+    tell = dispatcher(session_factory, mailbox, clock)
+    assert tell.run_once() == 0  # still claimed
+    clock.now += POLICY.lease + timedelta(seconds=1)
+    assert tell.run_once() == 1
+
+    assert mailbox.ids() == [lost.message_id]
+    [row] = rows(session_factory, case_id)
+    assert (row.status, row.attempts) == ("sent", 2)
+    with transaction(session_factory) as session:  # the dead one's outcome changes nothing
+        assert not delivery.mark_sent(
+            session=session, claimed=lost, channel=Channel.EMAIL, now=clock.now
+        )
+
+
+def test_contact_details_are_sealed_at_rest_and_bound_to_their_account(
+    session_factory: sessionmaker[Session],
+) -> None:
+    here = centre()
+    contact = Contact(email="wang.staff@example.org", phone="13912345678", channel=Channel.SMS)
+    one = a_person(session_factory, here, Role.STAFF, contact)
+    other = a_person(session_factory, here, Role.STAFF, Contact())
+    with session_factory() as session:
+        stored = session.scalar(
+            text("SELECT contact FROM users WHERE username = :name"), {"name": one}
+        )
+        assert "wang.staff" not in stored and "13912345678" not in stored
+        assert open_contact(one, stored) == contact
+        assert open_contact(one, stored).preferred() is Channel.SMS
+        with pytest.raises(DecryptionError, match="sealed for another place"):
+            open_contact(other, stored)
+        assert session.get(UserRecord, other) is not None
