@@ -171,6 +171,9 @@ POLICY |= {
     ("POST", f"{_K}/steps/{{step}}"): _page(STAFF, LAWYER, SUPERVISOR, case=True),
     ("GET", f"{_K}/matters/{{matter_id}}"): _page(STAFF, LAWYER, SUPERVISOR, case=True),
     ("GET", "/console/matters"): _page(LAWYER),
+    # The supervisor's console (#17): the centre's figures, overdue work, a case's audit.
+    ("GET", "/console/dashboard"): _page(SUPERVISOR),
+    ("GET", "/console/dashboard/cases"): _page(SUPERVISOR),
 }
 
 bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)

@@ -321,3 +321,35 @@ def message_of(value: object) -> str:
     if isinstance(value, Enum):
         return _BY_VALUE.get((type(value), value.value), str(value.value))
     return EVENTS.get(str(value), str(value))
+
+
+# The report's figures (``services/reports``), by their names in the JSON summary and CSV.
+# A figure split by category or department is also named as a whole (its chart's title).
+FIGURE_NAMES: dict[str, str] = {
+    "training_completed": N_("Training completed"),
+    "placements": N_("Placements"),
+    "placements.veteran": N_("Placements, veterans"),
+    "placements.military_family": N_("Placements, military families"),
+    "placements.martyr_family": N_("Placements, martyrs' families"),
+    "retention.30.recorded": N_("30-day follow-ups recorded"),
+    "retention.30.employed": N_("Still employed at 30 days"),
+    "retention.90.recorded": N_("90-day follow-ups recorded"),
+    "retention.90.employed": N_("Still employed at 90 days"),
+    "retention.180.recorded": N_("180-day follow-ups recorded"),
+    "retention.180.employed": N_("Still employed at 180 days"),
+    "startups_funded": N_("Start-ups funded"),
+    "fee_relief_granted": N_("Fee and tax relief granted"),
+    "legal_referred": N_("Legal matters referred"),
+    "legal_referred.labour": N_("Legal matters referred to the labour department"),
+    "legal_referred.justice": N_("Legal matters referred to the justice bureau"),
+    "legal_resolved": N_("Legal matters resolved"),
+    "hardship_requested": N_("Hardship assistance requested"),
+    "hardship_granted": N_("Hardship assistance granted"),
+    "hardship_granted.veteran": N_("Hardship assistance granted, veterans"),
+    "hardship_granted.military_family": N_("Hardship assistance granted, military families"),
+    "hardship_granted.martyr_family": N_("Hardship assistance granted, martyrs' families"),
+    "hardship_paid": N_("Hardship assistance paid"),
+    # Medians of the time to act.
+    "intake_to_eligibility": N_("From intake to the eligibility decision"),
+    "infringement_to_referral": N_("From an infringement's record to its referral"),
+}

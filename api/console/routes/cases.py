@@ -24,7 +24,7 @@ from services.kernel.actors import Role
 from services.users.policy import lawyer_scope, visible_cases
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-FILTERS = ("text", "stage", "category", "need", "lawyer")
+FILTERS = ("text", "stage", "category", "need", "lawyer", "intake_by")
 PAGE_SIZE = 20
 TASKS_SHOWN = 50
 
