@@ -174,6 +174,7 @@ POLICY |= {
     # The supervisor's console (#17): the centre's figures, overdue work, a case's audit.
     ("GET", "/console/dashboard"): _page(SUPERVISOR),
     ("GET", "/console/dashboard/cases"): _page(SUPERVISOR),
+    ("GET", "/console/escalations"): _page(SUPERVISOR),
 }
 
 bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)

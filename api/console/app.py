@@ -6,7 +6,16 @@ from fastapi import Depends, FastAPI
 
 from api.console.assets import PREFIX, ConsoleStatic
 from api.console.errors import install_console_errors
-from api.console.routes import cases, intake, legal, password, reports, signin, steps
+from api.console.routes import (
+    cases,
+    escalations,
+    intake,
+    legal,
+    password,
+    reports,
+    signin,
+    steps,
+)
 from api.console.session import csrf_guard
 
 
@@ -20,6 +29,7 @@ def install_console(app: FastAPI) -> None:
         steps,
         legal,
         reports,
+        escalations,
     ):  # /cases/new before /cases/{id}
         app.include_router(module.router, dependencies=[Depends(csrf_guard)])
     app.mount(PREFIX, ConsoleStatic(), name="console-static")

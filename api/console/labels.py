@@ -353,3 +353,10 @@ FIGURE_NAMES: dict[str, str] = {
     "intake_to_eligibility": N_("From intake to the eligibility decision"),
     "infringement_to_referral": N_("From an infringement's record to its referral"),
 }
+
+# How far up the ladder a breach went (``services.deadlines.policy.LADDER``).
+RUNGS: dict[str, str] = {
+    "assignee": N_("The owner"),
+    "supervisor": N_("A supervisor"),
+    "centre_head": N_("The centre head"),
+}

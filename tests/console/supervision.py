@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -11,6 +11,7 @@ from services.cases.model import Claimant, ClaimantCategory, Need
 from services.db import transaction
 from services.job_referral.model import RecordOffer, RecordPlacement, ReferToJob
 from services.read_model import record_case_events
+from tests.support import intake
 from tests.unit.story import Story
 
 YEAR = {"from": "2026-01-01", "to": "2026-12-31"}  # the stories' year (Story starts 2026-03-02)
@@ -32,4 +33,18 @@ def placed(name: str = "王建国", category: ClaimantCategory = ClaimantCategor
     story.later(timedelta(days=1))
     story.take(RecordOffer(), referral)
     story.take(RecordPlacement(starts_on=date(2026, 3, 9), monthly_wage=Decimal(4200)), referral)
+    return story
+
+
+def overdue(name: str, opened: datetime, days: int) -> Story:
+    """A case of the north centre whose eligibility decision is ``days`` days overdue."""
+    story = Story(at=opened)
+    story.take(
+        intake(
+            Need.TRAINING,
+            centre="north",
+            claimant=Claimant(name=name, category=ClaimantCategory.VETERAN),
+        )
+    )
+    story.later(timedelta(days=days))
     return story
