@@ -175,6 +175,7 @@ POLICY |= {
     ("GET", "/console/dashboard"): _page(SUPERVISOR),
     ("GET", "/console/dashboard/cases"): _page(SUPERVISOR),
     ("GET", "/console/escalations"): _page(SUPERVISOR),
+    ("GET", f"{_K}/audit"): _page(SUPERVISOR, case=True),
 }
 
 bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)

@@ -302,6 +302,7 @@ FIELDS: dict[str, str] = {
     "claimant.phone": N_("Phone"),
     "claimant.address": N_("Address"),
     "claimant.situation": N_("Situation"),
+    "claimant.household": N_("Household"),
     "needs": N_("Needs"),
     "summary": N_("Summary"),
     "claimant": N_("Claimant"),

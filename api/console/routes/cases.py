@@ -120,6 +120,7 @@ async def case_page(
         timeline=entries,
         done=_done_label(done),
         may_receipt=may(user, "GET", "/console/cases/{case_id}/receipt"),
+        may_audit=may(user, "GET", "/console/cases/{case_id}/audit"),
     )
 
 
