@@ -176,6 +176,10 @@ POLICY |= {
     ("GET", "/console/dashboard/cases"): _page(SUPERVISOR),
     ("GET", "/console/escalations"): _page(SUPERVISOR),
     ("GET", f"{_K}/audit"): _page(SUPERVISOR, case=True),
+    ("GET", "/console/exports/summary.xlsx"): _page(SUPERVISOR),
+    ("GET", "/console/exports/summary.csv"): _page(SUPERVISOR),
+    ("GET", "/console/exports/cases.xlsx"): _page(SUPERVISOR),
+    ("GET", "/console/exports/cases.csv"): _page(SUPERVISOR),
 }
 
 bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)

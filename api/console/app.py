@@ -10,6 +10,7 @@ from api.console.routes import (
     audit,
     cases,
     escalations,
+    exports,
     intake,
     legal,
     password,
@@ -32,6 +33,7 @@ def install_console(app: FastAPI) -> None:
         reports,
         escalations,
         audit,
+        exports,
     ):  # /cases/new before /cases/{id}
         app.include_router(module.router, dependencies=[Depends(csrf_guard)])
     app.mount(PREFIX, ConsoleStatic(), name="console-static")

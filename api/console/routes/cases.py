@@ -84,6 +84,7 @@ def case_list(
         categories=list(ClaimantCategory),
         needs=list(Need),
         query=_query_without_cursor(request),
+        may_export=may(user, "GET", "/console/exports/cases.xlsx"),
     )
 
 
