@@ -180,6 +180,12 @@ POLICY |= {
     ("GET", "/console/exports/summary.csv"): _page(SUPERVISOR),
     ("GET", "/console/exports/cases.xlsx"): _page(SUPERVISOR),
     ("GET", "/console/exports/cases.csv"): _page(SUPERVISOR),
+    # Accounts: the admin's centre, through the JSON API's own handlers (api/routers/users.py).
+    ("GET", "/console/accounts"): _page(ADMIN),
+    ("POST", "/console/accounts"): _page(ADMIN),
+    ("POST", "/console/accounts/{username}/disable"): _page(ADMIN),
+    ("POST", "/console/accounts/{username}/password"): _page(ADMIN),
+    ("POST", "/console/account-requests/{request_id}/{decision}"): _page(ADMIN),
 }
 
 bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)

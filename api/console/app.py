@@ -7,6 +7,7 @@ from fastapi import Depends, FastAPI
 from api.console.assets import PREFIX, ConsoleStatic
 from api.console.errors import install_console_errors
 from api.console.routes import (
+    accounts,
     audit,
     cases,
     escalations,
@@ -34,6 +35,7 @@ def install_console(app: FastAPI) -> None:
         escalations,
         audit,
         exports,
+        accounts,
     ):  # /cases/new before /cases/{id}
         app.include_router(module.router, dependencies=[Depends(csrf_guard)])
     app.mount(PREFIX, ConsoleStatic(), name="console-static")

@@ -50,7 +50,7 @@ def _head(sheet: Worksheet, title: str, lines: list[str], columns: Sequence[str]
         cell.font = Font(bold=True)
     for index, _ in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = 18 if index > 1 else 10
-    sheet.freeze_panes = sheet.cell(row=sheet.max_row + 1, column=1)
+    sheet.freeze_panes = f"A{sheet.max_row + 1}"
 
 
 def _lines(period: Period, centre: str, zone: str) -> list[str]:
@@ -65,7 +65,7 @@ def _lines(period: Period, centre: str, zone: str) -> list[str]:
 
 def figure_rows(report: SummaryReport) -> list[tuple[str, str, int, Any]]:
     """Each figure as the office lists it: its name, its code (the JSON report's), count, amount."""
-    rows = [
+    rows: list[tuple[str, str, int, Any]] = [
         (figure_title(name, LANGUAGE), name, figure.count, figure.amount)
         for name, figure in report.figures.items()
     ]

@@ -20,6 +20,8 @@ from services.kernel.actors import Role
 from services.legal_aid.model import Channel, Department, MatterStatus
 from services.startup_aid.model import StartupStatus
 from services.training.model import TrainingStatus
+from services.users.account_log import AccountAction
+from services.users.changes import RequestKind
 
 
 def N_(message: str) -> str:
@@ -146,6 +148,22 @@ VALUES: dict[type[Enum], dict[str, str]] = {
         "follow_up": N_("Follow-up"),
         "hardship_decision": N_("Hardship decision"),
         "case_stale": N_("Case without a step"),
+    },
+    AccountAction: {
+        "added": N_("Account added"),
+        "disabled": N_("Account disabled"),
+        "password_reset": N_("Password reset"),
+        "role_changed": N_("Role changed"),
+        "password_changed": N_("Password changed by its owner"),
+        "removed": N_("Account removed"),
+        "requested": N_("Change asked for"),
+        "approved": N_("Change approved"),
+        "refused": N_("Change refused"),
+    },
+    RequestKind: {
+        "add": N_("Add the account"),
+        "password": N_("Reset the password"),
+        "role": N_("Change the role"),
     },
     Role: {
         "staff": N_("Centre staff"),
