@@ -195,6 +195,21 @@ POLICY |= {
     ("POST", f"{_K}/steps/{{step}}"): _page(STAFF, LAWYER, SUPERVISOR, case=True),
     ("GET", f"{_K}/matters/{{matter_id}}"): _page(STAFF, LAWYER, SUPERVISOR, HEAD, case=True),
     ("GET", "/console/matters"): _page(LAWYER),
+    # The supervisor's console (#17): the centre's figures, overdue work, a case's audit.
+    ("GET", "/console/dashboard"): _page(SUPERVISOR),
+    ("GET", "/console/dashboard/cases"): _page(SUPERVISOR),
+    ("GET", "/console/escalations"): _page(SUPERVISOR),
+    ("GET", f"{_K}/audit"): _page(SUPERVISOR, case=True),
+    ("GET", "/console/exports/summary.xlsx"): _page(SUPERVISOR),
+    ("GET", "/console/exports/summary.csv"): _page(SUPERVISOR),
+    ("GET", "/console/exports/cases.xlsx"): _page(SUPERVISOR),
+    ("GET", "/console/exports/cases.csv"): _page(SUPERVISOR),
+    # Accounts: the admin's centre, through the JSON API's own handlers (api/routers/users.py).
+    ("GET", "/console/accounts"): _page(ADMIN),
+    ("POST", "/console/accounts"): _page(ADMIN),
+    ("POST", "/console/accounts/{username}/disable"): _page(ADMIN),
+    ("POST", "/console/accounts/{username}/password"): _page(ADMIN),
+    ("POST", "/console/account-requests/{request_id}/{decision}"): _page(ADMIN),
 }
 
 bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)

@@ -3,14 +3,14 @@ and dates, times and numbers in the centre's time zone and the reader's local fo
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_timedelta
 from babel.numbers import format_decimal
 from babel.support import Translations
 
@@ -61,6 +61,11 @@ class Formats:
         if value is None:
             return ""
         return format_decimal(value, "#,##0.00", locale=self.locale)
+
+    def duration(self, seconds: int) -> str:
+        """How long, to the hour at least (``3天``, ``5小时``)."""
+        span = timedelta(seconds=seconds)
+        return format_timedelta(span, threshold=2, granularity="hour", locale=self.locale)
 
     def local_input(self, value: datetime | None) -> str:
         """A moment as a ``datetime-local`` input shows it: the centre's wall clock."""

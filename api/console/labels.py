@@ -20,6 +20,8 @@ from services.kernel.actors import Role
 from services.legal_aid.model import Channel, Department, MatterStatus
 from services.startup_aid.model import StartupStatus
 from services.training.model import TrainingStatus
+from services.users.account_log import AccountAction
+from services.users.changes import RequestKind
 
 
 def N_(message: str) -> str:
@@ -152,6 +154,22 @@ VALUES: dict[type[Enum], dict[str, str]] = {
         "follow_up": N_("Follow-up"),
         "hardship_decision": N_("Hardship decision"),
         "case_stale": N_("Case without a step"),
+    },
+    AccountAction: {
+        "added": N_("Account added"),
+        "disabled": N_("Account disabled"),
+        "password_reset": N_("Password reset"),
+        "role_changed": N_("Role changed"),
+        "password_changed": N_("Password changed by its owner"),
+        "removed": N_("Account removed"),
+        "requested": N_("Change asked for"),
+        "approved": N_("Change approved"),
+        "refused": N_("Change refused"),
+    },
+    RequestKind: {
+        "add": N_("Add the account"),
+        "password": N_("Reset the password"),
+        "role": N_("Change the role"),
     },
     Role: {
         "staff": N_("Centre staff"),
@@ -313,6 +331,7 @@ FIELDS: dict[str, str] = {
     "claimant.phone": N_("Phone"),
     "claimant.address": N_("Address"),
     "claimant.situation": N_("Situation"),
+    "claimant.household": N_("Household"),
     "needs": N_("Needs"),
     "summary": N_("Summary"),
     "claimant": N_("Claimant"),
@@ -332,3 +351,42 @@ def message_of(value: object) -> str:
     if isinstance(value, Enum):
         return _BY_VALUE.get((type(value), value.value), str(value.value))
     return EVENTS.get(str(value), str(value))
+
+
+# The report's figures (``services/reports``), by their names in the JSON summary and CSV.
+# A figure split by category or department is also named as a whole (its chart's title).
+FIGURE_NAMES: dict[str, str] = {
+    "training_completed": N_("Training completed"),
+    "placements": N_("Placements"),
+    "placements.veteran": N_("Placements, veterans"),
+    "placements.military_family": N_("Placements, military families"),
+    "placements.martyr_family": N_("Placements, martyrs' families"),
+    "retention.30.recorded": N_("30-day follow-ups recorded"),
+    "retention.30.employed": N_("Still employed at 30 days"),
+    "retention.90.recorded": N_("90-day follow-ups recorded"),
+    "retention.90.employed": N_("Still employed at 90 days"),
+    "retention.180.recorded": N_("180-day follow-ups recorded"),
+    "retention.180.employed": N_("Still employed at 180 days"),
+    "startups_funded": N_("Start-ups funded"),
+    "fee_relief_granted": N_("Fee and tax relief granted"),
+    "legal_referred": N_("Legal matters referred"),
+    "legal_referred.labour": N_("Legal matters referred to the labour department"),
+    "legal_referred.justice": N_("Legal matters referred to the justice bureau"),
+    "legal_resolved": N_("Legal matters resolved"),
+    "hardship_requested": N_("Hardship assistance requested"),
+    "hardship_granted": N_("Hardship assistance granted"),
+    "hardship_granted.veteran": N_("Hardship assistance granted, veterans"),
+    "hardship_granted.military_family": N_("Hardship assistance granted, military families"),
+    "hardship_granted.martyr_family": N_("Hardship assistance granted, martyrs' families"),
+    "hardship_paid": N_("Hardship assistance paid"),
+    # Medians of the time to act.
+    "intake_to_eligibility": N_("From intake to the eligibility decision"),
+    "infringement_to_referral": N_("From an infringement's record to its referral"),
+}
+
+# How far up the ladder a breach went (``services.deadlines.policy.LADDER``).
+RUNGS: dict[str, str] = {
+    "assignee": N_("The owner"),
+    "supervisor": N_("A supervisor"),
+    "centre_head": N_("The centre head"),
+}

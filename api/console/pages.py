@@ -37,12 +37,15 @@ class MenuItem:
 def _menu() -> list[MenuItem]:
     from api.console.labels import N_
 
-    # Supervisor pages (#17) join this list; each shows only to the roles its row allows.
+    # Each shows only to the roles its row allows.
     return [
         MenuItem("/console/", N_("My tasks")),
+        MenuItem("/console/dashboard", N_("Dashboard")),
+        MenuItem("/console/escalations", N_("Overdue work")),
         MenuItem("/console/cases", N_("Cases")),
         MenuItem("/console/cases/new", N_("New case")),
         MenuItem("/console/matters", N_("My legal matters")),
+        MenuItem("/console/accounts", N_("Accounts")),
     ]
 
 

@@ -17,10 +17,12 @@ from services.cases import queries
 from services.cases.model import CaseFile
 from services.cases.steps import PauseClock, ResumeClock
 from services.deadlines import queries as deadline_queries
-from services.deadlines.policy import ClockKind
+from services.deadlines.policy import LADDER, ClockKind
 from services.kernel.values import LongText, Reason, SearchText
 
 router = APIRouter(tags=["deadlines"], responses=PROBLEMS)
+# Who a breach has reached: the clock's assignee, a supervisor, the centre head.
+RUNG_PATTERN = "^(" + "|".join(rung for rung, _ in LADDER) + ")$"
 
 
 class ClockRef(BaseModel):
@@ -61,6 +63,7 @@ def list_escalations(
     assignee: Annotated[SearchText | None, Query(max_length=100)] = None,
     include_met: bool = True,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    rung: Annotated[str | None, Query(pattern=RUNG_PATTERN)] = None,
 ) -> list[deadline_queries.Escalation]:
     """Breached deadlines across the cases of the caller's centre, oldest first, with how
     late each is or was."""
@@ -74,4 +77,5 @@ def list_escalations(
         assignee=assignee,
         include_met=include_met,
         limit=limit,
+        rung=rung,
     )

@@ -55,6 +55,7 @@ def list_escalations(
     assignee: str | None = None,
     include_met: bool = True,
     limit: int = 100,
+    rung: str | None = None,
 ) -> list[Escalation]:
     """Breached clocks, oldest due first, with how late each is (or was, once met)."""
     query = select(EscalationRecord)
@@ -64,6 +65,8 @@ def list_escalations(
         query = query.where(EscalationRecord.kind == kind.value)
     if assignee is not None:
         query = query.where(EscalationRecord.assignee == assignee)
+    if rung is not None:
+        query = query.where(EscalationRecord.rung == rung)
     if not include_met:
         query = query.where(EscalationRecord.satisfied_at.is_(None))
     rows = session.scalars(

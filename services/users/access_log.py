@@ -167,3 +167,35 @@ def record_file_read(
             "at": datetime.now(UTC),
         },
     )
+
+
+# A summary export is of the centre, not of one case: its row names no case.
+CENTRE_WIDE = ""
+
+
+def record_export(
+    *,
+    session: Session,
+    user: User,
+    centre: str,
+    case_ids: list[str],
+    action: str,
+    fields: list[str],
+) -> None:
+    """An export of ``fields`` of these cases (one row each), or of the centre's figures
+    (``case_ids=[CENTRE_WIDE]``), by ``user``."""
+    at = datetime.now(UTC)
+    rows = [
+        {
+            "case_id": case_id,
+            "centre": centre,
+            "username": user.username,
+            "role": user.role.value,
+            "action": action,
+            "fields": fields,
+            "at": at,
+        }
+        for case_id in case_ids
+    ]
+    if rows:
+        session.execute(_INSERT_READ, rows)

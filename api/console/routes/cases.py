@@ -26,7 +26,7 @@ from services.kernel.actors import Role
 from services.users.policy import lawyer_scope, visible_cases
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-FILTERS = ("text", "stage", "category", "need", "lawyer", "owner")
+FILTERS = ("text", "stage", "category", "need", "lawyer", "owner", "intake_by")
 PAGE_SIZE = 20
 TASKS_SHOWN = 50
 
@@ -98,6 +98,7 @@ def case_list(
         categories=list(ClaimantCategory),
         needs=list(Need),
         query=_query_without_cursor(request),
+        may_export=may(user, "GET", "/console/exports/cases.xlsx"),
     )
 
 
@@ -134,6 +135,7 @@ async def case_page(
         timeline=entries,
         done=_done_label(done),
         may_receipt=may(user, "GET", "/console/cases/{case_id}/receipt"),
+        may_audit=may(user, "GET", "/console/cases/{case_id}/audit"),
     )
 
 
