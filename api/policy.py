@@ -123,6 +123,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/register/people/{person_id}"): _roles(STAFF, SUPERVISOR),
     ("PATCH", "/register/people/{person_id}"): _roles(STAFF),
     ("GET", "/register/people/{person_id}/visits"): _roles(STAFF, SUPERVISOR),
+    ("GET", "/register/people/{person_id}/cases"): _roles(STAFF, SUPERVISOR),
     ("POST", "/register/imports"): _roles(STAFF),
     ("GET", "/register/townships"): _roles(STAFF, SUPERVISOR),
     ("PUT", "/register/townships/{township}"): _roles(SUPERVISOR),

@@ -88,6 +88,7 @@ class _CaseCore(Frozen):
     eligibility: Eligibility | None = None
     assessor: str | None = None
     lawyer: str | None = None
+    register_person_id: str | None = None  # the person of the register (services/register)
 
 
 # The case file holds each track's items under the track's own field (``referrals``, …),

@@ -239,6 +239,7 @@ def case_columns(case: CaseFile, identity_key: bytes) -> dict[str, Any]:
         "phone_hash": _hash(identity_key, case.claimant.phone),
         "birth_date": claimant_birth_date(case.claimant),
         "lawyer": case.lawyer,
+        "register_person_id": case.register_person_id,
         "overdue": any(clock.breached and clock.satisfied_at is None for clock in case.clocks),
         "summary": case.summary,
         "outcome": case.outcome.value if case.outcome else None,

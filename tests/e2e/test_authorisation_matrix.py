@@ -114,6 +114,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/register/people/{person_id}"): "staff supervisor",
     ("PATCH", "/register/people/{person_id}"): "staff",
     ("GET", "/register/people/{person_id}/visits"): "staff supervisor",
+    ("GET", "/register/people/{person_id}/cases"): "staff supervisor",
     ("POST", "/register/imports"): "staff",
     ("GET", "/register/townships"): "staff supervisor",
     ("PUT", "/register/townships/{township}"): "supervisor",
