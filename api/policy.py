@@ -135,6 +135,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/campaigns/{campaign_id}/households"): _roles(STAFF),
     ("GET", "/campaigns/{campaign_id}/households"): _roles(STAFF, SUPERVISOR),
     ("POST", "/campaigns/{campaign_id}/visits"): _roles(STAFF),
+    ("POST", "/campaigns/{campaign_id}/visits/{visit_id}/case"): _roles(STAFF),
     ("GET", "/campaigns/{campaign_id}/figures"): _roles(STAFF, SUPERVISOR),
 }
 

@@ -126,6 +126,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "/campaigns/{campaign_id}/households"): "staff",
     ("GET", "/campaigns/{campaign_id}/households"): "staff supervisor",
     ("POST", "/campaigns/{campaign_id}/visits"): "staff",
+    ("POST", "/campaigns/{campaign_id}/visits/{visit_id}/case"): "staff",
     ("GET", "/campaigns/{campaign_id}/figures"): "staff supervisor",
 }
 # The console (signed in with its session cookie; every form post with its CSRF token).
