@@ -140,6 +140,9 @@ def campaign_households(
     category: Annotated[str | None, Query(max_length=40)] = None,
     township: Annotated[str | None, Query(max_length=100)] = None,
     assignee: Annotated[str | None, Query(max_length=100)] = None,
+    case_opened: Annotated[
+        bool | None, Query(description="Only those with (or without) a case opened on a visit")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=36)] = None,
 ) -> figures.HouseholdPage:
@@ -148,7 +151,8 @@ def campaign_households(
     queries.campaign_in_centre(session=session, campaign_id=str(campaign_id), centre=user.centre)
     return figures.households(
         session=session, campaign_id=str(campaign_id), status=status_, category=category,
-        township=township, assignee=assignee, limit=limit, after=cursor,
+        township=township, assignee=assignee, case_opened=case_opened, limit=limit,
+        after=cursor,
     )  # fmt: skip
 
 
