@@ -174,6 +174,20 @@ POLICY |= {
     ("GET", f"{_K}/matters/{{matter_id}}"): _page(STAFF, LAWYER, SUPERVISOR, case=True),
     ("GET", "/console/matters"): _page(LAWYER),
 }
+# The register and holiday visits: each page as the API route it reads or writes through.
+_API_OF_PAGE = {
+    ("GET", "/console/register"): ("GET", "/register/people"),
+    ("GET", "/console/register/{person_id}"): ("GET", "/register/people/{person_id}"),
+    ("GET", "/console/campaigns"): ("GET", "/campaigns"),
+    ("GET", "/console/campaigns/{campaign_id}"): ("GET", "/campaigns/{campaign_id}"),
+    ("GET", "/console/campaigns/{campaign_id}/visits/new"): (
+        "POST", "/campaigns/{campaign_id}/visits",
+    ),
+    ("POST", "/console/campaigns/{campaign_id}/visits"): (
+        "POST", "/campaigns/{campaign_id}/visits",
+    ),
+}  # fmt: skip
+POLICY |= {page: _page(*POLICY[api].roles) for page, api in _API_OF_PAGE.items()}
 
 bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 

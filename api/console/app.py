@@ -6,13 +6,14 @@ from fastapi import Depends, FastAPI
 
 from api.console.assets import PREFIX, ConsoleStatic
 from api.console.errors import install_console_errors
-from api.console.routes import cases, intake, legal, password, signin, steps
+from api.console.routes import campaigns, cases, intake, legal, password, register, signin, steps
 from api.console.session import csrf_guard
 
 
 def install_console(app: FastAPI) -> None:
     """After the API's routers and problem handlers: the console reads both."""
-    for module in (signin, password, intake, cases, steps, legal):  # /cases/new before /cases/{id}
+    # /cases/new before /cases/{id}
+    for module in (signin, password, intake, cases, steps, legal, register, campaigns):
         app.include_router(module.router, dependencies=[Depends(csrf_guard)])
     app.mount(PREFIX, ConsoleStatic(), name="console-static")
     install_console_errors(app)

@@ -43,6 +43,8 @@ def _menu() -> list[MenuItem]:
         MenuItem("/console/cases", N_("Cases")),
         MenuItem("/console/cases/new", N_("New case")),
         MenuItem("/console/matters", N_("My legal matters")),
+        MenuItem("/console/register", N_("Register")),
+        MenuItem("/console/campaigns", N_("Holiday visits")),
     ]
 
 

@@ -150,6 +150,12 @@ EXPECTED |= {
     ("POST", f"{K}/steps/{{step}}"): READERS,
     ("GET", f"{K}/matters/{{matter_id}}"): READERS,
     ("GET", "/console/matters"): "lawyer",
+    ("GET", "/console/register"): "staff supervisor",
+    ("GET", "/console/register/{person_id}"): "staff supervisor",
+    ("GET", "/console/campaigns"): "staff supervisor",
+    ("GET", "/console/campaigns/{campaign_id}"): "staff supervisor",
+    ("GET", "/console/campaigns/{campaign_id}/visits/new"): "staff",
+    ("POST", "/console/campaigns/{campaign_id}/visits"): "staff",
 }
 OTHER_PARAMS = {
     "{enrolment_id}": "T1",
