@@ -91,7 +91,7 @@ async def test_staff_search_the_register_and_read_a_persons_cases_and_visits(
 async def test_a_campaign_page_shows_its_figures_and_staff_record_a_visit_from_it(
     browser: httpx.AsyncClient, session_factory: sessionmaker[Session]
 ) -> None:
-    register, township, family, campaign_id, _ = _world(session_factory)
+    _, township, family, campaign_id, _ = _world(session_factory)
     staff = add_user(session_factory, Role.STAFF)
     await sign_in(browser, staff)
     campaign = f"/console/campaigns/{campaign_id}"
@@ -108,7 +108,8 @@ async def test_a_campaign_page_shows_its_figures_and_staff_record_a_visit_from_i
     outsider = await browser.post(f"{campaign}/visits", data={
         **fields, "person_id": str(uuid.uuid4()), "reached": "true"})  # fmt: skip
     recorded = await browser.post(f"{campaign}/visits", data={
-        **fields, "reached": "true", "leaders": "王县长 副县长", "findings": "孙子上学困难"})  # fmt: skip
+        **fields, "reached": "true", "leaders": "王县长 副县长",
+        "findings": "孙子上学困难"})  # fmt: skip
     after = await browser.get(campaign, params={"status": "visited"})
     person = await browser.get(f"/console/register/{family}")
 
