@@ -186,6 +186,9 @@ _API_OF_PAGE = {
     ("POST", "/console/campaigns/{campaign_id}/visits"): (
         "POST", "/campaigns/{campaign_id}/visits",
     ),
+    ("POST", "/console/register/{person_id}/visits/{visit_id}/case"): (
+        "POST", "/campaigns/{campaign_id}/visits/{visit_id}/case",
+    ),
 }  # fmt: skip
 POLICY |= {page: _page(*POLICY[api].roles) for page, api in _API_OF_PAGE.items()}
 

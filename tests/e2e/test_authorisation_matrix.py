@@ -156,6 +156,7 @@ EXPECTED |= {
     ("GET", "/console/campaigns/{campaign_id}"): "staff supervisor",
     ("GET", "/console/campaigns/{campaign_id}/visits/new"): "staff",
     ("POST", "/console/campaigns/{campaign_id}/visits"): "staff",
+    ("POST", "/console/register/{person_id}/visits/{visit_id}/case"): "staff",
 }
 OTHER_PARAMS = {
     "{enrolment_id}": "T1",
