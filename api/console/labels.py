@@ -328,6 +328,7 @@ FIELDS: dict[str, str] = {
     "needs": N_("Needs"),
     "summary": N_("Summary"),
     "claimant": N_("Claimant"),
+    "township": N_("Township (to add them to the register)"),
     # The visit form's fields (services/campaigns/visits.py: VisitIn).
     "person_id": N_("Household"),
     "visited_on": N_("Visited on"),

@@ -5,6 +5,7 @@ page then links the visit to it."""
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -77,3 +78,21 @@ async def test_staff_open_a_case_from_a_visit_on_the_persons_page(
     assert f'href="/console/cases/{case_id}"' in after.text
     assert "发现需求" not in after.text  # one case per visit: the form is gone
     assert f"走访中发现（走访记录 {visit.json()['id']}）" in case_page.text  # its intake's note
+
+
+async def test_the_intake_form_adds_a_new_person_to_the_register_under_their_township(
+    browser: httpx.AsyncClient, sqlite_session_factory: sessionmaker[Session]
+) -> None:
+    await sign_in(browser, add_user(sqlite_session_factory, Role.STAFF))
+    form = await browser.get("/console/cases/new")
+    township = f"镇{uuid.uuid4().hex[:6]}"
+
+    opened = await browser.post("/console/cases", data={
+        "csrf_token": csrf_of(form), "idempotency_key": uuid.uuid4().hex,
+        "claimant.name": "陈志强", "claimant.category": "veteran",
+        "claimant.phone": "13907776543", "township": township, "needs": "training"})  # fmt: skip
+    listed = await browser.get("/console/register", params={"township": township})
+
+    assert "乡镇（用于登记入优抚对象台账）" in form.text
+    assert opened.status_code == 303, opened.text
+    assert "陈志强" in listed.text
