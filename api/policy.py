@@ -147,6 +147,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/register/people/{person_id}"): _roles(STAFF, SUPERVISOR),
     ("PATCH", "/register/people/{person_id}"): _roles(STAFF),
     ("GET", "/register/people/{person_id}/visits"): _roles(STAFF, SUPERVISOR),
+    ("GET", "/register/people/{person_id}/cases"): _roles(STAFF, SUPERVISOR),
     ("POST", "/register/imports"): _roles(STAFF),
     ("GET", "/register/townships"): _roles(STAFF, SUPERVISOR),
     ("PUT", "/register/townships/{township}"): _roles(SUPERVISOR),
@@ -158,6 +159,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/campaigns/{campaign_id}/households"): _roles(STAFF),
     ("GET", "/campaigns/{campaign_id}/households"): _roles(STAFF, SUPERVISOR),
     ("POST", "/campaigns/{campaign_id}/visits"): _roles(STAFF),
+    ("POST", "/campaigns/{campaign_id}/visits/{visit_id}/case"): _roles(STAFF),
     ("GET", "/campaigns/{campaign_id}/figures"): _roles(STAFF, SUPERVISOR),
 }
 
@@ -211,6 +213,23 @@ POLICY |= {
     ("POST", "/console/accounts/{username}/password"): _page(ADMIN),
     ("POST", "/console/account-requests/{request_id}/{decision}"): _page(ADMIN),
 }
+# The register and holiday visits: each page as the API route it reads or writes through.
+_API_OF_PAGE = {
+    ("GET", "/console/register"): ("GET", "/register/people"),
+    ("GET", "/console/register/{person_id}"): ("GET", "/register/people/{person_id}"),
+    ("GET", "/console/campaigns"): ("GET", "/campaigns"),
+    ("GET", "/console/campaigns/{campaign_id}"): ("GET", "/campaigns/{campaign_id}"),
+    ("GET", "/console/campaigns/{campaign_id}/visits/new"): (
+        "POST", "/campaigns/{campaign_id}/visits",
+    ),
+    ("POST", "/console/campaigns/{campaign_id}/visits"): (
+        "POST", "/campaigns/{campaign_id}/visits",
+    ),
+    ("POST", "/console/register/{person_id}/visits/{visit_id}/case"): (
+        "POST", "/campaigns/{campaign_id}/visits/{visit_id}/case",
+    ),
+}  # fmt: skip
+POLICY |= {page: _page(*POLICY[api].roles) for page, api in _API_OF_PAGE.items()}
 
 bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 

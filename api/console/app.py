@@ -9,12 +9,14 @@ from api.console.errors import install_console_errors
 from api.console.routes import (
     accounts,
     audit,
+    campaigns,
     cases,
     escalations,
     exports,
     intake,
     legal,
     password,
+    register,
     reports,
     signin,
     steps,
@@ -36,6 +38,8 @@ def install_console(app: FastAPI) -> None:
         audit,
         exports,
         accounts,
+        register,
+        campaigns,
     ):  # /cases/new before /cases/{id}
         app.include_router(module.router, dependencies=[Depends(csrf_guard)])
     app.mount(PREFIX, ConsoleStatic(), name="console-static")

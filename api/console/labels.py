@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from enum import Enum
 
+from services.campaigns.figures import Status as VisitStatus
 from services.cases.lifecycle import CaseOutcome, Stage
 from services.cases.model import ClaimantCategory, Need, Relation
 from services.cases.progress import TaskKind
@@ -18,6 +19,7 @@ from services.hardship_aid.model import Difficulty, HardshipStatus
 from services.job_referral.model import FollowUpStatus, ReferralStatus
 from services.kernel.actors import Role
 from services.legal_aid.model import Channel, Department, MatterStatus
+from services.register.model import Category, Flag
 from services.startup_aid.model import StartupStatus
 from services.training.model import TrainingStatus
 from services.users.account_log import AccountAction
@@ -170,6 +172,27 @@ VALUES: dict[type[Enum], dict[str, str]] = {
         "add": N_("Add the account"),
         "password": N_("Reset the password"),
         "role": N_("Change the role"),
+    },
+    Category: {
+        "veteran": N_("Veteran"),
+        "disabled_veteran": N_("Disabled veteran"),
+        "active_duty_family": N_("Family of a serving soldier"),
+        "martyr_family": N_("Martyr's family"),
+        "duty_death_family": N_("Family of a soldier who died on duty"),
+        "illness_death_family": N_("Family of a soldier who died of illness"),
+        "demobilised_veteran": N_("Demobilised veteran in the countryside"),
+        "ill_returned_veteran": N_("Veteran returned home ill"),
+        "combat_veteran": N_("Veteran of combat or weapons tests"),
+    },
+    Flag: {
+        "in_difficulty": N_("In difficulty"),
+        "elderly_alone": N_("Elderly, living alone"),
+        "disabled": N_("Disabled"),
+    },
+    VisitStatus: {
+        "visited": N_("Visited"),
+        "not_reached": N_("Not reached"),
+        "not_visited": N_("Not visited yet"),
     },
     Role: {
         "staff": N_("Centre staff"),
@@ -335,6 +358,16 @@ FIELDS: dict[str, str] = {
     "needs": N_("Needs"),
     "summary": N_("Summary"),
     "claimant": N_("Claimant"),
+    "township": N_("Township (to add them to the register)"),
+    # The visit form's fields (services/campaigns/visits.py: VisitIn).
+    "person_id": N_("Household"),
+    "visited_on": N_("Visited on"),
+    "reached": N_("The family was met"),
+    "cash": N_("Condolence money (yuan)"),
+    "goods": N_("Goods given (one a line: name and value in yuan)"),
+    "visitors": N_("Other staff who went (user names)"),
+    "leaders": N_("Leaders who came along (one a line: name and title)"),
+    "findings": N_("What was found"),
 }
 
 

@@ -48,6 +48,14 @@ PROBLEMS: dict[str, str] = {
     "step_unconfirmed": N_("The step was not confirmed in time. Submit the form again."),
     "database_unavailable": N_("The database is unavailable. Try again in a moment."),
     "internal_error": N_("Something went wrong on our side. It has been logged."),
+    "person_not_found": N_("There is no such person in the register."),
+    "person_erased": N_("This person was erased from the register."),
+    "ambiguous_person": N_("Several people of the register may be this person."),
+    "campaign_not_found": N_("There is no such campaign."),
+    "campaign_closed": N_("The campaign is closed; its figures are final."),
+    "not_in_campaign": N_("This household is not in the campaign."),
+    "visit_not_found": N_("There is no such visit."),
+    "visit_has_case": N_("A case was opened from this visit already."),
 }
 UNKNOWN_PROBLEM = N_("The request could not be done.")
 
@@ -92,6 +100,9 @@ VALUE_ERRORS: dict[str, str] = {
     "ends_on is before starts_on": N_("The end is before the start."),
     "bureau_name is required when bureau is 'other'": N_("Name the bureau."),
     "reason is required when the person has left the job": N_("Say why the person left the job."),
+    "nothing can be given when the family was not reached": N_(
+        "Nothing can be given when the family was not met."
+    ),
 }
 
 

@@ -46,6 +46,8 @@ def _menu() -> list[MenuItem]:
         MenuItem("/console/cases/new", N_("New case")),
         MenuItem("/console/matters", N_("My legal matters")),
         MenuItem("/console/accounts", N_("Accounts")),
+        MenuItem("/console/register", N_("Register")),
+        MenuItem("/console/campaigns", N_("Holiday visits")),
     ]
 
 

@@ -12,21 +12,27 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from api.deps import SessionDep, SettingsDep, TemporalDep
+from api.deps import SessionDep, SessionFactoryDep, SettingsDep, TemporalDep
 from api.policy import CurrentUser, SignedIn
 from api.problems import PROBLEMS
-from api.steps import IdempotencyKey
-from services.campaigns import figures, queries
+from api.routers import cases as api_cases
+from api.steps import IdempotencyKey, StepDep
+from services.campaigns import figures, queries, visit_cases
 from services.campaigns.model import CampaignIn, CampaignPlan
 from services.campaigns.selection import CampaignClosed
 from services.campaigns.visits import Visit, VisitIn, record_visit
 from services.campaigns.work import AddHouseholds, HouseholdsAdded
+from services.cases.model import CaseFile, Need
+from services.cases.steps import OpenCase
+from services.db import transaction
 from services.kernel.errors import InvalidInput
-from services.kernel.values import SearchText
+from services.kernel.values import LongText, SearchText
+from services.register.intake import claimant_of
 from workflows.campaign_client import add_households, start_campaign
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"], responses=PROBLEMS)
 CampaignId = uuid.UUID
+VisitId = uuid.UUID
 _KEYED_IDS = uuid.UUID("3b8f3c1e-6a55-4d2e-9f0b-51c2f7c0a9d4")
 
 
@@ -134,6 +140,9 @@ def campaign_households(
     category: Annotated[SearchText | None, Query(max_length=40)] = None,
     township: Annotated[SearchText | None, Query(max_length=100)] = None,
     assignee: Annotated[SearchText | None, Query(max_length=100)] = None,
+    case_opened: Annotated[
+        bool | None, Query(description="Only those with (or without) a case opened on a visit")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=36)] = None,
 ) -> figures.HouseholdPage:
@@ -142,7 +151,8 @@ def campaign_households(
     queries.campaign_in_centre(session=session, campaign_id=str(campaign_id), centre=user.centre)
     return figures.households(
         session=session, campaign_id=str(campaign_id), status=status_, category=category,
-        township=township, assignee=assignee, limit=limit, after=cursor,
+        township=township, assignee=assignee, case_opened=case_opened, limit=limit,
+        after=cursor,
     )  # fmt: skip
 
 
@@ -170,6 +180,64 @@ def record_campaign_visit(
     )  # fmt: skip
     session.commit()
     return visit
+
+
+class NeedFound(BaseModel):
+    """What the visit found that the centre should act on."""
+
+    needs: list[Need] = Field(min_length=1, examples=[["hardship_aid"]])
+    situation: LongText | None = Field(
+        default=None, description="The claimant's situation; defaults to the visit's findings"
+    )
+    summary: LongText | None = None
+
+
+@router.post("/{campaign_id}/visits/{visit_id}/case", status_code=status.HTTP_201_CREATED)
+async def open_case_from_visit(
+    campaign_id: CampaignId,
+    visit_id: VisitId,
+    body: NeedFound,
+    session: SessionDep,
+    session_factory: SessionFactoryDep,
+    settings: SettingsDep,
+    writer: StepDep,
+    user: SignedIn,
+    actor: CurrentUser,
+    confirm_new: Annotated[
+        bool, Query(description="Open it even if the person has open cases already")
+    ] = False,
+) -> CaseFile:
+    """Open a case for the person visited, in one step: the intake is the person as the
+    register holds them, the needs found, and the visit's findings as their situation,
+    through the same intake as ``POST /cases`` (duplicate check included). The visit
+    records the case (``case_id``); one case per visit. With an ``Idempotency-Key``, a
+    repeat answers with the same case."""
+    person, findings = await run_in_threadpool(
+        visit_cases.person_and_findings, session=session, campaign_id=str(campaign_id),
+        visit_id=str(visit_id), centre=user.centre, reader=actor,
+        repeat_of=writer.new_case_id() if writer.idempotency_key else None,
+    )  # fmt: skip
+    intake = OpenCase(
+        claimant=claimant_of(person, body.situation or findings),
+        needs=body.needs,
+        summary=body.summary,
+        register_person_id=uuid.UUID(person.id),
+        note=f"走访中发现（走访记录 {visit_id}）",
+    )
+    await run_in_threadpool(session.commit)  # the read of the person is journaled
+    case = await api_cases.open_case(
+        intake, session, session_factory, settings, writer, user, confirm_new=confirm_new
+    )
+
+    def link() -> None:
+        with transaction(session_factory) as linking:
+            visit_cases.link_case(
+                session=linking, campaign_id=str(campaign_id), visit_id=str(visit_id),
+                centre=user.centre, case_id=case.id, actor=actor,
+            )  # fmt: skip
+
+    await run_in_threadpool(link)
+    return case
 
 
 @router.get("/{campaign_id}/figures")

@@ -34,9 +34,10 @@ from services.cases.steps import (
 from services.cases.views import case_for, history_for, timeline_for
 from services.db import lazy_commit
 from services.deadlines.clocks import rules_in_force
-from services.kernel.actors import Role
+from services.kernel.actors import Actor, Role
 from services.kernel.errors import CaseNotFound, InvalidInput, NotFound
 from services.kernel.plausible import QueryMoment
+from services.register.intake import person_for_intake
 from services.users import accounts
 from services.users.access_log import record_read, record_reads
 from services.users.errors import NotAllowed
@@ -65,7 +66,9 @@ async def open_case(
     If the person seems to have an open case already (same ID number, or a same or
     near-identical name with the same birth date or phone), answers 409 with
     ``existing_case_ids`` unless ``confirm_new=true``. The case belongs to the caller's
-    centre."""
+    centre, and refers to its person of the register (``register_person_id``): the one
+    named, or the one the same rules find there, or the claimant added to it (under
+    ``township``); several found answer 409 with ``register_person_ids``."""
     if intake.centre not in (None, user.centre):
         raise NotAllowed("staff open cases of their own centre", field="centre")
     case_id = writer.new_case_id()
@@ -82,8 +85,13 @@ async def open_case(
             )
             # A repeat of this very intake (same idempotency key) is not its own duplicate.
             duplicates.refuse_duplicates([m for m in matches if m.case_id != case_id])
+        person_id = await run_in_threadpool(
+            _person_of, session, intake, user, case_id, identity_key
+        )
         # The number is the centre's to give (as the case opens), never the caller's.
-        step = intake.model_copy(update={"centre": user.centre, "number": None})
+        step = intake.model_copy(
+            update={"centre": user.centre, "number": None, "register_person_id": person_id}
+        )
         rules = await run_in_threadpool(
             rules_in_force,
             datetime.now(UTC),
@@ -92,6 +100,27 @@ async def open_case(
             settings.policy(),
         )
         return await writer.open(case_id, step, queue, rules)
+
+
+def _person_of(
+    session: Session,
+    intake: OpenCase,
+    user: User,
+    case_id: str,
+    identity_key: bytes,
+) -> uuid.UUID | None:
+    """The person of the register the case is for, found or added (and journaled),
+    committed before the case's workflow records the link (the register is the API's to
+    write: docs/architecture-register.md)."""
+    found = person_for_intake(
+        session=session, claimant=intake.claimant, centre=user.centre,
+        actor=Actor(id=user.username, role=user.role), identity_key=identity_key,
+        case_id=case_id,
+        person_id=str(intake.register_person_id) if intake.register_person_id else None,
+        township=intake.township,
+    )  # fmt: skip
+    session.commit()
+    return uuid.UUID(found) if found else None
 
 
 @router.get("")

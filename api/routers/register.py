@@ -19,6 +19,7 @@ from api.problems import PROBLEMS
 from services.campaigns.visits import Visit, visits_of_person
 from services.db import transaction
 from services.register import journal, people
+from services.register.cases import PersonCase, cases_of_person
 from services.register.imports import ImportResult, import_people
 from services.register.model import Person, PersonChange, PersonIn, PersonPage, Township
 from services.register.queries import PersonFilter, list_people
@@ -108,6 +109,19 @@ def person_visits(
     )
     session.commit()
     return visits
+
+
+@router.get("/people/{person_id}/cases")
+def person_cases(
+    person_id: PersonId, session: SessionDep, user: SignedIn, actor: CurrentUser
+) -> list[PersonCase]:
+    """The person's cases at the centre, newest first: intake links each case to its
+    person (the case's ``register_person_id``). The read is journaled."""
+    cases = cases_of_person(
+        session=session, person_id=str(person_id), centre=user.centre, reader=actor
+    )
+    session.commit()
+    return cases
 
 
 @router.post("/imports", status_code=status.HTTP_201_CREATED)

@@ -1,7 +1,8 @@
 """A campaign's figures, and a year's: households selected, visited, not reached, not
-visited, money and goods given, by category and township; each drillable to the
-households behind it. Counted from the rows themselves, so they are right at any time
-(and final once the campaign is closed: no visit is recorded after)."""
+visited, money and goods given, cases opened from visits, by category and township; each
+drillable to the households behind it. Counted from the rows themselves, so they are
+right at any time (and final once the campaign is closed: no visit is recorded after,
+though a case may still be opened from one, and counts where it is read)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import ColumnElement, case, exists, func, select
 from sqlalchemy.orm import Session
 
 from services.campaigns.model import rung_name, yuan_of
@@ -35,6 +36,7 @@ class Counts(BaseModel):
     not_visited: int = 0
     cash: Decimal = yuan_of(0)
     goods_value: Decimal = yuan_of(0)
+    cases_opened: int = 0  # cases opened from the visits (services/campaigns/visit_cases.py)
 
     def add(self, other: Counts) -> None:
         for name in Counts.model_fields:
@@ -58,6 +60,16 @@ class YearFigures(BaseModel):
     totals: Counts
     by_category: dict[str, Counts]
     campaigns: list[CampaignFigures]
+
+
+class VisitFigures(BaseModel):
+    """The holiday visits of the campaigns whose holiday falls in a period, per year and
+    per campaign; ``GET /campaigns/{campaign_id}/households`` lists the households behind
+    a figure (``status``, ``category``, ``township``, ``case_opened``)."""
+
+    totals: Counts
+    by_category: dict[str, Counts]
+    years: list[YearFigures]
 
 
 class Household(BaseModel):
@@ -102,12 +114,18 @@ def campaign_figures(*, session: Session, campaign_id: str) -> CampaignFigures:
             func.sum(VisitRecord.cash_cents),
             func.sum(VisitRecord.goods_cents),
         )
-        .join(
-            VisitRecord,
-            (VisitRecord.campaign_id == CampaignVisitRecord.campaign_id)
-            & (VisitRecord.person_id == CampaignVisitRecord.person_id),
-        )
+        .join(VisitRecord, _visit_of_task())
         .where(CampaignVisitRecord.campaign_id == campaign_id)
+        .group_by(CampaignVisitRecord.category, CampaignVisitRecord.township)
+    ).all()
+    opened = session.execute(
+        select(
+            CampaignVisitRecord.category,
+            CampaignVisitRecord.township,
+            func.count(func.distinct(VisitRecord.case_id)),
+        )
+        .join(VisitRecord, _visit_of_task())
+        .where(CampaignVisitRecord.campaign_id == campaign_id, VisitRecord.case_id.is_not(None))
         .group_by(CampaignVisitRecord.category, CampaignVisitRecord.township)
     ).all()
     totals = Counts()
@@ -122,6 +140,9 @@ def campaign_figures(*, session: Session, campaign_id: str) -> CampaignFigures:
         money = Counts(cash=yuan_of(cash or 0), goods_value=yuan_of(goods or 0))
         for bucket in (totals, by_category[category], by_township[township]):
             bucket.add(money)
+    for category, township, count in opened:
+        for bucket in (totals, by_category[category], by_township[township]):
+            bucket.add(Counts(cases_opened=count))
     return CampaignFigures(
         campaign_id=campaign.id,
         name=campaign.name,
@@ -137,26 +158,54 @@ def campaign_figures(*, session: Session, campaign_id: str) -> CampaignFigures:
 
 def year_figures(*, session: Session, centre: str, year: int) -> YearFigures:
     """Every campaign of the centre whose holiday falls in ``year``, and their sums."""
-    ids = session.scalars(
-        select(CampaignRecord.id)
-        .where(
-            CampaignRecord.centre == centre,
-            CampaignRecord.holiday >= date(year, 1, 1),
-            CampaignRecord.holiday <= date(year, 12, 31),
+    campaigns = _campaigns_between(session, centre, date(year, 1, 1), date(year, 12, 31))
+    totals, by_category = _sums(campaigns)
+    return YearFigures(year=year, totals=totals, by_category=by_category, campaigns=campaigns)
+
+
+def visit_figures(*, session: Session, centre: str | None, first: date, last: date) -> VisitFigures:
+    """The campaigns whose holiday falls between ``first`` and ``last`` (inclusive), of
+    one centre (of all with None), per year of their holiday, and their sums."""
+    campaigns = _campaigns_between(session, centre, first, last)
+    years = []
+    for year in sorted({figures.holiday.year for figures in campaigns}):
+        of_year = [figures for figures in campaigns if figures.holiday.year == year]
+        year_totals, year_by_category = _sums(of_year)
+        years.append(
+            YearFigures(
+                year=year, totals=year_totals, by_category=year_by_category, campaigns=of_year
+            )
         )
-        .order_by(CampaignRecord.holiday, CampaignRecord.id)
-    ).all()
-    campaigns = [campaign_figures(session=session, campaign_id=i) for i in ids]
+    totals, by_category = _sums(campaigns)
+    return VisitFigures(totals=totals, by_category=by_category, years=years)
+
+
+def _campaigns_between(
+    session: Session, centre: str | None, first: date, last: date
+) -> list[CampaignFigures]:
+    query = select(CampaignRecord.id).where(
+        CampaignRecord.holiday >= first, CampaignRecord.holiday <= last
+    )
+    if centre is not None:
+        query = query.where(CampaignRecord.centre == centre)
+    ids = session.scalars(query.order_by(CampaignRecord.holiday, CampaignRecord.id)).all()
+    return [campaign_figures(session=session, campaign_id=i) for i in ids]
+
+
+def _sums(campaigns: list[CampaignFigures]) -> tuple[Counts, dict[str, Counts]]:
     totals = Counts()
     by_category: dict[str, Counts] = {}
     for figures in campaigns:
         totals.add(figures.totals)
         for category, counts in figures.by_category.items():
             by_category.setdefault(category, Counts()).add(counts)
-    return YearFigures(
-        year=year, totals=totals, by_category=dict(sorted(by_category.items())),
-        campaigns=campaigns,
-    )  # fmt: skip
+    return totals, dict(sorted(by_category.items()))
+
+
+def _visit_of_task() -> ColumnElement[bool]:
+    return (VisitRecord.campaign_id == CampaignVisitRecord.campaign_id) & (
+        VisitRecord.person_id == CampaignVisitRecord.person_id
+    )
 
 
 def households(
@@ -167,10 +216,12 @@ def households(
     category: str | None = None,
     township: str | None = None,
     assignee: str | None = None,
+    case_opened: bool | None = None,
     limit: int = 50,
     after: str | None = None,
 ) -> HouseholdPage:
-    """The households behind a figure, a page at a time in person-id order."""
+    """The households behind a figure, a page at a time in person-id order;
+    ``case_opened``: those with (or without) a case opened from one of their visits."""
     state = _status().label("status")
     query = (
         select(CampaignVisitRecord, PersonRecord.name, state)
@@ -184,6 +235,9 @@ def households(
             query = query.where(column == wanted)
     if status is not None:
         query = query.where(state == status.value)
+    if case_opened is not None:
+        with_case = exists().where(_visit_of_task(), VisitRecord.case_id.is_not(None))
+        query = query.where(with_case if case_opened else ~with_case)
     if after is not None:
         query = query.where(CampaignVisitRecord.person_id > after)
     rows = session.execute(query.order_by(CampaignVisitRecord.person_id).limit(limit + 1)).all()

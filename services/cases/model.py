@@ -99,6 +99,7 @@ class _CaseCore(Frozen):
     assessor: str | None = None
     lawyer: str | None = None
     notes: list[Note] = Field(default_factory=list)
+    register_person_id: str | None = None  # the person of the register (services/register)
 
     @model_validator(mode="before")
     @classmethod

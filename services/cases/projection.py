@@ -305,6 +305,7 @@ def case_columns(case: CaseFile, identity_key: bytes, *, erased: bool = False) -
         "phone_hash": None if erased else _hash(identity_key, claimant.phone),
         "birth_date": None if erased else claimant_birth_date(claimant),
         "lawyer": case.lawyer,
+        "register_person_id": case.register_person_id,
         "overdue": any(clock.breached and clock.satisfied_at is None for clock in case.clocks),
         "summary": case.summary,
         "outcome": case.outcome.value if case.outcome else None,

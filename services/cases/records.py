@@ -50,6 +50,7 @@ class CaseRecord(Base):
     phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     birth_date: Mapped[date | None] = mapped_column(Date, index=True)
     lawyer: Mapped[str | None] = mapped_column(String(100))
+    register_person_id: Mapped[str | None] = mapped_column(String(36))
     overdue: Mapped[bool] = mapped_column(Boolean, server_default=false())
     summary: Mapped[str | None] = mapped_column(Text)
     outcome: Mapped[str | None] = mapped_column(String(30))
@@ -71,6 +72,7 @@ class CaseRecord(Base):
         Index("ix_cases_category_opened_at", "category", "opened_at"),
         Index("ix_cases_closed_at", "closed_at"),
         Index("ix_cases_overdue_opened_at", "overdue", "opened_at"),
+        Index("ix_cases_register_person_id_opened_at", "register_person_id", "opened_at"),
     )
 
 

@@ -139,6 +139,7 @@ def _open(event: CaseEvent, step: OpenCase) -> CaseFile:
         owner=event.actor.id,
         priority=step.priority if step.priority is not None else _priority(step.needs),
         summary=step.summary,
+        register_person_id=str(step.register_person_id) if step.register_person_id else None,
         opened_at=event.at,
         updated_at=event.at,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias, Union
 
@@ -29,6 +30,17 @@ class OpenCase(StepBase):
     priority: bool | None = Field(default=None, description="Defaults to true with legal_aid")
     number: str | None = Field(
         default=None, description="The case number, given as the case opens; ignored on input"
+    )
+    register_person_id: uuid.UUID | None = Field(
+        default=None,
+        description="The person of the register the case is for; intake finds or adds them "
+        "when not given",
+    )
+    township: ShortText | None = Field(
+        default=None,
+        description="Where the person lives: used to add them to the register if they are "
+        "not in it",
+        examples=["城关镇"],
     )
 
     @field_validator("needs")

@@ -24,6 +24,9 @@ class Action(StrEnum):
     TOWNSHIP_ASSIGNED = "township_assigned"
     VISIT_RECORDED = "visit_recorded"
     VISITS_READ = "visits_read"
+    CASE_LINKED = "case_linked"
+    CASES_READ = "cases_read"
+    VISIT_CASE_OPENED = "visit_case_opened"
 
 
 class JournalEntry(BaseModel):

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Row, select, union
 from sqlalchemy.orm import Session
 
 from services.cases.identity import claimant_birth_date
+from services.cases.model import Claimant
 from services.cases.names import PersonKeys, identifier_hash, name_key, same_person
 from services.kernel.errors import DomainError
 from services.register.model import PersonIn
@@ -36,7 +37,7 @@ class PossibleDuplicatePerson(DomainError):
     code = "possible_duplicate"
 
 
-def keys_of(person: PersonIn, identity_key: bytes) -> PersonKeys:
+def keys_of(person: PersonIn | Claimant, identity_key: bytes) -> PersonKeys:
     return PersonKeys(
         name_key=name_key(person.name),
         birth_date=claimant_birth_date(person),

@@ -13,9 +13,10 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from services.campaigns.figures import Counts, VisitFigures, visit_figures
 from services.reports.counting import (
     ACTIVITY,
     COMPLIANCE_NAMES,
@@ -49,6 +50,11 @@ class SummaryReport(BaseModel):
     figures: dict[str, Figure]
     time_to_act: dict[str, TimeToAct]
     activity: list[Activity]
+    visits: VisitFigures = Field(
+        description="Holiday visits of the campaigns whose holiday falls in the period, as "
+        "recorded now (``as_of`` does not apply): households selected, visited, not reached, "
+        "money and goods given, cases opened from visits; per year and campaign, by category"
+    )
 
 
 def period_bounds(
@@ -79,6 +85,7 @@ def summary_report(
     (the reference the tally is tested against).
     """
     start, end = period_bounds(period_from, period_to, as_of, tz)
+    visits = visit_figures(session=session, centre=centre, first=period_from, last=period_to)
     pieces = cut(start, end) if from_tally else Pieces((), ((start, end),))
     sums = read_tallies(session, pieces.tallied, centre)
     for fragment_start, fragment_end in pieces.raw:
@@ -95,6 +102,7 @@ def summary_report(
             for key, total in sorted(sums.items(), key=lambda kv: (kv[0].actor, kv[0].role))
             if key.figure == ACTIVITY and total.count
         ],
+        visits=visits,
     )
 
 
@@ -138,4 +146,17 @@ def report_rows(report: SummaryReport) -> list[list[str]]:
         rows.append([f"median_hours.{name}", str(measure.measured), median])
     for entry in report.activity:
         rows.append([f"activity.{entry.role}.{entry.actor}", str(entry.steps), ""])
+    rows += _visit_rows("visits", report.visits.totals)
+    for category, counts in report.visits.by_category.items():
+        rows += _visit_rows(f"visits.{category}", counts)
     return rows
+
+
+def _visit_rows(prefix: str, counts: Counts) -> list[list[str]]:
+    """Households and cases as counts, money and goods as amounts."""
+    counted = ("selected", "visited", "not_reached", "not_visited", "cases_opened")
+    return [
+        *([f"{prefix}.{name}", str(getattr(counts, name)), ""] for name in counted),
+        [f"{prefix}.cash", "", str(counts.cash)],
+        [f"{prefix}.goods_value", "", str(counts.goods_value)],
+    ]

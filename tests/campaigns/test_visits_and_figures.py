@@ -6,8 +6,9 @@ closed campaign takes no visit, and erasing a person erases what their visits fo
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -16,10 +17,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from services.campaigns import figures, selection
 from services.campaigns.records import VisitRecord
 from services.campaigns.selection import CampaignClosed
+from services.campaigns.visit_cases import link_case
 from services.campaigns.visits import visits_of_person
 from services.campaigns.work import CloseCampaign, OpenCampaign, SelectPage
 from services.db import transaction
 from services.register import people
+from services.reports.summary import report_rows, summary_report
 from tests.campaigns.support import SUPERVISOR, Register, local_today
 
 
@@ -75,7 +78,7 @@ def test_figures_count_visits_by_category_and_township_down_to_the_households(
     assert counted.by_category["disabled_veteran"].not_reached == 1
     assert counted.by_township["城关镇"].model_dump() == {
         "selected": 2, "visited": 1, "not_reached": 0, "not_visited": 1,
-        "cash": Decimal("500.00"), "goods_value": Decimal("120.50"),
+        "cash": Decimal("500.00"), "goods_value": Decimal("120.50"), "cases_opened": 0,
     }  # fmt: skip
     assert [len(page.items) for page in pages] == [2, 2]
     assert {h.person_id for page in pages for h in page.items} == {a, b, c, d}
@@ -131,3 +134,49 @@ def test_erasing_a_person_erases_what_their_visits_found(
     assert before[0].findings == "孙子上学有困难"
     assert (after[0].findings, after[0].cash) == (None, visit.cash)
     assert counted.totals.visited == 1  # the figures keep the visit
+
+
+def test_the_summary_counts_each_years_visits_and_the_cases_opened_from_them(
+    session_factory: sessionmaker[Session],
+) -> None:
+    register = Register.new(session_factory)
+    li = register.staff("li", "城关镇")
+    a = register.person("李桂兰", "martyr_family", "城关镇")
+    b = register.person("王芳", "martyr_family", "城关镇")
+    c = register.person("张伟", "disabled_veteran", "城关镇")
+    campaign_id = _open(register)
+    first = register.visit(campaign_id, a, li, cash="500", goods=[{"name": "大米", "value": "120"}])
+    register.visit(campaign_id, b, li, reached=False)
+    register.visit(campaign_id, c, li, cash="300")
+    case_id = str(uuid.uuid4())
+    with transaction(session_factory) as session:
+        link_case(session=session, campaign_id=campaign_id, visit_id=first.id,
+                  centre=register.centre, case_id=case_id, actor=SUPERVISOR)  # fmt: skip
+    holiday = local_today() + timedelta(days=5)
+
+    with session_factory() as session:
+        report = summary_report(
+            session=session, period_from=date(holiday.year, 1, 1),
+            period_to=date(holiday.year, 12, 31), as_of=datetime.now(UTC),
+            tz=ZoneInfo("Asia/Shanghai"), centre=register.centre,
+        )  # fmt: skip
+        other_year = figures.visit_figures(
+            session=session, centre=register.centre, first=date(holiday.year + 1, 1, 1),
+            last=date(holiday.year + 1, 12, 31),
+        )  # fmt: skip
+        behind = figures.households(session=session, campaign_id=campaign_id, case_opened=True)
+    rows = {row[0]: row[1:] for row in report_rows(report)}
+
+    visits = report.visits
+    totals = visits.totals
+    counted = (totals.selected, totals.visited, totals.not_reached, totals.cases_opened)
+    assert counted == (3, 2, 1, 1)
+    assert (totals.cash, totals.goods_value) == (Decimal("800.00"), Decimal("120.00"))
+    assert visits.by_category["martyr_family"].cases_opened == 1
+    assert visits.by_category["disabled_veteran"].cash == Decimal("300.00")
+    assert [year.year for year in visits.years] == [holiday.year]
+    assert [c.campaign_id for c in visits.years[0].campaigns] == [campaign_id]
+    assert [h.person_id for h in behind.items] == [a]
+    assert other_year.years == [] and other_year.totals.selected == 0
+    assert rows["visits.cases_opened"] == ["1", ""]
+    assert rows["visits.martyr_family.cash"] == ["", "500.00"]

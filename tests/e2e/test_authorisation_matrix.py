@@ -132,6 +132,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/register/people/{person_id}"): "staff supervisor",
     ("PATCH", "/register/people/{person_id}"): "staff",
     ("GET", "/register/people/{person_id}/visits"): "staff supervisor",
+    ("GET", "/register/people/{person_id}/cases"): "staff supervisor",
     ("POST", "/register/imports"): "staff",
     ("GET", "/register/townships"): "staff supervisor",
     ("PUT", "/register/townships/{township}"): "supervisor",
@@ -143,6 +144,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "/campaigns/{campaign_id}/households"): "staff",
     ("GET", "/campaigns/{campaign_id}/households"): "staff supervisor",
     ("POST", "/campaigns/{campaign_id}/visits"): "staff",
+    ("POST", "/campaigns/{campaign_id}/visits/{visit_id}/case"): "staff",
     ("GET", "/campaigns/{campaign_id}/figures"): "staff supervisor",
 }
 # The console (signed in with its session cookie; every form post with its CSRF token).
@@ -166,6 +168,13 @@ EXPECTED |= {
     ("POST", f"{K}/steps/{{step}}"): "staff lawyer supervisor",
     ("GET", f"{K}/matters/{{matter_id}}"): READERS,
     ("GET", "/console/matters"): "lawyer",
+    ("GET", "/console/register"): "staff supervisor",
+    ("GET", "/console/register/{person_id}"): "staff supervisor",
+    ("GET", "/console/campaigns"): "staff supervisor",
+    ("GET", "/console/campaigns/{campaign_id}"): "staff supervisor",
+    ("GET", "/console/campaigns/{campaign_id}/visits/new"): "staff",
+    ("POST", "/console/campaigns/{campaign_id}/visits"): "staff",
+    ("POST", "/console/register/{person_id}/visits/{visit_id}/case"): "staff",
 }
 OTHER_PARAMS = {
     "{enrolment_id}": "T1",

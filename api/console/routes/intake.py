@@ -72,8 +72,9 @@ def _intake(posted: list[tuple[str, str]]) -> OpenCase:
         "claimant": claimant,
         "needs": [value for key, value in posted if key == "needs"],
     }
-    if "summary" in values:
-        body["summary"] = values["summary"]
+    for field in ("summary", "township"):
+        if field in values:
+            body[field] = values[field]
     if values.get("confirm_new") and "confirm_reason" in values:
         body["note"] = values["confirm_reason"]
     return OpenCase.model_validate(body)
