@@ -43,6 +43,7 @@ FILTERS = {
     "text": (CaseFilter(text="li wei"), "_trgm"),
     "initials": (CaseFilter(text="wjg"), "ix_cases_name_initials"),
     "overdue": (CaseFilter(overdue=True), "ix_cases_overdue_opened_at"),
+    "owner": (CaseFilter(owner="staff-1", open=True), "ix_cases_owner_opened_at"),
 }
 
 

@@ -118,6 +118,14 @@ async def reassign_cases(
 
 def _checked(session: Session, body: ReassignmentRequest, centre: str) -> list[str] | None:
     check_owner(session, body.to_owner, centre, "to_owner")
+    if body.from_owner is not None:
+        # Anyone who owned cases here, a disabled account above all: not a stranger's name.
+        was = accounts.get_user(session=session, username=body.from_owner)
+        if was is None or was.centre != centre:
+            raise InvalidInput(
+                f"{body.from_owner} is not the user name of anyone of this centre",
+                field="from_owner",
+            )
     if body.case_ids is None:
         return None
     wanted = [str(case_id) for case_id in dict.fromkeys(body.case_ids)]

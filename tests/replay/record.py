@@ -46,6 +46,7 @@ from services.cases.steps import (
     CloseCase,
     DecideEligibility,
     OpenCase,
+    ReassignCase,
     ReopenCase,
     StartAssessment,
     Step,
@@ -98,7 +99,9 @@ from workflows.case_contract import (
     StepRequest,
     StepResult,
 )
-from workflows.ids import case_workflow_id, legal_matter_workflow_id
+from workflows.ids import case_workflow_id, legal_matter_workflow_id, reassignment_workflow_id
+from workflows.reassignment import ReassignmentWorkflow
+from workflows.reassignment_contract import REASSIGNMENT_WORKFLOW, ReassignmentStart
 
 TASK_QUEUE = "replay-recorder"
 STAFF = Actor(id="staff-replay", role=Role.STAFF)
@@ -424,6 +427,49 @@ async def hardship(env: WorkflowEnvironment) -> Entries:
     return [Take(history, "hardship.case", "hardship aid: request, grant, two payments, refuse")]
 
 
+async def reassignment(env: WorkflowEnvironment) -> Entries:
+    """A case handed to another owner by a supervisor, then moved on by a reassignment
+    of a list of cases (its own workflow), one of them closed and refused."""
+    case = Case(env.client, "reassignment")
+    await case.open(Need.JOB_REFERRAL)
+    await case.step(DecideEligibility(accepted=True))
+    await case.step(
+        ReassignCase(owner="staff-second", reason="On leave (test data)"), actor=SUPERVISOR
+    )
+    closed = Case(env.client, "reassignment-closed")
+    await closed.open(Need.TRAINING)
+    await closed.step(WithdrawCase(reason="Moved away (test data)"))
+    start = ReassignmentStart(
+        id=str(uuid.uuid5(IDS, "reassignment-bulk")),
+        centre="test-centre",
+        to_owner="staff-third",
+        actor=SUPERVISOR,
+        case_ids=[case.case_id, closed.case_id],
+        reason="The desk moves (test data)",
+    )
+    bulk = await env.client.execute_workflow(
+        ReassignmentWorkflow.run,
+        start,
+        id=reassignment_workflow_id(start.id),
+        task_queue=TASK_QUEUE,
+    )
+    assert (bulk.done, [f.code for f in bulk.failed]) == (1, ["wrong_stage"]), bulk
+    await case.step(CloseCase(outcome=CaseOutcome.SERVED, reason="Done (test data)"))
+    return [
+        Take(
+            await _settled(env.client, case.workflow_id),
+            "reassignment.case",
+            "a supervisor reassigns the case, then a reassignment moves it on",
+        ),
+        Take(
+            await _settled(env.client, reassignment_workflow_id(start.id)),
+            "reassignment.bulk",
+            "a reassignment of two cases: one moved, one refused (closed)",
+            workflow_type=REASSIGNMENT_WORKFLOW,
+        ),
+    ]
+
+
 async def continue_as_new(env: WorkflowEnvironment) -> Entries:
     """Steps until the history passes HISTORY_BOUND and the case continues-as-new."""
     case = Case(env.client, "continue_as_new")
@@ -472,6 +518,7 @@ SCENARIOS: list[Callable[[WorkflowEnvironment], Awaitable[Entries]]] = [
     legal,
     continue_as_new,
     hardship,
+    reassignment,
 ]
 
 

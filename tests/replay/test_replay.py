@@ -28,6 +28,8 @@ from workflows.case import CaseWorkflow
 from workflows.case_contract import CASE_WORKFLOW, LEGAL_MATTER_WORKFLOW, CaseStart, StepRequest
 from workflows.ids import case_workflow_id
 from workflows.legal_matter import LegalMatterWorkflow
+from workflows.reassignment import ReassignmentWorkflow
+from workflows.reassignment_contract import REASSIGNMENT_WORKFLOW
 
 RECORDED = recorded()
 
@@ -47,6 +49,7 @@ SCENARIOS = {
     "legal",
     "continue_as_new",
     "hardship",
+    "reassignment",
 }
 SIZE_BUDGET = 200_000  # bytes per set
 
@@ -57,7 +60,8 @@ def _replayer(*workflows: type, converter: DataConverter = pydantic_data_convert
 
 async def _replay(workflow: type, entry: Recorded) -> None:
     """Replay ``entry`` on ``workflow``; raises NondeterminismError if it does not fit."""
-    result = await _replayer(workflow, LegalMatterWorkflow).replay_workflow(entry.history())
+    replayer = _replayer(workflow, LegalMatterWorkflow, ReassignmentWorkflow)
+    result = await replayer.replay_workflow(entry.history())
     assert result.replay_failure is None
 
 
@@ -65,7 +69,11 @@ def test_the_current_set_covers_every_scenario() -> None:
     current = recorded(CURRENT)
     assert current, f"no {HISTORIES / CURRENT / INDEX}: run .venv/bin/python -m tests.replay.record"
     assert {entry.scenario for entry in current} == SCENARIOS
-    assert {entry.workflow_type for entry in current} == {CASE_WORKFLOW, LEGAL_MATTER_WORKFLOW}
+    assert {entry.workflow_type for entry in current} == {
+        CASE_WORKFLOW,
+        LEGAL_MATTER_WORKFLOW,
+        REASSIGNMENT_WORKFLOW,
+    }
 
 
 @pytest.mark.parametrize("set_name", sets())

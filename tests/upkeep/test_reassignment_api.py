@@ -146,10 +146,12 @@ async def test_bad_reassignments_are_refused_naming_the_field(desk: Desk) -> Non
     neither = await post({"to_owner": owner})
     nobody = await post({"from_owner": owner, "to_owner": "no-such-person"})
     missing = await post({"case_ids": [unknown], "to_owner": owner})
+    stranger = await post({"from_owner": "no-such-person", "to_owner": owner})
 
-    for refused in (both, neither, nobody, missing):
+    for refused in (both, neither, nobody, missing, stranger):
         assert refused.status_code == 422, refused.text
     assert nobody.json()["errors"][0]["field"] == "to_owner"
+    assert stranger.json()["errors"][0]["field"] == "from_owner"
     assert missing.json()["errors"][0]["field"] == "case_ids"
 
 
