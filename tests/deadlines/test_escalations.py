@@ -140,5 +140,5 @@ async def test_escalations_list_exactly_the_breached_clocks_oldest_first_with_th
         ("due_soon", LAWYER.id, "lawyer"),
         ("breached", LAWYER.id, "lawyer"),
         ("breached", "supervisor", "supervisor"),
-        ("breached", "centre_head", "admin"),
+        ("breached", "centre_head", "head"),
     ]
