@@ -187,6 +187,11 @@ class Settings(BaseSettings):
         description="How long a claimed message is left to its worker before another one "
         "sends it again (longer than an attempt can take)",
     )
+    max_evidence_bytes: int = Field(
+        default=20 * 1024 * 1024,
+        ge=1024,
+        description="Largest evidence file staff may attach to a case (PDF, JPEG, PNG, Office)",
+    )
     # Operating it (docs/deployment.md).
     metrics_port: int | None = Field(
         default=None, ge=1, le=65535, description="Port serving /metrics (unset: none)"
