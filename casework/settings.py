@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from services.crypto.cipher import parse_key_ring
 from services.deadlines.calendar import DEFAULT_DIRECTORY as DEFAULT_CALENDARS
 from services.deadlines.policy import ClockPolicy, policy_with
+from services.notify.model import Contact
 
 VAR_DIR = Path("var")
 
@@ -157,6 +158,12 @@ class Settings(BaseSettings):
     console_url: str = Field(
         default="http://127.0.0.1:8000",
         description="The address people open the console at (the links in messages)",
+    )
+    department_contacts: dict[str, Contact] = Field(
+        default_factory=dict,
+        description='How each department is reached, JSON: {"labour": {"email": "…"}, '
+        '"justice": {"webhook": "dingtalk://TOKEN"}} (the chase before their '
+        "acknowledgement is due)",
     )
     department_link_days: int = Field(
         default=30, ge=1, le=365, description="How long a department's link in a letter works"

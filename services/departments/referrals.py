@@ -156,3 +156,22 @@ def _info(row: ReferralLetterRecord) -> LetterInfo:
 
 def _ad(case_id: str, seq: int) -> bytes:
     return f"referral_letter.pdf/{case_id}/{seq}".encode()
+
+
+def answer_link(*, session: Session, case_id: str, target: str, console_url: str) -> str | None:
+    """The department's link for the latest referral of ``<matter>/<department>``."""
+    matter_id, _, department = target.partition("/")
+    seq = session.scalar(
+        select(ReferralLetterRecord.seq)
+        .where(
+            ReferralLetterRecord.case_id == case_id,
+            ReferralLetterRecord.matter_id == matter_id,
+            ReferralLetterRecord.department == department,
+        )
+        .order_by(ReferralLetterRecord.seq.desc())
+        .limit(1)
+    )
+    if seq is None:
+        return None
+    grant = LinkGrant(case_id=case_id, matter_id=matter_id, department=department, seq=seq)
+    return f"{console_url.rstrip('/')}/department/{issue_link(grant)}"

@@ -3,6 +3,7 @@ server and a webhook receiver on loopback, the dispatcher's clock moved by hand.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -13,6 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.crypto.cipher import DecryptionError
 from services.db import transaction
+from services.departments.links import LinkGrant, read_link
+from services.departments.records import ReferralLetterRecord
 from services.kernel.actors import Role
 from services.notify import delivery
 from services.notify.channels import ChannelSettings, Sender
@@ -244,3 +247,47 @@ def test_contact_details_are_sealed_at_rest_and_bound_to_their_account(
         with pytest.raises(DecryptionError, match="sealed for another place"):
             open_contact(other, stored)
         assert session.get(UserRecord, other) is not None
+
+
+def test_the_department_is_chased_before_its_acknowledgement_is_due_with_its_own_link(
+    session_factory: sessionmaker[Session], mailbox: Mailbox, hook: Webhook
+) -> None:
+    here = centre()
+    case_id = a_case(session_factory, here)
+    lawyer = a_person(session_factory, here, Role.LAWYER, Contact(email="lawyer@example.org"))
+    with transaction(session_factory) as session:  # the letter of the referral (seq 5)
+        session.add(
+            ReferralLetterRecord(
+                case_id=case_id, seq=5, matter_id="M1", department="labour",
+                reference=f"CW-{case_id[:8]}-M1-5", sha256="0" * 64, size=0, pdf=None,
+                created_at=NOW,
+            )
+        )  # fmt: skip
+    warning = breach(case_id, lawyer, Role.LAWYER, seq=9, rung=None).model_copy(
+        update={"kind": "due_soon", "clock_id": "acknowledgement:M1/labour@5"}
+    )
+    queue(session_factory, warning)
+    queue(session_factory, breach(case_id, lawyer, Role.LAWYER, seq=10, rung=None).model_copy(
+        update={"kind": "due_soon", "clock_id": "acknowledgement:M1/justice@6"}
+    ))  # fmt: skip
+    tell = Dispatcher(
+        session_factory,
+        sender=Sender(ChannelSettings(smtp_url=mailbox.url(), timeout_seconds=5)),
+        renderer=Renderer(timezone="Asia/Shanghai", console_url="https://casework.example.org"),
+        policy=POLICY,
+        departments={"labour": Contact(webhook=hook.url("labour-bureau"))},
+        clock=Clock(),
+    )
+    assert tell.run_once() == 4  # the lawyer twice; each department once
+
+    assert len(mailbox.messages) == 2  # the lawyer is warned as ever
+    [chase] = hook.received
+    assert chase["json"]["title"] == f"【请确认受理】转介事项 CW-{case_id[:8]}-M1"
+    found = re.search(r"https://casework\.example\.org/department/(\S+)", chase["json"]["message"])
+    assert found is not None
+    assert read_link(found.group(1)) == LinkGrant(
+        case_id=case_id, matter_id="M1", department="labour", seq=5
+    )
+    states = {row.recipient: (row.status, row.last_error) for row in rows(session_factory, case_id)}
+    assert states["department:labour"] == ("sent", None)
+    assert states["department:justice"] == ("dead", "no contact for justice (DEPARTMENT_CONTACTS)")
