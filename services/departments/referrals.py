@@ -25,6 +25,7 @@ from services.departments.records import ReferralLetterRecord
 from services.kernel.errors import NotFound
 from services.kernel.values import Frozen
 from services.legal_aid.model import MATTER_REFERRED, MATTERS, LegalMatter
+from services.notify.outbox import OutboxRecord
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ def letterhead() -> Letterhead:
     return _installed[0] if _installed else Letterhead()
 
 
+LETTER_KIND = "referral_letter"
+
+
 class LetterNotFound(NotFound):
     code = "letter_not_found"
 
@@ -61,7 +65,8 @@ def make_referral_letters(
         if not isinstance(matter, LegalMatter):
             continue
         department = str(row.payload.get("department", ""))
-        pdf = render_letter(_letter(case, matter, row, department), letterhead().timezone)
+        letter = _letter(case, matter, row, department)
+        pdf = render_letter(letter, letterhead().timezone)
         ring = case_ring(session=session, case_id=case.id)
         session.add(
             ReferralLetterRecord(
@@ -74,6 +79,25 @@ def make_referral_letters(
                 size=len(pdf),
                 pdf=ring.seal(pdf, _ad(case.id, row.seq)) if ring else None,
                 created_at=row.at,
+            )
+        )
+        # Sent to the department through its channel (DEPARTMENT_CONTACTS) by the
+        # notification dispatcher, the PDF attached; without a contact it is dead-lettered
+        # at once, for hand delivery.
+        session.add(
+            OutboxRecord(
+                case_id=case.id,
+                seq=row.seq,
+                clock_id=f"referral:{matter.id}/{department}@{row.seq}",
+                kind=LETTER_KIND,
+                recipient=f"department:{department}",
+                role="department",
+                message=f"referral letter {reference_of(case.id, matter.id, row.seq)}",
+                created_at=row.at,
+                due_at=letter.acknowledge_by,
+                status="queued",
+                attempts=0,
+                next_attempt_at=row.at,
             )
         )
     session.flush()

@@ -11,7 +11,7 @@ import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.db import transaction
-from services.departments.referrals import answer_link
+from services.departments.referrals import LETTER_KIND, LetterNotFound, answer_link, letter_pdf
 from services.notify import delivery
 from services.notify.channels import DeliveryFailed, Sender
 from services.notify.contacts import open_contact
@@ -60,12 +60,17 @@ class Dispatcher:
             with transaction(self._session_factory) as session:
                 contact, language = self._reader(session, claimed)
                 link = self._answer_link(session, claimed)
+                letter = self._letter(session, claimed)
             channel = contact.preferred()
             if channel is None:
                 raise DeliveryFailed(f"{claimed.recipient} has no contact details", permanent=True)
             message = self._renderer.render(claimed, language, answer_link=link)
             self._sender.send(
-                contact=contact, channel=channel, message=message, message_id=claimed.message_id
+                contact=contact,
+                channel=channel,
+                message=message,
+                message_id=claimed.message_id,
+                attachment=letter,
             )
         except DeliveryFailed as failure:
             self._failed(claimed, failure.reason, channel, permanent=failure.permanent)
@@ -100,6 +105,19 @@ class Dispatcher:
         if user.disabled:
             raise DeliveryFailed(f"{claimed.recipient} is disabled", permanent=True)
         return open_contact(user.username, user.contact), user.language
+
+    def _letter(self, session: Session, claimed: Claimed) -> tuple[str, bytes] | None:
+        """The referral letter a ``referral_letter`` message carries: (file name, PDF)."""
+        if claimed.kind != LETTER_KIND:
+            return None
+        matter_id = claimed.clock_id.partition(":")[2].partition("/")[0]
+        try:
+            info, pdf = letter_pdf(
+                session=session, case_id=claimed.case_id, matter_id=matter_id, seq=claimed.seq
+            )
+        except LetterNotFound:
+            raise DeliveryFailed("the letter is erased", permanent=True) from None
+        return f"{info.reference}.pdf", pdf
 
     def _answer_link(self, session: Session, claimed: Claimed) -> str | None:
         """The department's own link, for the chase (a message to a department)."""

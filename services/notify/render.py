@@ -74,7 +74,8 @@ class Renderer:
         language = language if language in LANGUAGES else DEFAULT_LANGUAGE
         kind = claimed.kind
         if claimed.recipient.startswith("department:"):
-            language, kind = DEFAULT_LANGUAGE, "chase"
+            language = DEFAULT_LANGUAGE
+            kind = "chase" if kind == "due_soon" else kind
         try:
             template = self._environment.get_template(f"{language}/{kind}.txt")
         except TemplateNotFound:
@@ -95,7 +96,8 @@ class Renderer:
             message_id=claimed.message_id,
             message=claimed.message,
             answer_link=answer_link,
-            reference=f"CW-{claimed.case_id[:8]}-{target.partition('/')[0]}",
+            reference=f"CW-{claimed.case_id[:8]}-{target.partition('/')[0]}"
+            + (f"-{claimed.seq}" if claimed.kind == "referral_letter" else ""),
         )
         title, _, body = text.strip().partition("\n")
         return Message(title=title.strip(), body=body.strip())
