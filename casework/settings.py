@@ -226,6 +226,11 @@ class Settings(BaseSettings):
         default=None, description="Name on Temporal's certificate, if not the address's host"
     )
 
+    @field_validator("notify_smtp_url", "notify_sms_url", "centre_name", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_level(cls, value: object) -> object:
