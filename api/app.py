@@ -28,6 +28,7 @@ from api.routers import (
     campaigns,
     cases,
     deadlines,
+    evidence,
     health,
     legal,
     letters,
@@ -100,7 +101,11 @@ def create_app(settings: Settings) -> FastAPI:
         BodySizeLimitMiddleware,
         max_bytes=settings.max_body_bytes,
         # A county's register spreadsheet is larger than any JSON body.
-        larger={"/register/imports": settings.max_import_bytes},
+        larger={
+            "/register/imports": settings.max_import_bytes,
+            # An evidence file, with its multipart envelope.
+            "*/evidence": settings.max_evidence_bytes + 64 * 1024,
+        },
     )
     app.add_middleware(SecurityHeadersMiddleware, hsts_seconds=settings.hsts_seconds)
     app.add_middleware(RequestContextMiddleware)  # even a 413 carries its id
@@ -114,7 +119,17 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(router.router)
     for track_router in tracks.routers:
         app.include_router(track_router)
-    for router in (legal, letters, tasks, reports, deadlines, access, reassignments, notifications):
+    for router in (
+        legal,
+        letters,
+        evidence,
+        tasks,
+        reports,
+        deadlines,
+        access,
+        reassignments,
+        notifications,
+    ):
         app.include_router(router.router)
     for router in (register, campaigns, codec):
         app.include_router(router.router)

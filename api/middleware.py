@@ -48,18 +48,28 @@ def _case_id_of(path: str) -> str | None:
 
 class BodySizeLimitMiddleware:
     """Refuses a request body over ``max_bytes`` (or, on a path of ``larger``, that path's
-    limit) with 413 before any route reads it."""
+    limit; a key ``*/name`` is any path ending so) with 413 before any route reads it."""
 
     def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.larger = larger or {}
 
+    def _by_ending(self, path: str) -> int:
+        return next(
+            (
+                limit
+                for key, limit in self.larger.items()
+                if key[0] == "*" and path.endswith(key[1:])
+            ),
+            self.max_bytes,
+        )
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.larger.get(scope["path"], self.max_bytes)
+        limit = self.larger.get(scope["path"]) or self._by_ending(scope["path"])
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None:
             if not declared.isdigit() or int(declared) > limit:

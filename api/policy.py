@@ -116,6 +116,9 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", f"{_C}/legal-matters/{{matter_id}}/letters"): READ_CASE,
     ("GET", f"{_C}/legal-matters/{{matter_id}}/letters/{{seq}}"): READ_CASE,
     ("GET", f"{_C}/access-log"): _roles(SUPERVISOR, case=True),
+    ("GET", f"{_C}/evidence"): READ_CASE,
+    ("GET", f"{_C}/evidence/{{file_id}}"): READ_CASE,
+    ("POST", f"{_C}/evidence"): _roles(STAFF, LAWYER, case=True),
     # One case: steps. Staff work the case; lawyers only its legal matters; supervisors
     # only (re)assign its lawyer and its owner.
     ("POST", "/cases"): _roles(STAFF),

@@ -32,6 +32,7 @@ def build_dispatcher(settings: Settings, session_factory: sessionmaker[Session])
         ),
         renderer=Renderer(timezone=settings.centre_timezone, console_url=settings.console_url),
         policy=retry_policy(settings),
+        departments=settings.department_contacts,
     )
 
 

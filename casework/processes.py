@@ -15,7 +15,6 @@ from starlette.types import ASGIApp
 from activities.deadlines import DeadlineActivities
 from api.app import create_app
 from casework.checks import log_operating_warnings
-from casework.notifications import build_dispatcher, run_dispatcher
 from casework.settings import Settings
 from casework.temporal import build_worker, connect
 from casework.tracing import instrument_engine
@@ -107,6 +106,10 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
         running = asyncio.create_task(worker.run())
         dispatching = None
         if settings.notify_enabled:
+            # Here, not with the module: the API imports this module too, and needs none
+            # of the channels' libraries.
+            from casework.notifications import build_dispatcher, run_dispatcher
+
             dispatcher = build_dispatcher(settings, session_factory)
             dispatching = asyncio.create_task(
                 run_dispatcher(dispatcher, settings.notify_poll_seconds, stop)

@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from services.crypto.cipher import parse_key_ring
 from services.deadlines.calendar import DEFAULT_DIRECTORY as DEFAULT_CALENDARS
 from services.deadlines.policy import ClockPolicy, policy_with
+from services.notify.model import Contact
 
 VAR_DIR = Path("var")
 
@@ -158,6 +159,12 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8000",
         description="The address people open the console at (the links in messages)",
     )
+    department_contacts: dict[str, Contact] = Field(
+        default_factory=dict,
+        description='How each department is reached, JSON: {"labour": {"email": "…"}, '
+        '"justice": {"webhook": "dingtalk://TOKEN"}} (the chase before their '
+        "acknowledgement is due)",
+    )
     department_link_days: int = Field(
         default=30, ge=1, le=365, description="How long a department's link in a letter works"
     )
@@ -187,6 +194,11 @@ class Settings(BaseSettings):
         description="How long a claimed message is left to its worker before another one "
         "sends it again (longer than an attempt can take)",
     )
+    max_evidence_bytes: int = Field(
+        default=20 * 1024 * 1024,
+        ge=1024,
+        description="Largest evidence file staff may attach to a case (PDF, JPEG, PNG, Office)",
+    )
     # Operating it (docs/deployment.md).
     metrics_port: int | None = Field(
         default=None, ge=1, le=65535, description="Port serving /metrics (unset: none)"
@@ -213,6 +225,11 @@ class Settings(BaseSettings):
     temporal_tls_server_name: str | None = Field(
         default=None, description="Name on Temporal's certificate, if not the address's host"
     )
+
+    @field_validator("notify_smtp_url", "notify_sms_url", "centre_name", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -67,6 +67,17 @@ PRODUCTION_DEFAULTS = {
     "forwarded_allow_ips",
     "hsts_seconds",
     "max_import_bytes",
+    # The department loop's tuning (README "The department loop").
+    "centre_name",
+    "department_link_days",
+    "max_evidence_bytes",
+    "notify_enabled",
+    "notify_first_retry_seconds",
+    "notify_lease_seconds",
+    "notify_longest_retry_seconds",
+    "notify_max_attempts",
+    "notify_poll_seconds",
+    "notify_timeout_seconds",
 }
 # Not yet in the compose file, which another branch is changing: the migrating role's
 # URL (with an application role for DATABASE_URL) and a volume for the signed checkpoints

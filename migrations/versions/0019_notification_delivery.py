@@ -1,5 +1,5 @@
 """the department loop: the outbox's delivery state (a row per person), people's sealed
-contact details, and referral letters
+contact details, referral letters and evidence files
 
 Revision ID: 0019
 Revises: 0018
@@ -66,9 +66,39 @@ def upgrade() -> None:
     op.create_index(
         "ix_referral_letter_case_id_matter_id", "referral_letter", ["case_id", "matter_id"]
     )
+    op.create_table(
+        "evidence_file",
+        sa.Column("id", sa.String(36), nullable=False),
+        sa.Column("case_id", sa.String(36), nullable=False),
+        sa.Column("matter_id", sa.String(40), nullable=True),
+        sa.Column("name", sa.String(1000), nullable=False),
+        sa.Column("content_type", sa.String(100), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(64), nullable=False),
+        sa.Column("uploaded_by", sa.String(100), nullable=False),
+        sa.Column("uploaded_at", UtcDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name="fk_evidence_file_case_id_cases", ondelete="RESTRICT"
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_evidence_file"),
+    )
+    op.create_index("ix_evidence_file_case_id", "evidence_file", ["case_id"])
+    op.create_table(
+        "evidence_blob",
+        sa.Column("file_id", sa.String(36), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["file_id"], ["evidence_file.id"], name="fk_evidence_blob_file_id_evidence_file",
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("file_id", name="pk_evidence_blob"),
+    )  # fmt: skip
 
 
 def downgrade() -> None:
+    op.drop_table("evidence_blob")
+    op.drop_index("ix_evidence_file_case_id", table_name="evidence_file")
+    op.drop_table("evidence_file")
     op.drop_index("ix_referral_letter_case_id_matter_id", table_name="referral_letter")
     op.drop_table("referral_letter")
     op.drop_column("users", "contact")

@@ -11,16 +11,11 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfgen.canvas import Canvas
+if TYPE_CHECKING:
+    from reportlab.pdfgen.canvas import Canvas
 
 FONT = "STSong-Light"
 DEPARTMENT_NAMES = {"labour": "劳动保障监察大队", "justice": "司法局"}
@@ -47,6 +42,14 @@ class Letter:
 
 def render_letter(letter: Letter, timezone: str = "Asia/Shanghai") -> bytes:
     """The letter as PDF bytes (A4, one page for the usual length, more if needed)."""
+    # ReportLab is imported here, not with the module: every process (the API's, the
+    # CLI's) imports the read model's projectors, and only a projection makes letters.
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen.canvas import Canvas
+
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
     zone = ZoneInfo(timezone)
@@ -97,14 +100,18 @@ def render_letter(letter: Letter, timezone: str = "Asia/Shanghai") -> bytes:
         text(f"请于 {letter.acknowledge_by.astimezone(zone):%Y年%m月%d日 %H:%M} 前确认受理。")
     text("受理、进展与结果请通过下列链接（或扫描二维码）反馈：")
     text(letter.link, size=9)
-    _qr(canvas, letter.link, x=width - left - 35 * mm, y=max(y - 40 * mm, 20 * mm))
+    _qr(canvas, letter.link, x=width - left - 35 * mm, y=max(y - 40 * mm, 20 * mm), size=35 * mm)
     canvas.setFont(FONT, 11)
     canvas.drawString(left, max(y - 20 * mm, 22 * mm), f"{letter.centre}（盖章）")
     canvas.save()
     return buffer.getvalue()
 
 
-def _qr(canvas: Canvas, link: str, *, x: float, y: float, size: float = 35 * mm) -> None:
+def _qr(canvas: Canvas, link: str, *, x: float, y: float, size: float) -> None:
+    from reportlab.graphics import renderPDF
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+    from reportlab.graphics.shapes import Drawing
+
     widget = QrCodeWidget(link)
     left, bottom, right, top = widget.getBounds()
     drawing = Drawing(

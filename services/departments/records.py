@@ -30,3 +30,35 @@ class ReferralLetterRecord(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     __table_args__ = (Index("ix_referral_letter_case_id_matter_id", "case_id", "matter_id"),)
+
+
+class EvidenceFileRecord(Base):
+    """A file attached to a case (or one of its legal matters) as evidence: its name and
+    content sealed with the case's key (``casework keys destroy`` erases both), its
+    SHA-256, who attached it and when. The content lives in ``evidence_blob`` by default
+    (services/departments/evidence.py: an object store can replace it)."""
+
+    __tablename__ = "evidence_file"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("cases.id", ondelete="RESTRICT"), index=True
+    )
+    matter_id: Mapped[str | None] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(1000))  # sealed
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[str] = mapped_column(String(100))
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class EvidenceBlobRecord(Base):
+    """The sealed content of an evidence file, in the database (the default store)."""
+
+    __tablename__ = "evidence_blob"
+
+    file_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("evidence_file.id", ondelete="CASCADE"), primary_key=True
+    )
+    data: Mapped[bytes] = mapped_column(LargeBinary)

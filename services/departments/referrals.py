@@ -25,6 +25,7 @@ from services.departments.records import ReferralLetterRecord
 from services.kernel.errors import NotFound
 from services.kernel.values import Frozen
 from services.legal_aid.model import MATTER_REFERRED, MATTERS, LegalMatter
+from services.notify.outbox import OutboxRecord
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ def letterhead() -> Letterhead:
     return _installed[0] if _installed else Letterhead()
 
 
+LETTER_KIND = "referral_letter"
+
+
 class LetterNotFound(NotFound):
     code = "letter_not_found"
 
@@ -61,7 +65,8 @@ def make_referral_letters(
         if not isinstance(matter, LegalMatter):
             continue
         department = str(row.payload.get("department", ""))
-        pdf = render_letter(_letter(case, matter, row, department), letterhead().timezone)
+        letter = _letter(case, matter, row, department)
+        pdf = render_letter(letter, letterhead().timezone)
         ring = case_ring(session=session, case_id=case.id)
         session.add(
             ReferralLetterRecord(
@@ -74,6 +79,25 @@ def make_referral_letters(
                 size=len(pdf),
                 pdf=ring.seal(pdf, _ad(case.id, row.seq)) if ring else None,
                 created_at=row.at,
+            )
+        )
+        # Sent to the department through its channel (DEPARTMENT_CONTACTS) by the
+        # notification dispatcher, the PDF attached; without a contact it is dead-lettered
+        # at once, for hand delivery.
+        session.add(
+            OutboxRecord(
+                case_id=case.id,
+                seq=row.seq,
+                clock_id=f"referral:{matter.id}/{department}@{row.seq}",
+                kind=LETTER_KIND,
+                recipient=f"department:{department}",
+                role="department",
+                message=f"referral letter {reference_of(case.id, matter.id, row.seq)}",
+                created_at=row.at,
+                due_at=letter.acknowledge_by,
+                status="queued",
+                attempts=0,
+                next_attempt_at=row.at,
             )
         )
     session.flush()
@@ -156,3 +180,22 @@ def _info(row: ReferralLetterRecord) -> LetterInfo:
 
 def _ad(case_id: str, seq: int) -> bytes:
     return f"referral_letter.pdf/{case_id}/{seq}".encode()
+
+
+def answer_link(*, session: Session, case_id: str, target: str, console_url: str) -> str | None:
+    """The department's link for the latest referral of ``<matter>/<department>``."""
+    matter_id, _, department = target.partition("/")
+    seq = session.scalar(
+        select(ReferralLetterRecord.seq)
+        .where(
+            ReferralLetterRecord.case_id == case_id,
+            ReferralLetterRecord.matter_id == matter_id,
+            ReferralLetterRecord.department == department,
+        )
+        .order_by(ReferralLetterRecord.seq.desc())
+        .limit(1)
+    )
+    if seq is None:
+        return None
+    grant = LinkGrant(case_id=case_id, matter_id=matter_id, department=department, seq=seq)
+    return f"{console_url.rstrip('/')}/department/{issue_link(grant)}"

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import re
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import quote
 
 import apprise
@@ -54,16 +56,34 @@ class Sender:
         logging.getLogger("apprise").propagate = False
 
     def send(
-        self, *, contact: Contact, channel: Channel, message: Message, message_id: str
+        self,
+        *,
+        contact: Contact,
+        channel: Channel,
+        message: Message,
+        message_id: str,
+        attachment: tuple[str, bytes] | None = None,
     ) -> None:
-        """Send it, or raise :class:`DeliveryFailed` (its reason masked)."""
+        """Send it (with ``attachment``, a file name and its bytes), or raise
+        :class:`DeliveryFailed` (its reason masked)."""
         url = self.url_for(contact, channel, message_id)
         notifier = apprise.Apprise()
         if not notifier.add(url):
             raise DeliveryFailed(f"the {channel.value} address is not usable", permanent=True)
-        with apprise.LogCapture(level=apprise.logging.WARNING) as captured:
+        with (
+            tempfile.TemporaryDirectory() as folder,
+            apprise.LogCapture(level=apprise.logging.WARNING) as captured,
+        ):
+            attach = None
+            if attachment is not None:
+                path = Path(folder) / attachment[0]
+                path.write_bytes(attachment[1])
+                attach = apprise.AppriseAttachment(str(path))
             delivered = notifier.notify(
-                title=message.title, body=message.body, body_format=apprise.NotifyFormat.TEXT
+                title=message.title,
+                body=message.body,
+                body_format=apprise.NotifyFormat.TEXT,
+                attach=attach,
             )
             logged = captured.getvalue()
         if not delivered:

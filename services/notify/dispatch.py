@@ -4,18 +4,20 @@ through their channel, record the outcome. The worker process runs rounds in a l
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.db import transaction
+from services.departments.referrals import LETTER_KIND, LetterNotFound, answer_link, letter_pdf
 from services.notify import delivery
 from services.notify.channels import DeliveryFailed, Sender
 from services.notify.contacts import open_contact
 from services.notify.delivery import Claimed, RetryPolicy
 from services.notify.model import Channel, Contact
+from services.notify.recipients import DEPARTMENT_PREFIX
 from services.notify.render import Renderer
 from services.users.records import UserRecord
 
@@ -30,6 +32,7 @@ class Dispatcher:
         sender: Sender,
         renderer: Renderer,
         policy: RetryPolicy,
+        departments: Mapping[str, Contact] | None = None,
         batch: int = 20,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -37,6 +40,7 @@ class Dispatcher:
         self._sender = sender
         self._renderer = renderer
         self._policy = policy
+        self._departments = dict(departments or {})
         self._batch = batch
         self._now = clock
 
@@ -55,12 +59,18 @@ class Dispatcher:
         try:
             with transaction(self._session_factory) as session:
                 contact, language = self._reader(session, claimed)
+                link = self._answer_link(session, claimed)
+                letter = self._letter(session, claimed)
             channel = contact.preferred()
             if channel is None:
                 raise DeliveryFailed(f"{claimed.recipient} has no contact details", permanent=True)
-            message = self._renderer.render(claimed, language)
+            message = self._renderer.render(claimed, language, answer_link=link)
             self._sender.send(
-                contact=contact, channel=channel, message=message, message_id=claimed.message_id
+                contact=contact,
+                channel=channel,
+                message=message,
+                message_id=claimed.message_id,
+                attachment=letter,
             )
         except DeliveryFailed as failure:
             self._failed(claimed, failure.reason, channel, permanent=failure.permanent)
@@ -83,12 +93,43 @@ class Dispatcher:
         )
 
     def _reader(self, session: Session, claimed: Claimed) -> tuple[Contact, str | None]:
+        if claimed.recipient.startswith(DEPARTMENT_PREFIX):
+            name = claimed.recipient.removeprefix(DEPARTMENT_PREFIX)
+            department = self._departments.get(name)
+            if department is None:
+                raise DeliveryFailed(f"no contact for {name} (DEPARTMENT_CONTACTS)", permanent=True)
+            return department, None
         user = session.get(UserRecord, claimed.recipient)
         if user is None:
             raise DeliveryFailed(f"no user {claimed.recipient} to tell", permanent=True)
         if user.disabled:
             raise DeliveryFailed(f"{claimed.recipient} is disabled", permanent=True)
         return open_contact(user.username, user.contact), user.language
+
+    def _letter(self, session: Session, claimed: Claimed) -> tuple[str, bytes] | None:
+        """The referral letter a ``referral_letter`` message carries: (file name, PDF)."""
+        if claimed.kind != LETTER_KIND:
+            return None
+        matter_id = claimed.clock_id.partition(":")[2].partition("/")[0]
+        try:
+            info, pdf = letter_pdf(
+                session=session, case_id=claimed.case_id, matter_id=matter_id, seq=claimed.seq
+            )
+        except LetterNotFound:
+            raise DeliveryFailed("the letter is erased", permanent=True) from None
+        return f"{info.reference}.pdf", pdf
+
+    def _answer_link(self, session: Session, claimed: Claimed) -> str | None:
+        """The department's own link, for the chase (a message to a department)."""
+        if not claimed.recipient.startswith(DEPARTMENT_PREFIX):
+            return None
+        target = claimed.clock_id.split("@", 1)[0].partition(":")[2]
+        return answer_link(
+            session=session,
+            case_id=claimed.case_id,
+            target=target,
+            console_url=self._renderer.console_url,
+        )
 
     def _failed(
         self, claimed: Claimed, reason: str, channel: Channel | None, *, permanent: bool

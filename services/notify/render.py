@@ -66,10 +66,18 @@ class Renderer:
             autoescape=False,  # noqa: S701 - plain text, no HTML: each channel escapes it
         )
 
-    def render(self, claimed: Claimed, language: str | None) -> Message:
+    def render(
+        self, claimed: Claimed, language: str | None, *, answer_link: str | None = None
+    ) -> Message:
+        """The message for its reader; a department's (the chase) is always in Chinese,
+        with its own answer link rather than the console's."""
         language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+        kind = claimed.kind
+        if claimed.recipient.startswith("department:"):
+            language = DEFAULT_LANGUAGE
+            kind = "chase" if kind == "due_soon" else kind
         try:
-            template = self._environment.get_template(f"{language}/{claimed.kind}.txt")
+            template = self._environment.get_template(f"{language}/{kind}.txt")
         except TemplateNotFound:
             template = self._environment.get_template(f"{language}/other.txt")
         kind, _, target = claimed.clock_id.split("@", 1)[0].partition(":")
@@ -87,6 +95,9 @@ class Renderer:
             link=f"{self.console_url}/console/cases/{claimed.case_id}",
             message_id=claimed.message_id,
             message=claimed.message,
+            answer_link=answer_link,
+            reference=f"CW-{claimed.case_id[:8]}-{target.partition('/')[0]}"
+            + (f"-{claimed.seq}" if claimed.kind == "referral_letter" else ""),
         )
         title, _, body = text.strip().partition("\n")
         return Message(title=title.strip(), body=body.strip())

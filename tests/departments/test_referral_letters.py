@@ -19,10 +19,16 @@ from services.departments.records import ReferralLetterRecord
 from services.departments.referrals import LetterNotFound, letter_pdf, letters_of
 from services.kernel.actors import Role
 from services.legal_aid.model import Department
+from services.notify.channels import ChannelSettings, Sender
+from services.notify.delivery import RetryPolicy
+from services.notify.dispatch import Dispatcher
+from services.notify.model import Contact
+from services.notify.render import Renderer
 from services.read_model import record_case_events
 from services.users.access_log import reads_of
 from tests.api import signed_in
 from tests.departments.pdf_text import pdf_text
+from tests.notifications.receivers import smtp_server
 from tests.support import LAWYER
 from tests.unit.legal_aid.test_rules import refer, with_matter
 
@@ -108,3 +114,34 @@ async def test_staff_list_and_download_the_letter_and_the_download_is_access_log
     assert [(r.username, r.action, r.fields) for r in reads] == [
         (staff, "download_letter", [f"referral_letter.{seq}"])
     ]
+
+
+def test_the_letter_is_emailed_to_the_department_with_the_pdf_and_its_link(
+    session_factory: sessionmaker[Session],
+) -> None:
+    case_id, matter_id, seq = _referred(session_factory)
+    with session_factory() as session:
+        [info] = letters_of(session=session, case_id=case_id, matter_id=matter_id)
+    bureau = Contact(email="inspection@labour.example.gov.cn")
+    with smtp_server() as mailbox:
+        tell = Dispatcher(
+            session_factory,
+            sender=Sender(ChannelSettings(smtp_url=mailbox.url(), timeout_seconds=5)),
+            renderer=Renderer(timezone="Asia/Shanghai", console_url="https://cw.example.org"),
+            policy=RetryPolicy(),
+            departments={"labour": bureau},
+        )
+        while tell.run_once():  # this letter, and whatever else is due in the database
+            pass
+    [mail] = [m for m in mailbox.messages if info.reference in str(m["Subject"])]
+    assert mail["To"] == bureau.email
+    assert mail["Subject"] == f"【转介函】侵权事项转介 {info.reference}"
+    [attached] = list(mail.iter_attachments())
+    assert attached.get_filename() == f"{info.reference}.pdf"
+    assert hashlib.sha256(attached.get_content()).hexdigest() == info.sha256
+    plain = mail.get_body(("plain",))
+    assert plain is not None
+    body = plain.get_content()
+    found = re.search(r"https://cw\.example\.org/department/(\S+)", body)
+    assert found is not None
+    assert read_link(found.group(1)).seq == seq

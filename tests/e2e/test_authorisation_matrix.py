@@ -90,6 +90,9 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", f"{C}/legal-matters/{{matter_id}}/letters"): READERS,
     ("GET", f"{C}/legal-matters/{{matter_id}}/letters/{{seq}}"): READERS,
     ("GET", f"{C}/access-log"): "supervisor",
+    ("GET", f"{C}/evidence"): READERS,
+    ("GET", f"{C}/evidence/{{file_id}}"): READERS,
+    ("POST", f"{C}/evidence"): "staff lawyer",
     ("POST", f"{C}/assessment/start"): "staff",
     ("POST", f"{C}/assessment"): "staff",
     ("POST", f"{C}/needs"): "staff",
@@ -193,6 +196,7 @@ OTHER_PARAMS = {
     "{reassignment_id}": "00000000-0000-4000-8000-000000000003",
     "{notification_id}": "1",
     "{seq}": "1",
+    "{file_id}": "00000000-0000-4000-8000-000000000003",
     "{token}": "WyJhIiwiTTEiLCJsYWJvdXIiLDFd.aaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbb",
 }
 QUERIES = {

@@ -3,6 +3,7 @@ server and a webhook receiver on loopback, the dispatcher's clock moved by hand.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -13,6 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.crypto.cipher import DecryptionError
 from services.db import transaction
+from services.departments.links import LinkGrant, read_link
+from services.departments.records import ReferralLetterRecord
 from services.kernel.actors import Role
 from services.notify import delivery
 from services.notify.channels import ChannelSettings, Sender
@@ -77,6 +80,14 @@ def rows(session_factory: sessionmaker[Session], case_id: str) -> list[OutboxRec
         )
 
 
+def drain(tell: Dispatcher) -> None:
+    """Rounds until nothing is due (other tests' messages in the database included:
+    each test checks its own case's rows)."""
+    for _ in range(20):
+        if not tell.run_once():
+            return
+
+
 def centre() -> str:
     return f"centre-{uuid.uuid4().hex[:8]}"
 
@@ -89,7 +100,7 @@ def test_breach_is_emailed_in_chinese_with_centre_time_link_and_message_id(
     lawyer = a_person(session_factory, here, Role.LAWYER, Contact(email="li.lawyer@example.org"))
     queue(session_factory, breach(case_id, lawyer, Role.LAWYER, rung="assignee"))
 
-    assert dispatcher(session_factory, mailbox, Clock()).run_once() == 1
+    drain(dispatcher(session_factory, mailbox, Clock()))
 
     [mail] = mailbox.messages
     assert mail["To"] == "li.lawyer@example.org"
@@ -122,11 +133,10 @@ def test_escalation_reaches_each_supervisor_of_the_centre_once_in_their_language
     queue(session_factory, notification)  # the activity retried: nothing more queued
 
     tell = dispatcher(session_factory, mailbox, Clock())
-    assert tell.run_once() == 2
-    assert tell.run_once() == 0
+    drain(tell)
 
     by_path = {item["path"]: item for item in hook.received}
-    assert sorted(by_path) == ["/en", "/zh"]
+    assert sorted(item["path"] for item in hook.received) == ["/en", "/zh"]  # each once
     assert by_path["/zh"]["json"]["title"].startswith("【已超期】")
     assert by_path["/en"]["json"]["title"].startswith("[Overdue]")
     assert "escalated to the supervisor" in by_path["/en"]["json"]["message"]
@@ -150,9 +160,9 @@ def test_receiver_down_retries_with_backoff_then_dead_letters_and_retry_delivers
 
     waits = []
     for _ in range(POLICY.max_attempts):
-        assert tell.run_once() == 1
-        assert tell.run_once() == 0  # not due again yet
+        drain(tell)  # one attempt: the next is not due yet
         [row] = rows(session_factory, case_id)
+        assert row.attempts == len(waits) + 1
         if row.next_attempt_at is not None:
             waits.append(row.next_attempt_at - clock.now)
             clock.now = row.next_attempt_at
@@ -169,7 +179,7 @@ def test_receiver_down_retries_with_backoff_then_dead_letters_and_retry_delivers
             session=session, centre=here, notification_id=row.id, now=clock.now
         )
     assert (retried.status, retried.attempts) == (DeliveryStatus.QUEUED, 0)
-    assert tell.run_once() == 1
+    drain(tell)
     assert hook.ids() == [message_id(case_id, 7, person)]
     [row] = rows(session_factory, case_id)
     assert (row.status, row.attempts) == ("sent", 1)
@@ -188,7 +198,7 @@ def test_nobody_to_reach_is_dead_lettered_at_once_with_the_reason(
     queue(session_factory, breach(case_id, silent, Role.STAFF, seq=1))
     queue(session_factory, breach(case_id, "centre_head", Role.ADMIN, seq=2))  # no admin
 
-    assert dispatcher(session_factory, mailbox, Clock()).run_once() == 2
+    drain(dispatcher(session_factory, mailbox, Clock()))
 
     errors = {row.recipient: (row.status, row.last_error) for row in rows(session_factory, case_id)}
     assert errors == {
@@ -214,9 +224,10 @@ def test_a_claim_that_lapses_is_sent_again_with_the_same_id_and_the_late_outcome
         [lost] = delivery.claim_due(session=session, now=clock.now, limit=10, policy=POLICY)
 
     tell = dispatcher(session_factory, mailbox, clock)
-    assert tell.run_once() == 0  # still claimed
-    clock.now += POLICY.lease + timedelta(seconds=1)
-    assert tell.run_once() == 1
+    drain(tell)
+    assert [(r.status, r.attempts) for r in rows(session_factory, case_id)] == [("sending", 1)]
+    clock.now += POLICY.lease + timedelta(seconds=1)  # the claim lapses
+    drain(tell)
 
     assert mailbox.ids() == [lost.message_id]
     [row] = rows(session_factory, case_id)
@@ -244,3 +255,47 @@ def test_contact_details_are_sealed_at_rest_and_bound_to_their_account(
         with pytest.raises(DecryptionError, match="sealed for another place"):
             open_contact(other, stored)
         assert session.get(UserRecord, other) is not None
+
+
+def test_the_department_is_chased_before_its_acknowledgement_is_due_with_its_own_link(
+    session_factory: sessionmaker[Session], mailbox: Mailbox, hook: Webhook
+) -> None:
+    here = centre()
+    case_id = a_case(session_factory, here)
+    lawyer = a_person(session_factory, here, Role.LAWYER, Contact(email="lawyer@example.org"))
+    with transaction(session_factory) as session:  # the letter of the referral (seq 5)
+        session.add(
+            ReferralLetterRecord(
+                case_id=case_id, seq=5, matter_id="M1", department="labour",
+                reference=f"CW-{case_id[:8]}-M1-5", sha256="0" * 64, size=0, pdf=None,
+                created_at=NOW,
+            )
+        )  # fmt: skip
+    warning = breach(case_id, lawyer, Role.LAWYER, seq=9, rung=None).model_copy(
+        update={"kind": "due_soon", "clock_id": "acknowledgement:M1/labour@5"}
+    )
+    queue(session_factory, warning)
+    queue(session_factory, breach(case_id, lawyer, Role.LAWYER, seq=10, rung=None).model_copy(
+        update={"kind": "due_soon", "clock_id": "acknowledgement:M1/justice@6"}
+    ))  # fmt: skip
+    tell = Dispatcher(
+        session_factory,
+        sender=Sender(ChannelSettings(smtp_url=mailbox.url(), timeout_seconds=5)),
+        renderer=Renderer(timezone="Asia/Shanghai", console_url="https://casework.example.org"),
+        policy=POLICY,
+        departments={"labour": Contact(webhook=hook.url("labour-bureau"))},
+        clock=Clock(),
+    )
+    drain(tell)
+
+    assert len(mailbox.messages) == 2  # the lawyer is warned as ever
+    [chase] = hook.received
+    assert chase["json"]["title"] == f"【请确认受理】转介事项 CW-{case_id[:8]}-M1"
+    found = re.search(r"https://casework\.example\.org/department/(\S+)", chase["json"]["message"])
+    assert found is not None
+    assert read_link(found.group(1)) == LinkGrant(
+        case_id=case_id, matter_id="M1", department="labour", seq=5
+    )
+    states = {row.recipient: (row.status, row.last_error) for row in rows(session_factory, case_id)}
+    assert states["department:labour"] == ("sent", None)
+    assert states["department:justice"] == ("dead", "no contact for justice (DEPARTMENT_CONTACTS)")
