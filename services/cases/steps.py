@@ -38,6 +38,7 @@ class OpenCase(StepBase):
     )
     township: ShortText | None = Field(
         default=None,
+        max_length=100,
         description="Where the person lives: used to add them to the register if they are "
         "not in it",
         examples=["城关镇"],

@@ -76,7 +76,7 @@ def person_for_intake(
         if chosen:
             found_by, linked = ",".join(chosen[0].reasons), chosen[0].person_id
         else:
-            person = _person_in(claimant, township)
+            person = person_of_claimant(claimant, township)
             if person is None:
                 return None
             found_by, linked = "added", people.add_person(
@@ -102,7 +102,7 @@ def _named(session: Session, person_id: str, centre: str) -> str:
     return row.id
 
 
-def _person_in(claimant: Claimant, township: str | None) -> PersonIn | None:
+def person_of_claimant(claimant: Claimant, township: str | None) -> PersonIn | None:
     """The claimant as a person of the register; None if the register cannot hold them
     (a name longer than its 50 characters)."""
     try:

@@ -100,7 +100,7 @@ async def test_a_campaign_assigns_reminds_escalates_and_closes_with_its_figures(
     assert (totals.cash, totals.goods_value) == (Decimal(1000), Decimal(120))
     assert figures.by_category["martyr_family"].model_dump() == {
         "selected": 2, "visited": 1, "not_reached": 0, "not_visited": 1,
-        "cash": Decimal(500), "goods_value": Decimal(120),
+        "cash": Decimal(500), "goods_value": Decimal(120), "cases_opened": 0,
     }  # fmt: skip
     assert figures.by_township["白河乡"].not_visited == 1
     assert figures.raised == {"centre_head": 3}
