@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -40,7 +40,7 @@ def new_password() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(16))
 
 
-def _page(request: Request, session: SessionDep, admin: User, **shown: object) -> HTMLResponse:
+def _page(request: Request, session: SessionDep, admin: User, **shown: Any) -> HTMLResponse:
     return render(
         request,
         "accounts.html",
