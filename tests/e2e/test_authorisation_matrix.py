@@ -148,6 +148,19 @@ EXPECTED |= {
     ("POST", f"{K}/steps/{{step}}"): READERS,
     ("GET", f"{K}/matters/{{matter_id}}"): READERS,
     ("GET", "/console/matters"): "lawyer",
+    ("GET", "/console/dashboard"): "supervisor",
+    ("GET", "/console/dashboard/cases"): "supervisor",
+    ("GET", "/console/escalations"): "supervisor",
+    ("GET", f"{K}/audit"): "supervisor",
+    ("GET", "/console/exports/summary.xlsx"): "supervisor",
+    ("GET", "/console/exports/summary.csv"): "supervisor",
+    ("GET", "/console/exports/cases.xlsx"): "supervisor",
+    ("GET", "/console/exports/cases.csv"): "supervisor",
+    ("GET", "/console/accounts"): "admin",
+    ("POST", "/console/accounts"): "admin",
+    ("POST", "/console/accounts/{username}/disable"): "admin",
+    ("POST", "/console/accounts/{username}/password"): "admin",
+    ("POST", "/console/account-requests/{request_id}/{decision}"): "admin",
 }
 OTHER_PARAMS = {
     "{enrolment_id}": "T1",
@@ -162,10 +175,12 @@ OTHER_PARAMS = {
     "{campaign_id}": "00000000-0000-4000-8000-000000000002",
     "{township}": "城关镇",
     "{year}": "2027",
+    "{decision}": "refuse",
 }
 QUERIES = {
     "/reports/summary": {"from": "2026-01-01", "to": "2026-12-31"},
     "/reports/summary/cases": {"figure": "placements", "from": "2026-01-01", "to": "2026-12-31"},
+    "/console/dashboard/cases": {"figure": "placements"},
 }
 # Refused by validation wherever a body is read (every body model forbids extra fields).
 INERT_BODY = {"matrix_probe": True}
