@@ -78,7 +78,9 @@ def test_supervisor_follows_a_figure_to_a_case_and_audits_its_timeline(
     expect(page.locator("#chain")).to_contain_text("已验证")
     expect(page.get_by_role("cell", name="就业已记录")).to_be_visible()
     assert_accessible(page)
-    page.get_by_label("时刻（中心当地时间）").fill(before_placement.strftime("%Y-%m-%dT%H:%M:%S"))
+    page.get_by_label("时刻（中心当地时间）", exact=True).fill(
+        before_placement.strftime("%Y-%m-%dT%H:%M:%S")
+    )
     page.get_by_role("button", name="显示当时的案件").click()
     then = page.get_by_role("list", name="截至当时已记录的步骤")
     expect(then).to_contain_text("录用已记录")
