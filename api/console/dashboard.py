@@ -7,10 +7,11 @@ they draw, which are the accessible text and the links: no script, nothing to ve
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from api.console import i18n
 from api.console.labels import FIGURE_NAMES, N_, message_of
@@ -35,7 +36,7 @@ class Period:
 
 def period_of(start: date | None, end: date | None, now: datetime, zone: str) -> Period:
     """The period asked for; by default the calendar year so far, in the centre's time."""
-    today = now.astimezone(i18n.Formats("en", zone).zone).date()
+    today = now.astimezone(ZoneInfo(zone)).date()
     start = start or date(today.year, 1, 1)
     end = end or date(start.year, 12, 31)
     if end < start:
@@ -150,8 +151,8 @@ def compliance(report: SummaryReport, period: Period, language: str) -> list[Com
         rows.append(
             Compliance(
                 kind,
-                Bar(**{**on_time.__dict__, "share": on_time.count / met}),
-                Bar(**{**late.__dict__, "share": late.count / met}),
+                replace(on_time, share=on_time.count / met),
+                replace(late, share=late.count / met),
             )
         )
     return rows

@@ -54,7 +54,21 @@ def _demo(stack: Stack) -> dict[str, str]:
         client.post(f"/cases/{legal}/legal-matters", json={
             "infringement": "用人单位以其丈夫服役为由拒发工资三个月", "infringer": "县某制衣厂"}
         ).raise_for_status()  # fmt: skip
+    placed = open_case_by_api(stack, {"claimant": {"name": "孙志强", "category": "veteran"},
+                                      "needs": ["job_referral"]})  # fmt: skip
+    placement = {"starts_on": "2026-03-09", "monthly_wage": "4200"}
+    placing = [
+        *steps[:2],
+        steps[3],
+        ("referrals/R4/offer", {}),
+        ("referrals/R4/placement", placement),
+    ]
+    with api(stack) as client:
+        for path, body in placing:
+            client.post(f"/cases/{placed}/{path}", json=body).raise_for_status()
     stack.add_user("staff", "staff")
+    stack.add_user("supervisor", "supervisor")
+    stack.add_user("admin", "admin")
     return {"worked": worked, "legal": legal}
 
 
@@ -105,6 +119,15 @@ def _pages(stack: Stack, ids: dict[str, str]) -> list[tuple[str, str, Callable[[
         ("matters", "lawyer", lambda page: page.goto(f"{url}/console/matters")),
         ("matter-late", "lawyer", late),
         ("not-found", "lawyer", lambda page: page.goto(f"{url}/console/cases/{worked}")),
+        ("dashboard", "supervisor", lambda page: page.goto(f"{url}/console/dashboard")),
+        (
+            "figure-cases",
+            "supervisor",
+            lambda page: page.goto(f"{url}/console/dashboard/cases?figure=placements.veteran"),
+        ),
+        ("escalations", "supervisor", lambda page: page.goto(f"{url}/console/escalations")),
+        ("audit", "supervisor", lambda page: page.goto(f"{url}/console/cases/{worked}/audit")),
+        ("accounts", "admin", lambda page: page.goto(f"{url}/console/accounts")),
     ]
 
 

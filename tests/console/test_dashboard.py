@@ -10,8 +10,10 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.console.dashboard import figure_title
 from services.cases.model import ClaimantCategory, Need
 from services.kernel.actors import Role
+from services.reports.counting import COMPLIANCE_NAMES, FIGURE_NAMES, TIME_TO_ACT
 from services.reports.summary import summary_report
 from tests.console.conftest import add_user, sign_in
 from tests.console.supervision import YEAR, placed, record
@@ -97,3 +99,12 @@ async def test_an_unknown_figure_or_a_period_ending_before_it_starts_is_a_clear_
 
     assert unknown.status_code == 422 and 'data-problem-code="unknown_figure"' in unknown.text
     assert backwards.status_code == 422 and 'data-problem-code="invalid_period"' in backwards.text
+
+
+def test_every_figure_of_the_report_has_a_chinese_title() -> None:
+    names = [*FIGURE_NAMES, *COMPLIANCE_NAMES, *(f"median_hours.{n}" for n in TIME_TO_ACT)]
+
+    untitled = [name for name in names if figure_title(name, "zh_CN") in (name, "")]
+    english = [name for name in names if figure_title(name, "zh_CN").isascii()]
+
+    assert untitled == [] and english == []

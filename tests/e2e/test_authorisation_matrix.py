@@ -178,6 +178,19 @@ EXPECTED |= {
     ("GET", "/console/campaigns/{campaign_id}/visits/new"): "staff",
     ("POST", "/console/campaigns/{campaign_id}/visits"): "staff",
     ("POST", "/console/register/{person_id}/visits/{visit_id}/case"): "staff",
+    ("GET", "/console/dashboard"): "supervisor head",
+    ("GET", "/console/dashboard/cases"): "supervisor head",
+    ("GET", "/console/escalations"): "supervisor head",
+    ("GET", f"{K}/audit"): "supervisor head",
+    ("GET", "/console/exports/summary.xlsx"): "supervisor head",
+    ("GET", "/console/exports/summary.csv"): "supervisor head",
+    ("GET", "/console/exports/cases.xlsx"): "supervisor head",
+    ("GET", "/console/exports/cases.csv"): "supervisor head",
+    ("GET", "/console/accounts"): "admin",
+    ("POST", "/console/accounts"): "admin",
+    ("POST", "/console/accounts/{username}/disable"): "admin",
+    ("POST", "/console/accounts/{username}/password"): "admin",
+    ("POST", "/console/account-requests/{request_id}/{decision}"): "admin",
 }
 OTHER_PARAMS = {
     "{enrolment_id}": "T1",
@@ -198,10 +211,12 @@ OTHER_PARAMS = {
     "{seq}": "1",
     "{file_id}": "00000000-0000-4000-8000-000000000003",
     "{token}": "WyJhIiwiTTEiLCJsYWJvdXIiLDFd.aaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbb",
+    "{decision}": "refuse",
 }
 QUERIES = {
     "/reports/summary": {"from": "2026-01-01", "to": "2026-12-31"},
     "/reports/summary/cases": {"figure": "placements", "from": "2026-01-01", "to": "2026-12-31"},
+    "/console/dashboard/cases": {"figure": "placements"},
 }
 # Refused by validation wherever a body is read (every body model forbids extra fields).
 INERT_BODY = {"matrix_probe": True}
