@@ -24,6 +24,7 @@ name, the case's search terms):
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import os
@@ -232,7 +233,7 @@ async def test_an_erased_case_leaves_no_personal_or_derived_value_in_the_databas
     )
     histories = [case_workflow_id(case_id), legal_matter_workflow_id(case_id, matter_id)]
 
-    command = _erase(world, case_id)
+    command = await _erase(world, case_id)
     assert command.returncode == 0, command.stdout + command.stderr
     assert f"destroyed the key of {case_id}" in command.stdout
 
@@ -304,7 +305,8 @@ async def test_an_erased_case_leaves_no_personal_or_derived_value_in_the_databas
             await codec.decode([payload])
 
 
-def _erase(world: World, case_id: str) -> subprocess.CompletedProcess[str]:
+async def _erase(world: World, case_id: str) -> Ran:
+    """`casework keys destroy`, as an operator runs it (the worker and API run on meanwhile)."""
     address = world.temporal.service_client.config.target_host
     env = {
         **os.environ,
@@ -314,10 +316,19 @@ def _erase(world: World, case_id: str) -> subprocess.CompletedProcess[str]:
         "TEMPORAL_ADDRESS": address,
         "LOG_FORMAT": "json",
     }
-    return subprocess.run(
-        [CASEWORK, "keys", "destroy", case_id, "--yes"],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
+    process = await asyncio.create_subprocess_exec(
+        CASEWORK, "keys", "destroy", case_id, "--yes",
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
+    return Ran(process.returncode, stdout.decode(), stderr.decode())
+
+
+@dataclass(frozen=True)
+class Ran:
+    returncode: int | None
+    stdout: str
+    stderr: str
 
 
 def _holds(content: str | bytes, value: str) -> bool:
