@@ -54,12 +54,25 @@ from casework.codec import ENCODING, CaseKeyDestroyed, DatabaseCaseKeys, Encrypt
 from casework.crypto import data_converter
 from casework.logging import configure_logging
 from casework.temporal import build_worker
+from services.cases import audit, queries, rules
 from services.cases.names import identifier_hash, name_initials, name_key
+from services.cases.queries import CaseFilter
 from services.cases.search import case_terms, search_key
+from services.cases.steps import CaseEvent
+from services.db import make_engine, make_session_factory
 from services.kernel.actors import Role
+from services.migrate import upgrade_database
 from tests.api import in_process_api, signed_in
-from tests.conftest import TEST_IDENTITY_KEY, TEST_MASTER_KEY_RING, TEST_VAULT, Databases
-from tests.support import time_skipping_server
+from tests.conftest import (
+    PG_URL,
+    TEST_IDENTITY_KEY,
+    TEST_MASTER_KEY_RING,
+    TEST_VAULT,
+    Databases,
+    _fresh_postgres_database,
+)
+from tests.support import STAFF, intake, time_skipping_server
+from tests.test_pii_at_rest import KEY, T0, _claimant, _write_plain, canary_id, canary_phone
 from workflows.ids import case_workflow_id, legal_matter_workflow_id
 
 CASEWORK = str(Path(sys.executable).parent / "casework")
@@ -343,7 +356,7 @@ def _holds(content: str | bytes, value: str) -> bool:
 
 def _database_dump(url: str) -> str:
     """Every row of every table as text, as a dump shows them."""
-    engine: Engine = _engine(url)
+    engine: Engine = make_engine(url)
     try:
         with engine.connect() as connection:
             tables = inspect(connection).get_table_names()
@@ -354,12 +367,6 @@ def _database_dump(url: str) -> str:
             )
     finally:
         engine.dispose()
-
-
-def _engine(url: str) -> Engine:
-    from services.db import make_engine
-
-    return make_engine(url)
 
 
 def _pg_dump(url: str) -> str:
@@ -407,3 +414,59 @@ def _walk(message: Any) -> Iterator[Payload]:
         for item in items:
             if hasattr(item, "ListFields"):
                 yield from _walk(item)
+
+
+@pytest.mark.parametrize(
+    "backend",
+    [
+        "sqlite",
+        pytest.param(
+            "postgresql", marks=pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL unset")
+        ),
+    ],
+)
+def test_upgrading_seals_the_names_birth_dates_and_free_text_of_recorded_cases(
+    backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    if backend == "sqlite":
+        url, admin, name = f"sqlite:///{tmp_path_factory.mktemp('old') / 'c.db'}", None, ""
+    else:
+        assert PG_URL
+        url, admin, name = _fresh_postgres_database(PG_URL)
+    upgrade_database(url, "0005")
+    engine = make_engine(url)
+    claimant = _claimant(canary_id(), canary_phone())
+    summary, note = f"Summary {uuid.uuid4().hex}", f"Note {uuid.uuid4().hex}"
+    case_id = str(uuid.uuid4())
+    event = CaseEvent(
+        case_id=case_id,
+        seq=1,
+        at=T0,
+        actor=STAFF,
+        step=intake(claimant=claimant, summary=summary, note=note),
+    )
+    case = rules.evolve(None, event)
+    _write_plain(engine, case, event)  # as revision 0005 stored a case: all readable
+
+    upgrade_database(url, identity_key=KEY)
+
+    factory = make_session_factory(engine)
+    with factory() as session:
+        dump = _database_dump(url)
+        for value in (claimant.name, summary, note, name_key(claimant.name)):
+            assert value not in dump
+        assert queries.get_case(session=session, case_id=case_id) == case
+        assert audit.case_history(session=session, case_id=case_id) == [event]
+        assert audit.verify_case(session=session, case_id=case_id).ok
+        for text in (claimant.name, "canaryzhang", "cz", summary):
+            page = queries.list_cases(
+                session=session, limit=5, where=CaseFilter(text=text), search_key=search_key(KEY)
+            )
+            assert [item.id for item in page.items] == [case_id], text
+            assert page.items[0].claimant_name == claimant.name
+            assert page.items[0].summary == summary
+    engine.dispose()
+    if admin is not None:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -35,6 +35,7 @@ ERASED_AS: dict[str, Any] = {
     "outcome": ERASED_TEXT,
     "request": ERASED_TEXT,
     "relief": ERASED_TEXT,
+    "plan": ERASED_TEXT,
 }
 # The case document's item lists with personal fields, and the step kinds that carry them.
 _SEALED_ITEMS = {track.items.field: track.sealed for track in TRACKS if track.sealed}

@@ -203,4 +203,5 @@ TRACK = TrackSpec(
     task_kinds=(RECORD_FOLLOW_UP,),
     tasks=_follow_ups_to_record,
     due=_follow_ups_falling_due,
+    sealed=("not_placed_reason",),
 )

@@ -70,4 +70,5 @@ TRACK = TrackSpec(
     success=StartupStatus.DISBURSED,
     open_items=_unfinished,
     figures=(Figure("startups_funded", STARTUP_DISBURSED, amount="amount"),),
+    sealed=("plan", "refusal_reason"),
 )

@@ -55,4 +55,5 @@ TRACK = TrackSpec(
     success=TrainingStatus.COMPLETED,
     open_items=_unfinished,
     figures=(Figure("training_completed", TRAINING_COMPLETED),),
+    sealed=("drop_reason",),
 )
