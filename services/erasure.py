@@ -26,7 +26,6 @@ from services.cases.search import CaseSearchTermRecord
 from services.crypto.case_keys import destroy_case_key
 from services.deadlines.records import EscalationRecord
 
-
 SETTLE_WAIT_MS = 2000
 
 
