@@ -458,11 +458,11 @@ def test_upgrading_seals_the_names_birth_dates_and_free_text_of_recorded_cases(
         assert queries.get_case(session=session, case_id=case_id) == case
         assert audit.case_history(session=session, case_id=case_id) == [event]
         assert audit.verify_case(session=session, case_id=case_id).ok
-        for text in (claimant.name, "canaryzhang", "cz", summary):
+        for wanted in (claimant.name, "canaryzhang", "cz", summary):
             page = queries.list_cases(
-                session=session, limit=5, where=CaseFilter(text=text), search_key=search_key(KEY)
+                session=session, limit=5, where=CaseFilter(text=wanted), search_key=search_key(KEY)
             )
-            assert [item.id for item in page.items] == [case_id], text
+            assert [item.id for item in page.items] == [case_id], wanted
             assert page.items[0].claimant_name == claimant.name
             assert page.items[0].summary == summary
     engine.dispose()
