@@ -10,9 +10,10 @@ name, the case's search terms):
 
 - the database: every row of every table as text (a logical dump; on PostgreSQL also
   ``pg_dump``), and on SQLite the bytes of the database file and its logs. Sealed values
-  (``enc1:…``) are opaque once the case's key is gone; the short derived values (the
-  initials, the birth date) are looked for with sealed values and other long opaque
-  strings (keys, hashes, tokens) cut out, where they could only turn up by chance;
+  (``enc1:…``) are opaque once the case's key is gone; values of a few letters (the
+  name's initials, a short pinyin key) are looked for in the text dumps only, as values of
+  their own, with sealed values and other long opaque strings (keys, hashes, tokens) cut
+  out, where they could only turn up by chance;
 - Temporal: the histories of the case's workflows as the server keeps them. Their
   payloads are sealed by our codec under the case's key, so the stored history shows
   only metadata (ids, types, update ids, search attributes) and ciphertext. Checked: no
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import itertools
 import logging
 import os
 import random
@@ -81,7 +83,7 @@ _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 # short value, which could otherwise turn up in them by chance.
 _SEALED = re.compile(r"enc1:[A-Za-z0-9_=-]+")
 _OPAQUE = re.compile(r"[A-Za-z0-9+/=_-]{20,}")
-SHORT = 8  # values shorter than this are looked for in the text with opaque runs cut out
+SHORT = 8  # values shorter than this (in bytes) are looked for in the text dumps alone
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,9 @@ class Person:
     @staticmethod
     def new() -> Person:
         chance = random.Random(uuid.uuid4().int)
-        name = "".join(chr(chance.randrange(0x4E00, 0x8000)) for _ in range(4))
+        # Four characters of the common range, each with a reading (a few have none).
+        readable = (chr(c) for c in iter(lambda: chance.randrange(0x4E00, 0x8000), None))
+        name = "".join(itertools.islice((c for c in readable if name_initials(c)), 4))
         birth = date(chance.randrange(1930, 1940), chance.randrange(1, 13), chance.randrange(2, 29))
         body = f"110105{birth:%Y%m%d}{chance.randrange(1000):03d}"
         total = sum(int(d) * w for d, w in zip(body, _WEIGHTS, strict=True))
@@ -351,7 +355,9 @@ def _holds(content: str | bytes, value: str) -> bool:
         return value.lower() in content.lower()
     if isinstance(content, bytes):
         return False  # a few bytes turn up anywhere in a file; the text dump has them
-    return value in _OPAQUE.sub(" ", _SEALED.sub(" ", content))
+    # As a value of its own: not inside a longer word, where a few letters turn up by chance.
+    alone = re.compile(rf"(?<![0-9A-Za-z]){re.escape(value)}(?![0-9A-Za-z])", re.IGNORECASE)
+    return alone.search(_OPAQUE.sub(" ", _SEALED.sub(" ", content))) is not None
 
 
 def _database_dump(url: str) -> str:
