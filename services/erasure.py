@@ -26,6 +26,8 @@ from services.cases.search import CaseSearchTermRecord
 from services.crypto.case_keys import destroy_case_key
 from services.deadlines.records import EscalationRecord
 
+SETTLE_WAIT_MS = 2000
+
 
 @dataclass(frozen=True)
 class Erased:
@@ -78,5 +80,11 @@ def settle_sqlite_file(engine: Engine) -> bool:
     if engine.dialect.name != "sqlite":
         return True
     with engine.connect() as connection:
-        busy, _, _ = connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)")).one()
+        # It holds off writers while it waits for readers: a short wait, not the usual 30 s.
+        usual = connection.execute(text("PRAGMA busy_timeout")).scalar_one()
+        connection.execute(text(f"PRAGMA busy_timeout={SETTLE_WAIT_MS}"))
+        try:
+            busy, _, _ = connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)")).one()
+        finally:
+            connection.execute(text(f"PRAGMA busy_timeout={int(usual)}"))
     return not busy

@@ -22,9 +22,11 @@ from sqlalchemy.orm import Session
 from services.cases.timeline import GENESIS_HASH, canonical_event, chain_hash
 from services.crypto.case_keys import case_ring
 from services.crypto.cipher import KeyRing
-from services.crypto.personal import SEALED_FIELDS, seal_claimant
+from services.crypto.personal import seal_claimant
 from services.db import UtcDateTime
 
+# The fields this revision seals (later revisions seal more, each its own).
+SEALED_FIELDS = ("national_id", "phone", "address", "situation", "household")
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
@@ -83,9 +85,7 @@ def _seal_existing_cases() -> None:
         op.execute("ALTER TABLE case_event DISABLE TRIGGER case_event_append_only")
     for case_id, document in plain:
         ring = case_ring(session=session, case_id=case_id, create=True)
-        claimant = seal_claimant(
-            document["claimant"], ring=ring, place="cases.document", case_id=case_id
-        )
+        claimant = _sealed(document["claimant"], ring, "cases.document", case_id)
         bind.execute(
             _cases.update()
             .where(_cases.c.id == case_id)
@@ -96,6 +96,13 @@ def _seal_existing_cases() -> None:
         op.execute("ALTER TABLE case_event ENABLE TRIGGER case_event_append_only")
 
 
+def _sealed(
+    claimant: dict[str, Any], ring: KeyRing | None, place: str, case_id: str
+) -> dict[str, Any]:
+    plain = {name: claimant[name] for name in SEALED_FIELDS if name in claimant}
+    return {**claimant, **seal_claimant(plain, ring=ring, place=place, case_id=case_id)}
+
+
 def _reseal_timeline(bind: sa.Connection, case_id: str, ring: KeyRing | None) -> None:
     events = bind.execute(
         sa.select(_events).where(_events.c.case_id == case_id).order_by(_events.c.seq)
@@ -104,9 +111,7 @@ def _reseal_timeline(bind: sa.Connection, case_id: str, ring: KeyRing | None) ->
     for event in events:
         payload = event.payload
         if _has_plain_fields(payload.get("claimant")):
-            claimant = seal_claimant(
-                payload["claimant"], ring=ring, place="case_event.payload", case_id=case_id
-            )
+            claimant = _sealed(payload["claimant"], ring, "case_event.payload", case_id)
             payload, changed = {**payload, "claimant": claimant}, True
         if not changed:
             prev_hash = event.hash

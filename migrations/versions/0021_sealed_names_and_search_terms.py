@@ -55,16 +55,22 @@ CLAIMANT_FIELDS = ("name", "birth_date")
 ITEM_FIELDS = {
     "legal_matters": ("infringement", "infringer", "evidence", "outcome", "closure_reason"),
     "petitions": ("request", "relief", "refusal_reason"),
+    "referrals": ("not_placed_reason",),
+    "startup_aid": ("plan", "refusal_reason"),
+    "training": ("drop_reason",),
+    "hardship_aid": ("refusal_reason",),
 }
 STEP_FIELDS = {
     "infringement_recorded": ("infringement", "infringer", "evidence"),
     "matter_resolved": ("outcome",),
     "petition_submitted": ("request",),
     "petition_granted": ("relief",),
+    "startup_applied": ("plan",),
 }
 ITEM_STEPS = {
     "legal_matters": ("infringement_recorded", "matter_resolved"),
     "petitions": ("petition_submitted", "petition_granted"),
+    "startup_aid": ("startup_applied",),
 }
 _cases = sa.table(
     "cases",

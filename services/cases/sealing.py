@@ -36,6 +36,7 @@ ERASED_AS: dict[str, Any] = {
     "outcome": ERASED_TEXT,
     "request": ERASED_TEXT,
     "relief": ERASED_TEXT,
+    "plan": ERASED_TEXT,
 }
 # The case document's item lists with personal fields, and the step kinds that carry them.
 # The case's own notes are sealed as a track's items are.

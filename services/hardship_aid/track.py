@@ -132,5 +132,5 @@ TRACK = TrackSpec(
     ),
     task_kinds=(DECIDE_HARDSHIP_REQUEST, PAY_HARDSHIP_GRANT),
     tasks=_to_decide_or_pay,
-    sealed=("situation",),
+    sealed=("situation", "refusal_reason"),
 )

@@ -243,4 +243,5 @@ TRACK = TrackSpec(
     task_kinds=(RECORD_INTERVIEW, RECORD_INTERVIEW_OUTCOME, RECORD_FOLLOW_UP),
     tasks=_referral_tasks,
     due=_follow_ups_falling_due,
+    sealed=("not_placed_reason",),
 )

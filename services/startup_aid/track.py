@@ -94,4 +94,5 @@ TRACK = TrackSpec(
     task_kinds=(DECIDE_STARTUP_APPLICATION, DISBURSE_STARTUP_GRANT),
     tasks=_to_decide_or_disburse,
     figures=(Figure("startups_funded", STARTUP_DISBURSED, amount="amount"),),
+    sealed=("plan", "refusal_reason"),
 )

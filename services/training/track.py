@@ -81,4 +81,5 @@ TRACK = TrackSpec(
     task_kinds=(RECORD_TRAINING_RESULT,),
     tasks=_in_progress,
     figures=(Figure("training_completed", TRAINING_COMPLETED),),
+    sealed=("drop_reason",),
 )

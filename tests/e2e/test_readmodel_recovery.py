@@ -26,8 +26,15 @@ from temporalio.client import Client
 
 from activities.projection import PROJECT_CASE_EVENTS
 from services.cases.audit import verify_case
-from services.cases.projection import readable_document, readable_payload
+from services.cases.projection import (
+    SEALED_COLUMNS,
+    readable_clocks,
+    readable_document,
+    readable_payload,
+)
 from services.cases.records import CaseEventRecord, CaseNeedRecord, CaseRecord, CaseTaskRecord
+from services.cases.sealing import opened_column
+from services.crypto.case_keys import case_ring
 from services.crypto.records import CaseKeyRecord
 from services.db import make_engine, make_session_factory
 from tests.e2e.stack import BIN, Stack
@@ -130,13 +137,17 @@ def _timeline_rows(stack: Stack, case_id: str) -> list[CaseEventRecord]:
     engine = make_engine(stack.database_url)
     try:
         with Session(engine) as session:
-            return list(
+            rows = list(
                 session.scalars(
                     select(CaseEventRecord)
                     .where(CaseEventRecord.case_id == case_id)
                     .order_by(CaseEventRecord.seq)
                 )
             )
+            session.expunge_all()  # opened below, never written back
+            for row in rows:  # notes are sealed: read them opened
+                row.payload = readable_payload(session, case_id, row.payload)
+            return rows
     finally:
         engine.dispose()
 
@@ -303,9 +314,14 @@ def _read_model(database_url: str) -> dict[str, dict[str, Any]]:
             model: dict[str, dict[str, Any]] = {}
             for row in session.scalars(select(CaseRecord)):
                 # Sealed fields compare by what they hold: each write seals with a new nonce.
+                ring = case_ring(session=session, case_id=row.id)
                 model[row.id] = {
                     "row": {c.key: getattr(row, c.key) for c in CaseRecord.__table__.columns}
-                    | {"document": readable_document(session, row.document)},
+                    | {"document": readable_document(session, row.document)}
+                    | {
+                        column: opened_column(getattr(row, column), ring, row.id, column)
+                        for column in SEALED_COLUMNS
+                    },
                     "needs": set(
                         session.scalars(
                             select(CaseNeedRecord.need).where(CaseNeedRecord.case_id == row.id)
@@ -324,6 +340,7 @@ def _read_model(database_url: str) -> dict[str, dict[str, Any]]:
                             if c.key not in ("hash", "prev_hash")  # over the sealed form
                         }
                         | {"payload": readable_payload(session, row.id, event.payload)}
+                        | {"clocks": readable_clocks(session, row.id, event.clocks)}
                         for event in session.scalars(
                             select(CaseEventRecord)
                             .where(CaseEventRecord.case_id == row.id)
