@@ -11,6 +11,7 @@ from enum import Enum
 
 from services.cases.lifecycle import CaseOutcome, Stage
 from services.cases.model import ClaimantCategory, Need, Relation
+from services.cases.notes import ContactKind
 from services.cases.progress import TaskKind
 from services.deadlines.policy import ClockKind
 from services.fee_relief.model import Bureau, PetitionStatus
@@ -147,6 +148,14 @@ VALUES: dict[type[Enum], dict[str, str]] = {
         "hardship_decision": N_("Hardship decision"),
         "case_stale": N_("Case without a step"),
     },
+    ContactKind: {
+        "phone_call": N_("Phone call"),
+        "home_visit": N_("Home visit"),
+        "office_visit": N_("Visit to the centre"),
+        "letter": N_("Letter"),
+        "message": N_("Message"),
+        "other": N_("Other contact"),
+    },
     Role: {
         "staff": N_("Centre staff"),
         "lawyer": N_("Lawyer"),
@@ -195,6 +204,8 @@ EVENTS: dict[str, str] = {
     "hardship_granted": N_("Hardship assistance granted"),
     "hardship_refused": N_("Hardship assistance refused"),
     "hardship_paid": N_("Hardship assistance paid"),
+    "note_added": N_("Note added"),
+    "claimant_corrected": N_("Claimant's details corrected"),
 }
 
 # The button of each step form (``api.console.catalog``), by the form's name: the API's
@@ -232,6 +243,7 @@ STEPS: dict[str, str] = {
     "grant-hardship-aid": N_("Grant"),
     "refuse-hardship-aid": N_("Refuse"),
     "pay-hardship-aid": N_("Record a payment"),
+    "add-note": N_("Add a note"),
 }
 
 # Field labels of every form, by field name (the same name means the same thing everywhere).
@@ -294,6 +306,12 @@ FIELDS: dict[str, str] = {
     "recorded_at": N_("Recorded at"),
     "updated_at": N_("Last step at"),
     "acknowledgement_reference": N_("Acknowledgement reference"),
+    "contact": N_("Kind of contact"),
+    "happened_at": N_("When it happened"),
+    "item": N_("About item"),
+    "supersedes": N_("Corrects note"),
+    "by": N_("Written by"),
+    "superseded_by": N_("Corrected by note"),
     # The intake form's own fields.
     "claimant.name": N_("Name"),
     "claimant.category": N_("Category"),
