@@ -240,6 +240,7 @@ def _write_plain(engine: Engine, case: CaseFile, event: CaseEvent) -> None:
     digest = chain_hash(GENESIS_HASH, canonical_event(**row))
     columns = case_columns(case, KEY)
     del columns["name_initials"]  # added by a later revision (0015)
+    del columns["number"]  # added by a later revision (0017)
     with engine.begin() as connection:
         connection.execute(insert(CaseRecord).values(id=case.id, **columns))
         connection.execute(
