@@ -47,6 +47,7 @@ SCENARIOS = {
     "legal",
     "continue_as_new",
     "hardship",
+    "upkeep",
 }
 SIZE_BUDGET = 200_000  # bytes per set
 
