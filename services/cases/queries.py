@@ -232,7 +232,9 @@ def list_tasks(
     ]
 
 
-def _filtered(query: Select[Any], where: CaseFilter, identity_key: bytes | None) -> Select[Any]:
+def _filtered(
+    query: Select[Any], where: CaseFilter, identity_key: bytes | None = None
+) -> Select[Any]:
     if where.lookup() and identity_key is None:
         raise ValueError("a lookup by ID number or phone needs the identity hash key")
     equal = {
