@@ -46,6 +46,8 @@ FILTERS = {
     "initials": (CaseFilter(text="wjg"), "pk_case_search_term"),
     "overdue": (CaseFilter(overdue=True), "ix_cases_overdue_opened_at"),
     "owner": (CaseFilter(owner="staff-1", open=True), "ix_cases_owner_opened_at"),
+    "national_id": (CaseFilter(national_id="11010519491231002X"), "ix_cases_national_id_hash"),
+    "phone": (CaseFilter(phone="13800138000"), "ix_cases_phone_hash"),
 }
 
 
@@ -67,7 +69,10 @@ def pg_engine(engine: Engine) -> Engine:
 def test_each_case_filter_is_answered_by_its_index(pg_engine: Engine, name: str) -> None:
     where, index = FILTERS[name]
 
-    plan = _plan(pg_engine, _filtered(select(CaseRecord.id), where, search_key(TEST_IDENTITY_KEY)))
+    plan = _plan(
+        pg_engine,
+        _filtered(select(CaseRecord.id), where, search_key(TEST_IDENTITY_KEY), TEST_IDENTITY_KEY),
+    )
 
     assert "Seq Scan" not in plan, plan
     assert index in plan, plan

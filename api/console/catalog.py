@@ -20,6 +20,7 @@ from api.console.forms import plain_type
 from api.console.labels import step_label
 from services.cases import rules
 from services.cases.model import CaseFile
+from services.cases.notes import AddNote
 from services.cases.registry import TRACKS
 from services.cases.steps import (
     AddNeed,
@@ -62,6 +63,7 @@ CASE_STEPS: tuple[tuple[str, type[StepBase], str], ...] = (
     ("close", CloseCase, "close"),
     ("withdraw", WithdrawCase, "withdraw"),
     ("reopen", ReopenCase, "reopen"),
+    ("add-note", AddNote, "notes"),
 )
 
 

@@ -12,6 +12,7 @@ from enum import Enum
 from services.campaigns.figures import Status as VisitStatus
 from services.cases.lifecycle import CaseOutcome, Stage
 from services.cases.model import ClaimantCategory, Need, Relation
+from services.cases.notes import ContactKind
 from services.cases.progress import TaskKind
 from services.deadlines.policy import ClockKind
 from services.fee_relief.model import Bureau, PetitionStatus
@@ -194,6 +195,14 @@ VALUES: dict[type[Enum], dict[str, str]] = {
         "not_reached": N_("Not reached"),
         "not_visited": N_("Not visited yet"),
     },
+    ContactKind: {
+        "phone_call": N_("Phone call"),
+        "home_visit": N_("Home visit"),
+        "office_visit": N_("Visit to the centre"),
+        "letter": N_("Letter"),
+        "message": N_("Message"),
+        "other": N_("Other contact"),
+    },
     Role: {
         "staff": N_("Centre staff"),
         "lawyer": N_("Lawyer"),
@@ -245,6 +254,8 @@ EVENTS: dict[str, str] = {
     "hardship_granted": N_("Hardship assistance granted"),
     "hardship_refused": N_("Hardship assistance refused"),
     "hardship_paid": N_("Hardship assistance paid"),
+    "note_added": N_("Note added"),
+    "claimant_corrected": N_("Claimant's details corrected"),
 }
 
 # The button of each step form (``api.console.catalog``), by the form's name: the API's
@@ -283,6 +294,7 @@ STEPS: dict[str, str] = {
     "grant-hardship-aid": N_("Grant"),
     "refuse-hardship-aid": N_("Refuse"),
     "pay-hardship-aid": N_("Record a payment"),
+    "add-note": N_("Add a note"),
 }
 
 # Field labels of every form, by field name (the same name means the same thing everywhere).
@@ -346,6 +358,12 @@ FIELDS: dict[str, str] = {
     "recorded_at": N_("Recorded at"),
     "updated_at": N_("Last step at"),
     "acknowledgement_reference": N_("Acknowledgement reference"),
+    "contact": N_("Kind of contact"),
+    "happened_at": N_("When it happened"),
+    "item": N_("About item"),
+    "supersedes": N_("Corrects note"),
+    "by": N_("Written by"),
+    "superseded_by": N_("Corrected by note"),
     # The intake form's own fields.
     "claimant.name": N_("Name"),
     "claimant.category": N_("Category"),

@@ -37,14 +37,14 @@ def upgrade() -> None:
     # Not in batch mode: SQLite adds a column in place, where a batch would copy the
     # table, which the foreign keys to it refuse.
     op.add_column("cases", sa.Column("number", sa.String(20), nullable=True))
-    op.create_index("ix_cases_centre_number", "cases", ["centre", "number"], unique=True)
+    op.create_index("ix_cases_number_centre", "cases", ["number", "centre"], unique=True)
     # The access log by who read (GET /access-log?username=).
     op.create_index("ix_access_log_username_at", "access_log", ["username", "at"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_access_log_username_at", table_name="access_log")
-    op.drop_index("ix_cases_centre_number", table_name="cases")
+    op.drop_index("ix_cases_number_centre", table_name="cases")
     op.drop_column("cases", "number")
     op.drop_table("case_number")
     op.drop_table("case_number_counter")

@@ -62,7 +62,7 @@ class CaseRecord(Base):
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     __table_args__ = (
-        Index("ix_cases_centre_number", "centre", "number", unique=True),
+        Index("ix_cases_number_centre", "number", "centre", unique=True),
         Index("ix_cases_opened_at_id", "opened_at", "id"),
         Index("ix_cases_stage_opened_at", "stage", "opened_at"),
         Index("ix_cases_centre_opened_at", "centre", "opened_at"),

@@ -80,7 +80,7 @@ def test_a_closed_case_offers_reopening_only() -> None:
         _case((StartAssessment(), None), (DecideEligibility(accepted=False, reason="no"), None))
     )
 
-    assert offered == {"reopen"}
+    assert offered == {"reopen", "add-note"}  # a call after closing is noted too
 
 
 def test_the_late_reason_is_asked_once_a_clock_has_passed() -> None:

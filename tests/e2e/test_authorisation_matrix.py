@@ -530,3 +530,47 @@ async def test_a_supervisor_assigns_only_an_active_lawyer_of_the_centre(
     assert case.json()["lawyer"] is None
     # Another centre's lawyer reads exactly as a name that does not exist.
     assert len(set(answers)) == 1, answers
+
+
+async def test_a_lawyer_reads_only_what_a_lawyer_needs(stack: Stack, world: World) -> None:
+    staff = world.headers["staff"]
+    body = {
+        "claimant": {
+            "name": "Matrix Full",
+            "category": "veteran",
+            "national_id": "11010519491231002X",
+            "phone": "13900000009",
+            "address": "1 Mill Road",
+            "situation": "Recovering from surgery",
+            "household": [{"name": "Spouse Name", "relation": "spouse"}],
+        },
+        "needs": ["legal_aid", "hardship_aid"],
+        "summary": "Unpaid wages and medical bills",
+    }
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=60) as api:
+        opened = await api.post("/cases", json=body, params={"confirm_new": "true"}, headers=staff)
+        case_id = opened.json()["id"]
+        assigned = await api.post(
+            f"/cases/{case_id}/lawyer",
+            json={"lawyer": stack.lawyer(world.lawyer(), world.centre)},
+            headers=world.headers["supervisor"],
+        )
+        assert assigned.status_code == 200, assigned.text
+        as_lawyer = await api.get(f"/cases/{case_id}", headers=world.headers["lawyer"])
+        as_staff = await api.get(f"/cases/{case_id}", headers=staff)
+        history = await api.get(f"/cases/{case_id}/history", headers=world.headers["lawyer"])
+        timeline = await api.get(f"/cases/{case_id}/timeline", headers=world.headers["lawyer"])
+
+    claimant = as_lawyer.json()["claimant"]
+    assert {k: v for k, v in claimant.items() if v not in (None, [])} == {
+        "name": "Matrix Full",
+        "category": "veteran",
+        "phone": "13900000009",
+        "address": "1 Mill Road",
+    }
+    assert as_lawyer.json()["summary"] is None
+    assert as_staff.json()["claimant"]["national_id"] == "11010519491231002X"
+    for answer in (history, timeline):
+        assert answer.status_code == 200, answer.text
+        for secret in ("11010519491231002X", "Recovering", "Spouse Name", "medical bills"):
+            assert secret not in answer.text

@@ -38,8 +38,10 @@ from temporalio.worker import Worker
 
 from casework.binaries import find_binary
 from casework.temporal import build_worker, register_search_attributes
+from services.cases.corrections import ClaimantDetails, CorrectClaimant
 from services.cases.lifecycle import CaseOutcome
 from services.cases.model import CaseFile, Claimant, ClaimantCategory, Need
+from services.cases.notes import AddNote, ContactKind
 from services.cases.steps import (
     AddNeed,
     AssignLawyer,
@@ -509,6 +511,32 @@ async def continue_as_new(env: WorkflowEnvironment) -> Entries:
     ]
 
 
+async def upkeep(env: WorkflowEnvironment) -> Entries:
+    case = Case(env.client, "upkeep")
+    opened = await case.open(Need.JOB_REFERRAL)
+    assert opened.number is not None  # taken through its activity, behind a patch
+    now = await env.get_current_time()
+    first = await case.step(
+        AddNote(contact=ContactKind.PHONE_CALL, happened_at=now, note="Called (test data)")
+    )
+    await case.step(
+        AddNote(
+            contact=ContactKind.HOME_VISIT,
+            happened_at=now,
+            note="Visited instead (test data)",
+            supersedes=f"N{first.seq}",
+        )
+    )
+    await case.step(
+        CorrectClaimant(
+            claimant=ClaimantDetails(phone="13900000000"), reason="New number (test data)"
+        )
+    )
+    await case.step(WithdrawCase(reason="Moved away (test data)"))
+    history = await _settled(env.client, case.workflow_id)
+    return [Take(history, "upkeep.case", "case number, notes (one superseded), a correction")]
+
+
 SCENARIOS: list[Callable[[WorkflowEnvironment], Awaitable[Entries]]] = [
     training,
     placement,
@@ -519,6 +547,7 @@ SCENARIOS: list[Callable[[WorkflowEnvironment], Awaitable[Entries]]] = [
     continue_as_new,
     hardship,
     reassignment,
+    upkeep,
 ]
 
 

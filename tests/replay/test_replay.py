@@ -50,6 +50,7 @@ SCENARIOS = {
     "continue_as_new",
     "hardship",
     "reassignment",
+    "upkeep",
 }
 SIZE_BUDGET = 200_000  # bytes per set
 
