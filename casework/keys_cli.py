@@ -65,6 +65,8 @@ def destroy(
         f"deleted its keyed hashes, birth date and {erased.search_terms} search term(s); "
         f"unlinked {erased.visits_unlinked} visit(s)"
     )
+    if erased.person_erased:
+        typer.echo("erased the claimant's person of the register")
     if not settled:
         typer.echo("the SQLite write-ahead log is in use: run `casework keys settle` when idle")
 

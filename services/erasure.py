@@ -7,11 +7,15 @@ the person is deleted here, in the same transaction: the keyed hashes of the ID 
 phone and the birth date in the case's row, the case's search terms (pieces of the name,
 its pinyin and initials, of the summary), an intake hold on the person (keyed by the ID
 number's hash), the link from a register visit to the case (the register names its
-people), and the late reasons the escalation table copies from the case's clocks.
+people), and the late reasons the escalation table copies from the case's clocks. The
+claimant's person of the register is erased with the case: the register holds the same
+identifiers (name, pinyin, birth date, keyed hashes) and would name them otherwise; what
+its figures need (category, township, flags) stays.
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +29,8 @@ from services.cases.records import CaseRecord
 from services.cases.search import CaseSearchTermRecord
 from services.crypto.case_keys import destroy_case_key
 from services.deadlines.records import EscalationRecord
+from services.kernel.actors import SYSTEM_ACTOR
+from services.register.people import PersonNotFound, erase_person
 
 SETTLE_WAIT_MS = 2000
 
@@ -34,6 +40,7 @@ class Erased:
     key_destroyed: bool  # False: it was destroyed before (what follows is done again)
     search_terms: int
     visits_unlinked: int
+    person_erased: bool  # the claimant's person of the register, erased with the case
 
 
 def erase_case(*, session: Session, case_id: str, at: datetime | None = None) -> Erased:
@@ -45,6 +52,16 @@ def erase_case(*, session: Session, case_id: str, at: datetime | None = None) ->
         # in the file's free space (set before the first delete of the transaction).
         session.execute(text("PRAGMA secure_delete = ON"))
     row = session.get(CaseRecord, case_id, with_for_update=True)
+    person_erased = False
+    if row is not None and row.register_person_id:
+        # Not in the register (any more): nothing of theirs to erase there.
+        with contextlib.suppress(PersonNotFound):
+            person_erased = erase_person(
+                session=session,
+                person_id=row.register_person_id,
+                centre=row.centre,
+                actor=SYSTEM_ACTOR,
+            )
     if row is not None:
         if row.national_id_hash:
             session.execute(
@@ -65,7 +82,12 @@ def erase_case(*, session: Session, case_id: str, at: datetime | None = None) ->
     )
     destroyed = destroy_case_key(session=session, case_id=case_id, at=at)
     session.flush()
-    return Erased(key_destroyed=destroyed, search_terms=terms, visits_unlinked=visits)
+    return Erased(
+        key_destroyed=destroyed,
+        search_terms=terms,
+        visits_unlinked=visits,
+        person_erased=person_erased,
+    )
 
 
 def _count(result: Result[Any]) -> int:
