@@ -76,7 +76,7 @@ STEP_PROBLEMS: dict[int | str, dict[str, object]] = {
 # Any route may answer these: sign-in, roles, the body size limit, bursts of requests.
 COMMON_PROBLEMS: dict[int | str, dict[str, object]] = {
     code: {"model": Problem, "content": {"application/problem+json": {}}}
-    for code in (401, 403, 404, 413, 422, 429, 503)
+    for code in (400, 401, 403, 404, 413, 422, 429, 503)
 }
 
 
@@ -268,8 +268,6 @@ def _allowed_methods(request: Request) -> list[str]:
         match, _ = route.matches({**request.scope, "method": "\x00"})
         if match is not Match.NONE:
             methods |= set(getattr(route, "methods", None) or ())
-    if "GET" in methods:
-        methods.add("HEAD")
     return sorted(methods)
 
 

@@ -40,9 +40,14 @@ IdempotencyKey = Annotated[
         description="Any unique string per intended change (8-128 of A-Z a-z 0-9 . _ : -)",
     ),
 ]
+IF_MATCH_PATTERN = r'^(W/)?"?[0-9]{1,15}"?$'
 IfMatch = Annotated[
     str | None,
-    Header(alias="If-Match", max_length=32, description='The case version seen, e.g. "7"'),
+    Header(
+        alias="If-Match",
+        pattern=IF_MATCH_PATTERN,
+        description='The case version seen, e.g. "7"',
+    ),
 ]
 
 
@@ -180,7 +185,7 @@ def _version(if_match: str | None) -> int | None:
     if if_match is None:
         return None
     raw = if_match.strip().removeprefix("W/").strip('"')
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise InvalidInput('If-Match must be a case version such as "7"', field="If-Match")
     return int(raw)
 

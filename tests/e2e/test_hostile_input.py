@@ -32,7 +32,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import CHECKS
-from schemathesis.specs.openapi import checks as _openapi_checks  # noqa: F401 (registers them)
+from schemathesis.specs.openapi import checks as _openapi_checks
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
@@ -53,6 +53,12 @@ ALL_CHECKS = [
     for check in CHECKS.get_all()
     if check.__name__ not in ("use_after_free", "ensure_resource_availability")
 ]
+# Where the schema cannot state a rule the code keeps (JSON Schema has no words for it),
+# a schema-valid request may be refused for it: the check that says otherwise is off there.
+UNSTATABLE = {
+    ("POST", "/register/imports"): "the rows and columns a spreadsheet must have",
+    ("POST", "/campaigns"): "a visit window that ends after it starts, within a year",
+}
 # Generated, not shrunk: a failure is reported as found (shrinking costs many requests).
 GENERATE = [Phase.explicit, Phase.generate]
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -203,14 +209,20 @@ def test_schemathesis_with_every_check_finds_nothing(
         def fuzz(case: schemathesis.Case) -> None:
             _real_case(case.path_parameters or {}, cases)
             before = snapshot.take()
-            response = case.call_and_validate(headers=headers, checks=ALL_CHECKS, timeout=60)
+            unstatable = (case.operation.method.upper(), case.operation.path) in UNSTATABLE
+            response = case.call_and_validate(
+                headers=headers,
+                checks=ALL_CHECKS,
+                excluded_checks=[_openapi_checks.positive_data_acceptance] if unstatable else [],
+                timeout=60,
+            )
             if 400 <= response.status_code < 500 and response.status_code != 404:
                 found = _refusal_problems(response, before, snapshot.take())
                 assert not found, f"{case.method} {case.formatted_path}: {found}"
 
         try:
             fuzz()
-        except Exception as failure:  # every route is fuzzed; all failures are reported
+        except (Exception, BaseExceptionGroup) as failure:  # every route; all failures
             failures.append(f"{operation.method.upper()} {operation.path}: {failure}")
     snapshot.close()
 
