@@ -44,9 +44,10 @@ from tests.conftest import BACKENDS, PG_URL
 from tests.e2e.stack import BIN, Stack
 
 pytestmark = pytest.mark.e2e
-EXAMPLES = int(os.environ.get("HOSTILE_EXAMPLES", "3"))
+EXAMPLES = int(os.environ.get("HOSTILE_EXAMPLES", "2"))
 HOSTILE_CENTRE = f"hostile-{uuid.uuid4().hex[:8]}"
-ROLES = ("staff", "lawyer", "supervisor", "admin")
+# A lawyer's routes are staff's, narrowed by the policy (the authorisation matrix tests it).
+ROLES = ("staff", "supervisor", "admin")
 # Checks that need a stateful run's history (resources made and deleted) say nothing here.
 ALL_CHECKS = [
     check
@@ -173,7 +174,10 @@ def _refusal_problems(
     """What is wrong with a 4xx answer: not problem+json, a 422 naming no field, or a
     change to the cases."""
     problems = []
-    if response.headers.get("content-type", "").split(";")[0] != "application/problem+json":
+    content_type = response.headers.get("content-type") or ""
+    if isinstance(content_type, list):  # schemathesis's responses keep each header as a list
+        content_type = content_type[0] if content_type else ""
+    if content_type.split(";")[0] != "application/problem+json":
         problems.append(f"{response.status_code} is not problem+json")
     elif response.status_code == 422:
         body = response.json()
@@ -303,7 +307,7 @@ def test_arbitrary_values_in_every_field_and_query_parameter_are_answered_withou
     client = httpx.Client(base_url=hostile.api_url, headers=headers, timeout=60)
 
     @given(target=st.sampled_from(targets), value=_hostile_values(), seed=st.integers(0, 3))
-    @settings(max_examples=len(targets) * EXAMPLES // 3, deadline=None, database=None,
+    @settings(max_examples=len(targets) * EXAMPLES // 2, deadline=None, database=None,
               phases=GENERATE, suppress_health_check=list(HealthCheck))  # fmt: skip
     def send(target: tuple[str, str, str, str], value: Any, seed: int) -> None:
         method, path, where, name = target
