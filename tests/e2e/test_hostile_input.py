@@ -59,7 +59,13 @@ ALL_CHECKS = [
 UNSTATABLE = {
     ("POST", "/register/imports"): "the rows and columns a spreadsheet must have",
     ("POST", "/campaigns"): "a visit window that ends after it starts, within a year",
+    ("GET", "/cases"): "a cursor is one the API returned",
+    ("GET", "/register/people"): "a cursor is one the API returned",
+    ("GET", "/campaigns/{campaign_id}/households"): "a cursor is one the API returned",
 }
+# A well-formed If-Match naming a version the case is no longer at is answered 412 (RFC
+# 9110), whatever the schema says of its form.
+ACCEPTED_AS_VALID = ["2xx", "3xx", "401", "403", "404", "409", "412", "429", "5xx"]
 # Generated, not shrunk: a failure is reported as found (shrinking costs many requests).
 GENERATE = [Phase.explicit, Phase.generate]
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -193,6 +199,7 @@ def test_schemathesis_with_every_check_finds_nothing(
     role: str, hostile: Stack, cases: dict[str, str]
 ) -> None:
     schema = schemathesis.openapi.from_url(f"{hostile.api_url}/openapi.json")
+    schema.config.checks.positive_data_acceptance.expected_statuses = ACCEPTED_AS_VALID
     headers = hostile.headers(role, HOSTILE_CENTRE)
     snapshot = Snapshot(hostile.database_url)
     failures: list[str] = []
