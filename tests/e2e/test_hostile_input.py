@@ -62,6 +62,10 @@ UNSTATABLE = {
     ("GET", "/cases"): "a cursor is one the API returned",
     ("GET", "/register/people"): "a cursor is one the API returned",
     ("GET", "/campaigns/{campaign_id}/households"): "a cursor is one the API returned",
+    ("POST", "/cases/{case_id}/lawyer"): "a user name that is an active lawyer of the centre",
+    ("PUT", "/register/townships/{township}"): "a user name that is a member of staff",
+    ("GET", "/reports/summary"): "a period whose end is not before its start",
+    ("GET", "/reports/summary/cases"): "a figure the report has; a period in order",
 }
 # A well-formed If-Match naming a version the case is no longer at is answered 412 (RFC
 # 9110), whatever the schema says of its form.
