@@ -15,6 +15,7 @@ from typing import Annotated
 import rfc8785
 from fastapi import Depends, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from pydantic import WithJsonSchema
 from sqlalchemy.orm import Session
 from temporalio.client import Client
 
@@ -35,17 +36,26 @@ from workflows.case_contract import StepRequest, StepResult
 
 _INTAKE_KEYS = uuid.UUID("6f1d1b39-5c5e-4bb8-9a57-0e6c1b7d2f10")
 KEY_PATTERN = r"^[A-Za-z0-9._:-]{8,128}$"
+# Optional headers are stated as strings in the schema, not "string or null": a header
+# has no null (a generator would send the text "null").
 IdempotencyKey = Annotated[
     str | None,
+    WithJsonSchema({"type": "string", "pattern": KEY_PATTERN}),
     Header(
         alias="Idempotency-Key",
         pattern=KEY_PATTERN,
         description="Any unique string per intended change (8-128 of A-Z a-z 0-9 . _ : -)",
     ),
 ]
+IF_MATCH_PATTERN = r'^(W/)?"?[0-9]{1,15}"?$'
 IfMatch = Annotated[
     str | None,
-    Header(alias="If-Match", max_length=32, description='The case version seen, e.g. "7"'),
+    WithJsonSchema({"type": "string", "pattern": IF_MATCH_PATTERN}),
+    Header(
+        alias="If-Match",
+        pattern=IF_MATCH_PATTERN,
+        description='The case version seen, e.g. "7"',
+    ),
 ]
 
 
@@ -212,7 +222,7 @@ def _version(if_match: str | None) -> int | None:
     if if_match is None:
         return None
     raw = if_match.strip().removeprefix("W/").strip('"')
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise InvalidInput('If-Match must be a case version such as "7"', field="If-Match")
     return int(raw)
 

@@ -126,3 +126,13 @@ async def test_a_report_over_the_widest_plausible_period_answers(
     )
 
     assert answer.status_code == 200, answer.text
+
+
+async def test_a_method_a_path_does_not_answer_is_405_naming_those_it_does(
+    api_client: httpx.AsyncClient, session_factory: sessionmaker[Session]
+) -> None:
+    answer = await api_client.delete("/cases", headers=_headers(session_factory))
+
+    assert answer.status_code == 405
+    assert answer.headers["allow"] == "GET, POST"
+    assert answer.headers["content-type"] == "application/problem+json"

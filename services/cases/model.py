@@ -16,8 +16,27 @@ from services.deadlines.clocks import Clock
 from services.kernel.plausible import BirthDate
 from services.kernel.values import Frozen, LongText, PersonName
 
-NationalId = Annotated[str, AfterValidator(normalize_national_id)]
-Phone = Annotated[str, AfterValidator(normalize_phone)]
+# The schema states the shape; the check digit (ISO 7064 MOD 11-2) and the birth date
+# inside are what the format ``cn-resident-id`` names (a generator of requests must
+# compute them: tests/e2e/test_hostile_input.py registers one).
+NationalId = Annotated[
+    str,
+    AfterValidator(normalize_national_id),
+    Field(
+        json_schema_extra={
+            # No pattern beside it: a generator would draw from the pattern and miss the
+            # check digit. 18 characters, the last a digit or X.
+            "format": "cn-resident-id",
+            "minLength": 18,
+            "maxLength": 18,
+        }
+    ),
+]
+Phone = Annotated[
+    str,
+    AfterValidator(normalize_phone),
+    Field(json_schema_extra={"pattern": r"^(\+86)?(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$"}),
+]
 
 
 class ClaimantCategory(StrEnum):

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias, Union
 
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from services.cases.corrections import CorrectClaimant
 from services.cases.lifecycle import CaseOutcome
@@ -16,7 +16,7 @@ from services.cases.registry import TRACKS
 from services.cases.tracks import kind_of
 from services.deadlines.clocks import Clock
 from services.kernel.actors import Actor
-from services.kernel.values import Frozen, LongText, Reason, ShortText, StepBase
+from services.kernel.values import Frozen, LongText, Reason, ShortText, StepBase, required_when
 
 
 class OpenCase(StepBase):
@@ -55,6 +55,8 @@ class StartAssessment(StepBase):
 
 
 class DecideEligibility(StepBase):
+    model_config = ConfigDict(json_schema_extra=required_when("accepted", False, "reason"))
+
     kind: Literal["eligibility_decided"] = "eligibility_decided"
     accepted: bool
     reason: Reason | None = Field(default=None, description="Required when not accepted")

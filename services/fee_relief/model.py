@@ -6,11 +6,19 @@ from datetime import date
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
 from services.cases.tracks import Items, kind_of
 from services.kernel.plausible import EventDate
-from services.kernel.values import Frozen, LongText, Money, Reason, ShortText, StepBase
+from services.kernel.values import (
+    Frozen,
+    LongText,
+    Money,
+    Reason,
+    ShortText,
+    StepBase,
+    required_when,
+)
 
 
 class Bureau(StrEnum):
@@ -38,6 +46,8 @@ class Petition(Frozen):
 
 
 class SubmitPetition(StepBase):
+    model_config = ConfigDict(json_schema_extra=required_when("bureau", "other", "bureau_name"))
+
     kind: Literal["petition_submitted"] = "petition_submitted"
     bureau: Bureau
     bureau_name: ShortText | None = Field(default=None, validate_default=True)

@@ -7,11 +7,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
 from services.cases.tracks import Items, kind_of
 from services.kernel.plausible import EventDate
-from services.kernel.values import Frozen, Money, Reason, ShortText, StepBase
+from services.kernel.values import Frozen, Money, Reason, ShortText, StepBase, required_when
 
 FOLLOW_UP_DAYS = (30, 90, 180)
 FollowUpDay = Literal[30, 90, 180]
@@ -91,6 +91,8 @@ class FollowUpDue(StepBase):
 
 
 class RecordFollowUp(StepBase):
+    model_config = ConfigDict(json_schema_extra=required_when("still_employed", False, "reason"))
+
     kind: Literal["follow_up_recorded"] = "follow_up_recorded"
     day: FollowUpDay
     still_employed: bool

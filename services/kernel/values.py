@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 # Text that enters the system passes one boundary: normalised to NFC, trimmed, bounded in
 # characters, and refused when it holds what no person types and some store cannot keep
@@ -41,11 +41,14 @@ def reading_stored() -> bool:
     return _STORED.get()
 
 
-def _refused(*, lines: bool, name: bool) -> str:
+def _refused(*, lines: bool, name: bool, surrogates: bool = True) -> str:
+    # The schema's pattern leaves the surrogates out: JSON Schema's regular expressions
+    # cannot name them (a generator would ignore the whole pattern), and a lone one is
+    # not valid text to begin with (pydantic refuses it before this boundary).
     return (
         _CONTROLS
         + ("" if lines else _LINE_BREAKS)
-        + _SURROGATES
+        + (_SURROGATES if surrogates else "")
         + (_BIDI_OVERRIDES if name else "")
     )
 
@@ -78,7 +81,7 @@ def text_type(
     """A bounded text: ``lines`` lets newlines and tabs in (long text), ``name`` refuses
     the bidirectional overrides too. The schema states what is refused, as a pattern, so
     that a request valid by the schema is not refused by the code."""
-    refused = _refused(lines=lines, name=name)
+    refused = _refused(lines=lines, name=name, surrogates=False)
     # At least one character that is neither refused nor white space (it is trimmed).
     pattern = f"^[^{refused}]*[^\\s{refused}][^{refused}]*$" if min_length else f"^[^{refused}]*$"
     return Annotated[
@@ -102,7 +105,34 @@ else:
     PersonName = text_type(100, name=True)
     # What a query parameter searches or filters by.
     SearchText = text_type(100)
-Money = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)]
+# An amount in yuan with at most two decimals, as a number or a string; the schema states
+# the string's form (pydantic's own says any string).
+Money = Annotated[
+    Decimal,
+    Field(gt=0, max_digits=12, decimal_places=2),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {
+                    "type": "number",
+                    "exclusiveMinimum": 0,
+                    "maximum": 9999999999,
+                    "multipleOf": 0.01,
+                },
+                {"type": "string", "pattern": r"^0*[1-9][0-9]{0,9}(\.[0-9]{1,2})?$"},
+            ]
+        }
+    ),
+]
+
+
+def required_when(field: str, value: object, required: str) -> dict[str, Any]:
+    """The schema's statement of a cross-field rule: ``required`` is given (as text) when
+    ``field`` is ``value`` (so that a request valid by the schema is not refused)."""
+    return {
+        "if": {"properties": {field: {"const": value}}, "required": [field]},
+        "then": {"required": [required], "properties": {required: {"type": "string"}}},
+    }
 
 
 def as_utc(moment: datetime) -> datetime:
