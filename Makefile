@@ -13,8 +13,12 @@ STAMP := $(VENV)/.installed
 run: $(STAMP) catalogs
 	$(BIN)/casework dev
 
+# Two processes: most tests wait on Temporal, a database or a browser, not on a core
+# (a test file stays in one process, with its fixtures). PYTEST_WORKERS=0: one process.
+PYTEST_WORKERS ?= 2
+
 test: $(STAMP) catalogs lint
-	$(BIN)/pytest --ignore=tests/faults $(PYTEST_ARGS)
+	$(BIN)/pytest --ignore=tests/faults -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # The console's language catalogs: the .po files are the source (in git), the compiled
 # .mo files are built from them here (not in git: compiling is quick and deterministic).
