@@ -166,7 +166,7 @@ def test_casework_api_refuses_to_start_while_demo_users_of_casework_dev_exist(
         log = account_log.entries(session=session, centre="east")
     engine.dispose()
 
-    assert sorted(made) == ["admin", "lawyer", "staff", "supervisor"]
+    assert sorted(made) == ["admin", "head", "lawyer", "staff", "supervisor"]
     assert refused.returncode != 0
     assert "demo users" in refused.stderr and "casework users remove-demo" in refused.stderr
     assert removed.returncode == 0, removed.stderr

@@ -14,6 +14,7 @@ from temporalio.worker import Replayer, Worker
 
 from casework.codec import CaseKeyDestroyed, DatabaseCaseKeys, EncryptionCodec
 from casework.crypto import data_converter, decode_json
+from casework.temporal import WORKFLOWS
 from services.cases.model import Claimant, ClaimantCategory
 from services.cases.steps import CloseCase, OpenCase
 from services.crypto.case_keys import destroy_case_key
@@ -23,12 +24,11 @@ from tests.replay.recorded import Recorded, recorded
 from tests.support import intake, open_case, take
 from tests.test_pii_at_rest import ADDRESS, canary_id, canary_phone
 from workflows.case import CaseWorkflow
-from workflows.legal_matter import LegalMatterWorkflow
 
 
 def _replayer(case_keys: DatabaseCaseKeys | None = None) -> Replayer:
     return Replayer(
-        workflows=[CaseWorkflow, LegalMatterWorkflow],
+        workflows=WORKFLOWS,
         # As TEMPORAL_ACCEPT_UNSEALED=true would: histories from before the codec are plain.
         data_converter=data_converter(TEST_VAULT, case_keys, accept_unsealed=True),
     )

@@ -22,7 +22,7 @@ from temporalio.worker import Replayer
 from api.app import create_app
 from casework.logging import add_trace_ids
 from casework.settings import Settings
-from casework.temporal import build_worker
+from casework.temporal import WORKFLOWS, build_worker
 from casework.tracing import (
     configure_tracing,
     instrument_app,
@@ -38,8 +38,6 @@ from services.users.model import User
 from tests.conftest import TEST_IDENTITY_KEY
 from tests.replay.recorded import Recorded, recorded
 from tests.test_pii_at_rest import ADDRESS, canary_id, canary_phone
-from workflows.case import CaseWorkflow
-from workflows.legal_matter import LegalMatterWorkflow
 
 SECRET = "tracing-token-secret-0123456789abcdefghij"
 
@@ -165,7 +163,7 @@ async def test_an_intake_is_one_trace_from_request_to_database_without_personal_
 async def test_recorded_histories_replay_with_tracing_on(entry: Recorded) -> None:
     provider = make_tracer_provider("replay", InMemorySpanExporter())
     replayer = Replayer(
-        workflows=[CaseWorkflow, LegalMatterWorkflow],
+        workflows=WORKFLOWS,
         data_converter=pydantic_data_converter,
         interceptors=temporal_interceptors(provider),
     )

@@ -48,7 +48,7 @@ _SEALED_STEPS = {
     for track in TRACKS
     if track.sealed
     for rule in track.steps
-} | {notes.NOTE_ADDED: (notes.NOTES_FIELD, notes.SEALED)}
+}  # a note's text is a step's "note" (STEP_TEXT), sealed as any step's note is
 # A correction's payload holds the claimant's fields twice: as corrected and as they were.
 _CLAIMANT_PARTS = {"claimant": EVENT_PLACE, "previous": f"{EVENT_PLACE}.previous"}
 

@@ -408,12 +408,17 @@ async def test_each_placement_puts_exactly_its_due_follow_ups_on_the_task_list(
                 "since": datetime.combine(
                     year.today - timedelta(days=starts_ago - day), clock.min, UTC
                 ),
+                "due_at": None,
             }
             for day in days
         ]
 
     def seen(journey: Journey) -> list[dict[str, Any]]:
-        return [{**task, "since": moment(task["since"])} for task in journey.follow_up_tasks]
+        # Which follow-ups and since when; their due times are their clocks' (tests/upkeep).
+        return [
+            {**task, "since": moment(task["since"])} | {"due_at": None}
+            for task in journey.follow_up_tasks
+        ]
 
     assert seen(year.veteran) == tasks_of(year.veteran, [30, 90, 180], 181)
     assert seen(year.family) == tasks_of(year.family, [30], 31)

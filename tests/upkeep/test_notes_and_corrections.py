@@ -51,6 +51,7 @@ async def test_a_note_is_sealed_at_rest_and_a_new_one_supersedes_it(desk: Desk) 
     assert (new["note"], new["supersedes"]) == ("工厂改为下周一付款", first)
     assert (unknown_item.status_code, unknown_item.json()["code"]) == (409, "unknown_item")
     assert bad_kind.status_code == 422
+    assert timeline.status_code == 200, timeline.text
     notes = [e["payload"]["note"] for e in timeline.json()["items"] if e["type"] == "note_added"]
     assert notes == [CALL["note"], "工厂改为下周一付款"]
     with desk.session_factory() as session:
