@@ -34,7 +34,11 @@ def _replayer(case_keys: DatabaseCaseKeys | None = None) -> Replayer:
     )
 
 
-@pytest.mark.parametrize("entry", [pytest.param(e, id=e.name) for e in recorded()])
+# The cases' histories (a reassignment's carries only ids, and is replayed in tests/replay).
+CASE_HISTORIES = [e for e in recorded() if e.workflow_type in ("Case", "LegalMatter")]
+
+
+@pytest.mark.parametrize("entry", [pytest.param(e, id=e.name) for e in CASE_HISTORIES])
 async def test_histories_recorded_before_the_codec_replay_through_it(entry: Recorded) -> None:
     result = await _replayer().replay_workflow(entry.history())
 

@@ -39,7 +39,7 @@ def test_staff_opens_a_case_past_a_duplicate_warning_and_works_it_to_a_placement
     expect(page.get_by_role("heading", name="我的待办")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name="案件", exact=True).click()
-    search = page.get_by_label("姓名、拼音、拼音首字母或摘要")
+    search = page.get_by_label("姓名、拼音、拼音首字母、摘要或案件编号")
     search.fill("wjg")  # 王建国's initials
     # Enter searches whether or not htmx (a deferred script) is running yet: the form is a
     # plain GET form underneath, and filling before the script loads fires no htmx event.

@@ -166,7 +166,12 @@ def _assert_recorded_once(
 
     def outbox() -> list[tuple[int, str, str]]:
         with session_factory() as session:
-            rows = session.scalars(select(OutboxRecord).where(OutboxRecord.case_id == case_id))
+            # The clock's notices (the matter's referral letter is sent through it too).
+            rows = session.scalars(
+                select(OutboxRecord).where(
+                    OutboxRecord.case_id == case_id, OutboxRecord.clock_id == clock_id
+                )
+            )
             return [(row.seq, row.clock_id, row.kind) for row in rows]
 
     try:

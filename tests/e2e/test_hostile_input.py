@@ -25,6 +25,7 @@ import zlib
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
+from urllib.parse import quote, quote_from_bytes
 
 import httpx
 import pytest
@@ -67,6 +68,8 @@ UNSTATABLE = {
     ("GET", "/reports/summary"): "a period whose end is not before its start",
     ("GET", "/reports/summary/cases"): "a figure the report has; a period in order",
     ("POST", "/cases/{case_id}/training"): "a course that ends on or after it starts",
+    ("POST", "/cases/{case_id}/owner"): "a user name that is an active member of staff",
+    ("POST", "/cases/{case_id}/corrections"): "at least one field changed or cleared",
 }
 # A well-formed If-Match naming a version the case is no longer at is answered 412 (RFC
 # 9110), whatever the schema says of its form.
@@ -333,7 +336,9 @@ def test_arbitrary_values_in_every_field_and_query_parameter_are_answered_withou
         before = snapshot.take()
         if where == "query":
             sent = value if isinstance(value, str) else json.dumps(value)
-            response = client.request(method.upper(), url, params={name: sent})
+            # Percent-encoded by hand: a lone surrogate has no UTF-8 form httpx would make.
+            raw = quote_from_bytes(sent.encode("utf-8", "surrogatepass"))
+            response = client.request(method.upper(), f"{url}?{quote(name)}={raw}")
         else:
             content = json.dumps({name: value}, ensure_ascii=False).encode("utf-8", "surrogatepass")
             response = client.request(method.upper(), url, content=content,

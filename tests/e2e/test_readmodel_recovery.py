@@ -470,7 +470,12 @@ def test_check_names_cases_whose_need_or_task_rows_drifted_and_rebuild_repairs_t
         code, output = casework(own_stack, "projection", "check")
 
         assert code == 1, output
-        named = {line.split()[0] for line in output.strip().splitlines()[:-1]}
+        # The drifted cases, one a line, between the count of stuck cases and the total.
+        named = {
+            line.split()[0]
+            for line in output.strip().splitlines()[:-1]
+            if not line.endswith("once the cause is mended)")
+        }
         assert named == {extra_need, lost_task}, output
         code, output = casework(own_stack, "projection", "rebuild")
         assert code == 0, output
