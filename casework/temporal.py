@@ -20,6 +20,7 @@ from temporalio.worker import (
     Interceptor,
     Worker,
 )
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.campaigns import CampaignActivities
 from activities.deadlines import DeadlineActivities
@@ -119,6 +120,13 @@ def build_worker(
             reassignments.move_cases,
         ],
         activity_executor=activity_executor,
+        # The value types and date windows are pure: shared with the code outside the
+        # sandbox rather than imported again into it, they validate as the API's do.
+        workflow_runner=SandboxedWorkflowRunner(
+            restrictions=SandboxRestrictions.default.with_passthrough_modules(
+                "services.kernel.values", "services.kernel.plausible"
+            )
+        ),
         interceptors=[LogContextInterceptor(), MetricsInterceptor()],
         # On shutdown, running activities get this long to finish before they are cancelled.
         graceful_shutdown_timeout=timedelta(seconds=30),

@@ -46,8 +46,8 @@ from services.job_referral.model import (
     ReferralStatus,
     ReferToJob,
 )
+from services.kernel import plausible
 from services.kernel.actors import SYSTEM_ACTOR, Actor, Role
-from services.kernel.values import stored_values
 from services.legal_aid.model import (
     AcknowledgeMatter,
     Channel,
@@ -92,12 +92,12 @@ STEP_TIMEOUT = 45
 
 
 @pytest.fixture(autouse=True)
-def _dates_of_a_simulated_future() -> Iterator[None]:
+def _dates_of_a_simulated_future(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The case lives three simulated years ahead of today, so its steps carry dates past
-    the window a client's request is held to (services/kernel/plausible.py): they are
-    taken as values read back from a history are."""
-    with stored_values():
-        yield
+    the window a client's request is held to (services/kernel/plausible.py, shared with
+    the workflows' sandbox): the window reaches as far as the simulation does."""
+    monkeypatch.setattr(plausible, "EVENT_AHEAD", timedelta(days=5 * 366))
+    yield
 
 
 class Stalled(AssertionError):
