@@ -26,10 +26,10 @@ from casework.codec import DatabaseCaseKeys
 from casework.crypto import data_converter
 from casework.temporal import build_worker
 from services.cases import queries
-from services.kernel.actors import Role
+from services.kernel.actors import Actor, Role
 from tests.api import in_process_api, signed_in
 from tests.conftest import TEST_IDENTITY_KEY, TEST_VAULT
-from tests.support import STAFF, intake, start_case, terminate, time_skipping_server
+from tests.support import intake, start_case, terminate, time_skipping_server
 from workflows.case import CaseWorkflow
 from workflows.case_contract import StepRequest
 
@@ -144,10 +144,10 @@ async def test_a_nul_in_a_name_sent_below_the_boundary_is_listed_within_seconds(
     if not database_url.startswith("postgresql"):
         pytest.skip("SQLite keeps a NUL in text: only PostgreSQL refuses it")
     # Built without validation: the API's boundary refuses a NUL (422). Names are sealed
-    # (ciphertext holds no NUL), so it goes in a column kept readable: the centre's.
-    step = intake().model_copy(update={"centre": "east\u0000side"})
+    # (ciphertext holds no NUL), so it goes in a column kept readable: who took the intake.
+    actor = Actor.model_construct(id="desk\u0000one", role=Role.STAFF)
     handle = await start_case(stack.env.client, stack.task_queue)
-    request = StepRequest(step=step, actor=STAFF)
+    request = StepRequest(step=intake(), actor=actor)
     started = time.monotonic()
     try:
         result = await handle.execute_update(CaseWorkflow.apply_step, request)

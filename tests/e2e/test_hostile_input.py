@@ -70,6 +70,8 @@ UNSTATABLE = {
     ("POST", "/cases/{case_id}/training"): "a course that ends on or after it starts",
     ("POST", "/cases/{case_id}/owner"): "a user name that is an active member of staff",
     ("POST", "/cases/{case_id}/corrections"): "at least one field changed or cleared",
+    ("POST", "/cases/{case_id}/evidence"): "a file whose content is of an accepted type",
+    ("POST", "/reassignments"): "an active member of staff; whose cases, or which",
 }
 # A well-formed If-Match naming a version the case is no longer at is answered 412 (RFC
 # 9110), whatever the schema says of its form.
