@@ -11,6 +11,7 @@ from services.cases.model import Claimant, ClaimantCategory, Need
 from services.db import transaction
 from services.job_referral.model import RecordOffer, RecordPlacement, ReferToJob
 from services.read_model import record_case_events
+from tests.conftest import TEST_IDENTITY_KEY
 from tests.support import intake
 from tests.unit.story import Story
 
@@ -20,7 +21,7 @@ YEAR = {"from": "2026-01-01", "to": "2026-12-31"}  # the stories' year (Story st
 def record(session_factory: sessionmaker[Session], story: Story) -> None:
     with transaction(session_factory) as session:
         record_case_events(
-            session=session, case=story.current, events=story.events, identity_key=b"k"
+            session=session, case=story.current, events=story.events, identity_key=TEST_IDENTITY_KEY
         )
 
 

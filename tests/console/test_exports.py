@@ -110,6 +110,20 @@ async def test_the_case_list_exports_with_its_filters_and_every_case_is_access_l
     assert ("console_export_cases", opened.case_id) not in logged
 
 
+async def test_the_case_list_exports_what_its_search_finds(
+    browser: httpx.AsyncClient, session_factory: sessionmaker[Session]
+) -> None:
+    wanted, other = placed("王建国"), placed("刘洋")
+    record(session_factory, wanted)
+    record(session_factory, other)
+    await sign_in(browser, add_user(session_factory, Role.SUPERVISOR))
+
+    answer = await browser.get("/console/exports/cases.csv", params={"text": "王建国"})
+
+    assert answer.status_code == 200, answer.text
+    assert wanted.case_id in answer.text and other.case_id not in answer.text
+
+
 @pytest.mark.parametrize("role", [Role.STAFF, Role.LAWYER, Role.ADMIN])
 async def test_exports_are_refused_to_every_other_role(
     browser: httpx.AsyncClient, session_factory: sessionmaker[Session], role: Role

@@ -19,6 +19,7 @@ from api.console.routes.reports import From, To
 from api.deps import SessionDep, SettingsDep
 from api.policy import SignedIn
 from services.cases import queries
+from services.cases.search import search_key
 from services.db import lazy_commit
 from services.reports.case_ids import figure_case_ids
 from services.reports.summary import SummaryReport, period_bounds, summary_report
@@ -141,8 +142,16 @@ def _listed(
     except ValidationError as invalid:
         raise RequestValidationError(invalid.errors()) from None
     visible = visible_cases(user, where)
+    settings = request.app.state.settings
     cases = (
-        queries.list_cases(session=session, limit=CASES_MAX, where=visible).items if visible else []
+        queries.list_cases(
+            session=session,
+            limit=CASES_MAX,
+            where=visible,
+            search_key=search_key(settings.identity_key()) if where.text else None,
+        ).items
+        if visible
+        else []
     )
     filters = [
         exports.zh(exports.N_("Filter: %(name)s = %(value)s")) % {"name": key, "value": value}
