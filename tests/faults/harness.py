@@ -42,8 +42,11 @@ from temporalio.client import Client
 from activities.projection import PROJECT_CASE_EVENTS
 from casework.codec import DatabaseCaseKeys
 from casework.crypto import data_converter
+from services.cases.projection import readable_payload
 from services.cases.records import CaseEventRecord, CaseRecord
+from services.cases.sealing import opened_column
 from services.cases.steps import CaseEventBatch
+from services.crypto.case_keys import case_ring
 from services.db import make_engine, make_session_factory
 from tests.conftest import TEST_VAULT, application_role
 from tests.e2e.stack import BIN, Stack, free_port
@@ -807,7 +810,15 @@ def _timeline(stack: FaultStack) -> tuple[dict[str, list[CaseEventRecord]], dict
             ):
                 rows[row.case_id].append(row)
             cases = {row.id: row for row in session.scalars(select(CaseRecord))}
+            # The tokens are in the steps' notes and the cases' summaries, which are sealed:
+            # opened here, on the detached rows (the session is never committed).
             session.expunge_all()
+            for case_id, timeline in rows.items():
+                for row in timeline:
+                    row.payload = readable_payload(session, case_id, row.payload or {})
+            for case_id, case in cases.items():
+                ring = case_ring(session=session, case_id=case_id)
+                case.summary = opened_column(case.summary, ring, case_id, "summary")
             return rows, cases
     finally:
         engine.dispose()
