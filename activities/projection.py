@@ -10,7 +10,12 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from services.cases import stuck
-from services.cases.numbers import NumberRequest, allocate_case_number
+from services.cases.numbers import (
+    CASE_NUMBER_FAILED,
+    NumberRequest,
+    allocate_case_number,
+    given_number,
+)
 from services.cases.steps import CaseEventBatch
 from services.db import transaction
 from services.read_model import fold_case_events
@@ -80,6 +85,34 @@ class ProjectionActivities:
 
     @activity.defn(name=ALLOCATE_CASE_NUMBER)
     def allocate_case_number(self, request: NumberRequest) -> str:
-        """The case's number, in one transaction; a repeat returns the same number."""
-        with transaction(self._session_factory) as session:
-            return allocate_case_number(session=session, request=request)
+        """The case's number, in one transaction; a repeat returns the same number.
+
+        Errors are told apart as the projection's are: a transient one is raised as it
+        is (retried). Any other is retried never: a repeat that lost the race to its twin
+        (the case's number taken meanwhile) reads the number its twin took, and what is
+        left will fail again the same way (a centre the database refuses), so it is
+        logged and raised as not retryable, and the intake is refused at once rather
+        than waiting for ever."""
+        try:
+            with transaction(self._session_factory) as session:
+                return allocate_case_number(session=session, request=request)
+        except Exception as error:
+            if stuck.is_transient(error):
+                raise
+            # If even this read fails, the database is the problem: that error is retried.
+            with transaction(self._session_factory) as session:
+                given = given_number(session=session, case_id=request.case_id)
+            if given is not None:
+                return given
+            raise self._unnumbered(request, error) from None
+
+    def _unnumbered(self, request: NumberRequest, error: Exception) -> ApplicationError:
+        reason = stuck.describe(error)
+        log.error(
+            "no case number can be given; the intake is refused",
+            case_id=request.case_id,
+            error=reason,
+        )
+        return ApplicationError(
+            reason, {"case_id": request.case_id}, type=CASE_NUMBER_FAILED, non_retryable=True
+        )

@@ -16,7 +16,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.projection import ProjectionActivities
     from services.cases import rules
     from services.cases.model import CaseFile
-    from services.cases.numbers import NumberRequest
+    from services.cases.numbers import CASE_NUMBER_FAILED, CaseNumberFailed, NumberRequest
     from services.cases.progress import Task, open_tasks
     from services.cases.steps import CaseEvent, CaseEventBatch, OpenCase
     from services.cases.stuck import PROJECTION_FAILED
@@ -158,17 +158,30 @@ class CaseWorkflow:
         if not workflow.patched(CASE_NUMBERS_PATCH):
             return request
         assert self._rules is not None
-        number = await workflow.execute_activity_method(
-            ProjectionActivities.allocate_case_number,
-            NumberRequest(
-                case_id=self._case_id,
-                centre=step.centre,
-                at=workflow.now(),
-                utc_offset_minutes=self._rules.calendar.utc_offset_minutes,
-            ),
-            start_to_close_timeout=PROJECTION_TIMEOUT,
-            retry_policy=PROJECTION_RETRY,
-        )
+        try:
+            number = await workflow.execute_activity_method(
+                ProjectionActivities.allocate_case_number,
+                NumberRequest(
+                    case_id=self._case_id,
+                    centre=step.centre,
+                    at=workflow.now(),
+                    utc_offset_minutes=self._rules.calendar.utc_offset_minutes,
+                ),
+                start_to_close_timeout=PROJECTION_TIMEOUT,
+                retry_policy=PROJECTION_RETRY,
+            )
+        except ActivityError as failed:
+            cause = failed.cause
+            if not (isinstance(cause, ApplicationError) and cause.type == CASE_NUMBER_FAILED):
+                raise
+            # Nothing accepted: the intake is refused (the reason is in the activity's
+            # failure in this history and in the worker's log, not in the answer).
+            raise _as_application_error(
+                CaseNumberFailed(
+                    "the case cannot be given a number for this centre; the intake is not recorded",
+                    field="centre",
+                )
+            ) from None
         return request.model_copy(update={"step": step.model_copy(update={"number": number})})
 
     @apply_step.validator

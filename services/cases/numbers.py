@@ -18,10 +18,22 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from services.cases.records import CaseNumberCounterRecord, CaseNumberRecord
+from services.kernel.errors import InvalidInput
 from services.kernel.values import Frozen
 
 NUMBER_PATTERN = r"^\d{4}-\d{4,6}$"
 _NUMBER = re.compile(NUMBER_PATTERN)
+# The name an allocation that can never succeed has in a case's history and in the API's
+# problem details (the class below).
+CASE_NUMBER_FAILED = "CaseNumberFailed"
+
+
+class CaseNumberFailed(InvalidInput):
+    """The database refuses the intake's centre for a number (a value below the API's
+    boundary, such as a NUL on PostgreSQL): a repeat fails the same way, so the intake
+    is refused at once, and nothing is recorded."""
+
+    code = "case_number_failed"
 
 
 class NumberRequest(Frozen):
@@ -61,6 +73,12 @@ def allocate_case_number(*, session: Session, request: NumberRequest) -> str:
     # transaction's bump of the counter goes with it.
     session.flush()
     return format_number(year, seq)
+
+
+def given_number(*, session: Session, case_id: str) -> str | None:
+    """The number the case was given, if any."""
+    given = session.get(CaseNumberRecord, case_id)
+    return None if given is None else format_number(given.year, given.seq)
 
 
 def _next_seq(session: Session, centre: str, year: int) -> int:
