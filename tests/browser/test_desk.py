@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.support import assert_accessible, open_case_by_api, sign_in
 from tests.e2e.stack import Stack
@@ -26,6 +26,11 @@ def _take(page: Page, button: str, fields: dict[str, str] | None = None) -> None
             field.fill(value)
     form.get_by_role("button", name="记录").click()
     expect(page.get_by_role("status")).to_have_text(f"已记录：{button}。")
+
+
+def _fact(where: Locator, term: str) -> Locator:
+    """The value of a term in a list of facts (``<dt>`` then ``<dd>``)."""
+    return where.locator("dt", has_text=term).locator("xpath=following-sibling::dd[1]")
 
 
 def test_staff_opens_a_case_past_a_duplicate_warning_and_works_it_to_a_placement(
@@ -88,10 +93,32 @@ def test_staff_opens_a_case_past_a_duplicate_warning_and_works_it_to_a_placement
     expect(referrals.get_by_role("heading", name=re.compile("已就业"))).to_be_visible()
     assert_accessible(page)
 
+    _take(
+        page,
+        "添加联系记录",
+        {"联系方式": "电话", "发生时间": "2026-03-21T09:30",
+         "备注": "电话回访：已到岗，工资按月发放"},
+    )  # fmt: skip
+    notes = page.get_by_role("region", name="联系记录", exact=True)
+    expect(notes.get_by_role("article")).to_have_count(1)
+    note = notes.get_by_role("article").first
+    expect(note).to_contain_text("电话回访：已到岗，工资按月发放")
+    expect(note.get_by_role("heading")).to_contain_text("电话")
+    expect(note.get_by_role("heading")).to_contain_text("2026")
+    number = _fact(page.get_by_role("main"), "案件编号")
+    expect(number).to_have_text(re.compile(r"^\d{4}-\d{4,6}$"))
+    case_number = number.inner_text()
+
     page.get_by_role("link", name="受理回执（打印）").click()
     expect(page.get_by_role("heading", name="受理回执")).to_be_visible()
+    receipt = page.get_by_role("main")
+    expect(_fact(receipt, "案件编号")).to_have_text(case_number)
+    expect(_fact(receipt, "求助人")).to_have_text("王建国")
+    expect(_fact(receipt, "优抚类别")).to_have_text("退役军人")
+    expect(page).to_have_title(re.compile("^受理回执 · 王建国$"))
     page.emulate_media(media="print")
     expect(page.get_by_role("link", name="返回案件")).to_be_hidden()
+    expect(receipt).to_contain_text(case_number)
     assert_accessible(page)
 
 
