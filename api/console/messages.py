@@ -21,6 +21,7 @@ PROBLEMS: dict[str, str] = {
     "already_referred": N_("The matter was referred to this department already."),
     "not_referred": N_("The matter was not referred to this department."),
     "already_acknowledged": N_("This department acknowledged already."),
+    "link_revoked": N_("The department's answer link is revoked already."),
     "amount_exceeds_approval": N_("The amount is more than was approved."),
     "amount_exceeds_grant": N_("All payments together would be more than was granted."),
     "follow_up_not_due": N_("This follow-up is not due yet."),

@@ -1,7 +1,9 @@
 """The department's answer page: the signed link of a referral letter opens it; the
 officer acknowledges receipt (with their own reference) and reports the result. Each
 answer is a step on the matter through the one step path, by an actor of role
-``department``; the link is the only credential, and grants this one referral.
+``department``; the link is the only credential, and grants this one referral, until
+staff revoke it (the ``department_link_revoked`` step on the matter): a revoked link is
+refused exactly as an altered or expired one.
 
 Every request is limited per client address; the token never reaches a log line or a
 trace (casework/logging.py and casework/tracing.py mask it).
@@ -19,6 +21,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Path, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -26,6 +29,7 @@ from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.routers.auth import client_address
 from api.steps import KEY_PATTERN, StepContext
 from services.cases import queries
+from services.cases.model import CaseFile
 from services.departments.letters import DEPARTMENT_NAMES
 from services.departments.links import LinkGrant, LinkRefused, read_link
 from services.departments.referrals import reference_of
@@ -36,6 +40,7 @@ from services.legal_aid.model import (
     OPEN_MATTER,
     AcknowledgeMatter,
     Department,
+    DepartmentReferral,
     LegalMatter,
     ResolveMatter,
 )
@@ -149,6 +154,8 @@ async def _answer(
     step: AcknowledgeMatter | ResolveMatter,
     done: str,
 ) -> Response:
+    # Not revoked (the case's rules refuse a revoked link's answer too, in the workflow).
+    await run_in_threadpool(_granted, session, grant)
     response = Response()
     writer = StepContext(
         temporal=temporal,
@@ -162,10 +169,29 @@ async def _answer(
     try:
         await writer.apply(uuid.UUID(grant.case_id), step, target=grant.matter_id)
     except StepRejected as refused:
+        if refused.code in ("link_revoked", "not_an_answer"):  # revoked while in flight
+            raise LinkRefused("this link is not valid (or no longer)", field="token") from None
         page = _page(session, timezone, grant, token, problem=refused.message)
         page.status_code = 409
         return page
     return RedirectResponse(f"/department/{token}?done={done}", status_code=303)
+
+
+def _granted(
+    session: SessionDep, grant: LinkGrant
+) -> tuple[CaseFile, LegalMatter, DepartmentReferral]:
+    """The case, matter and referral a link grants; LinkRefused if there is none any
+    more, or staff revoked the link (refused like an altered or expired one)."""
+    case = queries.get_case(session=session, case_id=grant.case_id)
+    matter = next((m for m in MATTERS.of(case) if m.id == grant.matter_id), None) if case else None
+    referral = (
+        next((r for r in matter.referrals if r.department.value == grant.department), None)
+        if isinstance(matter, LegalMatter)
+        else None
+    )
+    if case is None or matter is None or referral is None or referral.link_revoked_at:
+        raise LinkRefused("this link is not valid (or no longer)", field="token")
+    return case, matter, referral
 
 
 def _page(
@@ -177,13 +203,7 @@ def _page(
     notice: str | None = None,
     problem: str | None = None,
 ) -> HTMLResponse:
-    case = queries.get_case(session=session, case_id=grant.case_id)
-    matter = next((m for m in MATTERS.of(case) if m.id == grant.matter_id), None) if case else None
-    if case is None or not isinstance(matter, LegalMatter):
-        raise LinkRefused("this link is not valid (or no longer)", field="token")
-    referral = next(
-        (r for r in reversed(matter.referrals) if r.department.value == grant.department), None
-    )
+    case, matter, referral = _granted(session, grant)
     acknowledge_by = next(
         (
             clock.due_at

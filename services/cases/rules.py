@@ -8,6 +8,7 @@ module dispatches to them and holds the rules of the case as a whole.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from services.cases.corrections import (
     CorrectClaimant,
@@ -36,7 +37,7 @@ from services.cases.steps import (
     Step,
     WithdrawCase,
 )
-from services.cases.tracks import Apply, Check
+from services.cases.tracks import Apply, Check, TrackSpec
 from services.deadlines.clocks import DeadlineRules
 from services.deadlines.triggers import check_clock_step, clock_changes, merge_clocks
 from services.kernel.actors import Actor, Role
@@ -69,11 +70,21 @@ def check(
         return
     if case is None:
         raise StepRejected("the case has not been opened", code="case_not_open")
+    if actor.role is Role.DEPARTMENT:  # first: a revoked link is refused as such
+        _check_department(case, step, actor, target)
     checker, _ = _RULES[type(step)]
     checker(case, step, target)
     if isinstance(step, AddNote):  # what a note may concern depends on who writes it
         check_note(case, step, actor)
     check_clock_step(case, step, target, now)
+
+
+def _check_department(case: CaseFile, step: Step, actor: Actor, target: str | None) -> None:
+    """A department (through its link) takes only what a kind of help lets it take."""
+    track = _TRACK_OF_STEP.get(type(step))
+    if track is None or track.department_check is None:
+        raise StepRejected(f"a department does not take {step.kind}", code="not_an_answer")
+    track.department_check(case, step, target, actor)
 
 
 def check_version(case: CaseFile, expected: int) -> None:
@@ -309,4 +320,7 @@ _RULES: dict[type, tuple[Check, Apply]] = {
     AddNote: (_check_any_stage, add_note),
     CorrectClaimant: (check_correction, correct_claimant),
     **{step: (rule.check, rule.apply) for step, rule in STEP_RULES.items()},
+}
+_TRACK_OF_STEP: dict[type, TrackSpec[Any]] = {
+    rule.step: track for track in TRACKS for rule in track.steps
 }

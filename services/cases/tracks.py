@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from services.deadlines.declarations import ClockEffect, ClockSpec
-from services.kernel.actors import Role
+from services.kernel.actors import Actor, Role
 from services.kernel.rulekit import find, replaced, stamp
 from services.kernel.values import StepBase
 from services.reports.figures import Figure, TimeToAct
@@ -37,6 +37,9 @@ Item = TypeVar("Item", bound=TrackItem)
 # A step's rule: ``check`` (case, step, target) raises StepRejected if the step does not
 # fit the case; ``apply`` (case, event) returns the case the accepted step leaves.
 Check = Callable[["CaseFile", Any, str | None], None]
+# A step by an actor from outside the centre (a department answering through its link):
+# (case, step, target, actor) raises StepRejected unless that actor may take it now.
+OutsideCheck = Callable[["CaseFile", Any, str | None, Actor], None]
 Apply = Callable[["CaseFile", "CaseEvent"], "CaseFile"]
 
 
@@ -182,6 +185,9 @@ class TrackSpec(Generic[Item]):
     # Fields of its steps and items that hold personal data: sealed at rest with the
     # case's key, like the claimant's (services/cases/sealing.py).
     sealed: tuple[str, ...] = ()
+    # Which of its steps a department may take (role department), and when; a track
+    # without one takes no step from a department.
+    department_check: OutsideCheck | None = None
 
     @property
     def item_param(self) -> str:

@@ -24,7 +24,12 @@ from services.departments.links import LinkGrant, issue_link
 from services.departments.records import ReferralLetterRecord
 from services.kernel.errors import NotFound
 from services.kernel.values import Frozen
-from services.legal_aid.model import MATTER_REFERRED, MATTERS, LegalMatter
+from services.legal_aid.model import (
+    DEPARTMENT_LINK_REVOKED,
+    MATTER_REFERRED,
+    MATTERS,
+    LegalMatter,
+)
 from services.notify.outbox import OutboxRecord
 
 
@@ -183,7 +188,8 @@ def _ad(case_id: str, seq: int) -> bytes:
 
 
 def answer_link(*, session: Session, case_id: str, target: str, console_url: str) -> str | None:
-    """The department's link for the latest referral of ``<matter>/<department>``."""
+    """The department's link for the latest referral of ``<matter>/<department>``; None
+    if there is none, or staff revoked it."""
     matter_id, _, department = target.partition("/")
     seq = session.scalar(
         select(ReferralLetterRecord.seq)
@@ -195,7 +201,22 @@ def answer_link(*, session: Session, case_id: str, target: str, console_url: str
         .order_by(ReferralLetterRecord.seq.desc())
         .limit(1)
     )
-    if seq is None:
+    if seq is None or link_revoked(
+        session=session, case_id=case_id, matter_id=matter_id, department=department
+    ):
         return None
     grant = LinkGrant(case_id=case_id, matter_id=matter_id, department=department, seq=seq)
     return f"{console_url.rstrip('/')}/department/{issue_link(grant)}"
+
+
+def link_revoked(*, session: Session, case_id: str, matter_id: str, department: str) -> bool:
+    """Whether staff revoked the link of the matter's referral to ``department`` (a
+    ``department_link_revoked`` step on the matter's timeline)."""
+    payloads = session.scalars(
+        select(CaseEventRecord.payload).where(
+            CaseEventRecord.case_id == case_id,
+            CaseEventRecord.type == DEPARTMENT_LINK_REVOKED,
+            CaseEventRecord.target == matter_id,
+        )
+    )
+    return any(payload.get("department") == department for payload in payloads)

@@ -45,6 +45,9 @@ class DepartmentReferral(Frozen):
     sent_at: datetime
     acknowledged_at: datetime | None = None
     acknowledgement_reference: str | None = None
+    # When staff revoked the department's answer link of this referral (its letter's):
+    # from then on the link is refused like an altered or expired one.
+    link_revoked_at: datetime | None = None
 
 
 class LegalMatter(Frozen):
@@ -84,6 +87,12 @@ class AcknowledgeMatter(StepBase):
     acknowledged_at: EventMoment | None = Field(default=None, description="Defaults to now")
 
 
+class RevokeDepartmentLink(StepBase):
+    kind: Literal["department_link_revoked"] = "department_link_revoked"
+    department: Department = Field(description="The department whose answer link to revoke")
+    reason: Reason = Field(description="Why (sent to the wrong address, leaked, ...)")
+
+
 class ResolveMatter(StepBase):
     kind: Literal["matter_resolved"] = "matter_resolved"
     outcome: LongText
@@ -100,4 +109,5 @@ INFRINGEMENT_RECORDED = kind_of(RecordInfringement)
 MATTER_REFERRED = kind_of(ReferMatter)
 MATTER_ACKNOWLEDGED = kind_of(AcknowledgeMatter)
 MATTER_RESOLVED = kind_of(ResolveMatter)
+DEPARTMENT_LINK_REVOKED = kind_of(RevokeDepartmentLink)
 MATTER_CLOSED = kind_of(CloseMatterWithoutRemedy)

@@ -18,13 +18,21 @@ from services.legal_aid.model import (
     RecordInfringement,
     ReferMatter,
     ResolveMatter,
+    RevokeDepartmentLink,
 )
 
 if TYPE_CHECKING:
     from services.cases.model import CaseFile
     from services.cases.steps import CaseEvent
+    from services.kernel.actors import Actor
 
-MatterStep = ReferMatter | AcknowledgeMatter | ResolveMatter | CloseMatterWithoutRemedy
+MatterStep = (
+    ReferMatter
+    | AcknowledgeMatter
+    | ResolveMatter
+    | CloseMatterWithoutRemedy
+    | RevokeDepartmentLink
+)
 
 
 def check_matter_step(matter: LegalMatter, step: MatterStep) -> None:
@@ -83,6 +91,14 @@ def apply_matter_step(matter: LegalMatter, event: CaseEvent) -> LegalMatter:
         changes |= {"referrals": referrals, "status": status}
     elif isinstance(step, ResolveMatter):
         changes |= {"status": MatterStatus.RESOLVED, "outcome": step.outcome}
+    elif isinstance(step, RevokeDepartmentLink):
+        referrals = [
+            referral.model_copy(update={"link_revoked_at": event.at})
+            if referral.department is step.department
+            else referral
+            for referral in matter.referrals
+        ]
+        changes |= {"referrals": referrals}
     else:
         assert isinstance(step, CloseMatterWithoutRemedy)
         changes |= {"status": MatterStatus.CLOSED_WITHOUT_REMEDY, "closure_reason": step.reason}
@@ -124,6 +140,38 @@ def record(case: CaseFile, event: CaseEvent) -> CaseFile:
         updated_at=event.at,
     )
     return MATTERS.added(case, event, matter)
+
+
+def check_revoke(case: CaseFile, step: RevokeDepartmentLink, target: str | None) -> None:
+    """A referral's link may be revoked once, whatever the matter's or the case's state
+    (refusing a leaked link must not wait for anything)."""
+    matter = MATTERS.find(case, target)
+    referral = next((r for r in matter.referrals if r.department is step.department), None)
+    if referral is None:
+        raise StepRejected(
+            f"not referred to the {step.department.value} department",
+            code="not_referred",
+            field="department",
+        )
+    if referral.link_revoked_at is not None:
+        raise StepRejected("the department's link is revoked already", code="link_revoked")
+
+
+DEPARTMENT_ANSWERS = (AcknowledgeMatter, ResolveMatter)
+
+
+def check_department_answer(case: CaseFile, step: object, target: str | None, actor: Actor) -> None:
+    """A step by a department (through its link, actor ``department:<name>``): only an
+    answer, on a matter referred to that department, whose link is not revoked."""
+    department = actor.id.removeprefix("department:")
+    if not isinstance(step, DEPARTMENT_ANSWERS) or (
+        isinstance(step, AcknowledgeMatter) and step.department.value != department
+    ):
+        raise StepRejected("a department only answers its own referral", code="not_an_answer")
+    matter = MATTERS.find(case, target)
+    referral = next((r for r in matter.referrals if r.department.value == department), None)
+    if referral is None or referral.link_revoked_at is not None:
+        raise StepRejected("the department's link is revoked", code="link_revoked")
 
 
 def step_matter(case: CaseFile, event: CaseEvent) -> CaseFile:

@@ -36,6 +36,7 @@ from services.legal_aid.model import (
     RecordInfringement,
     ReferMatter,
     ResolveMatter,
+    RevokeDepartmentLink,
 )
 from services.reports.figures import Figure, TimeToAct
 
@@ -155,6 +156,17 @@ TRACK = TrackSpec(
             ),
         ),
         StepRule(
+            RevokeDepartmentLink,
+            rules.check_revoke,
+            rules.step_matter,
+            route=_on_matter(
+                "revoke_department_link",
+                "Revoke the answer link of the matter's referral to a department: from then "
+                "on it opens nothing and takes no answer (the clocks run on).",
+                "link-revocations",
+            ),
+        ),
+        StepRule(
             CloseMatterWithoutRemedy,
             rules.check_step,
             rules.step_matter,
@@ -222,4 +234,5 @@ TRACK = TrackSpec(
     priority=True,
     lawyer=True,
     sealed=("infringement", "infringer", "evidence", "outcome", "closure_reason"),
+    department_check=rules.check_department_answer,
 )

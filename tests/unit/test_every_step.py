@@ -57,6 +57,7 @@ from services.legal_aid.model import (
     RecordInfringement,
     ReferMatter,
     ResolveMatter,
+    RevokeDepartmentLink,
 )
 from services.startup_aid.model import (
     ApplyStartupAid,
@@ -76,6 +77,7 @@ APPLICATION = ApplyStartupAid(plan="A noodle stall", amount_requested=MONEY)
 PETITION = SubmitPetition(bureau=Bureau.TAX, request="Waive the fee", submitted_on=DAY)
 INFRINGEMENT = RecordInfringement(infringement="Wages withheld", infringer="Acme")
 LABOUR = ReferMatter(department=Department.LABOUR, channel=Channel.LETTER)
+REVOKE_LABOUR = RevokeDepartmentLink(department=Department.LABOUR, reason="sent to a wrong address")
 HARDSHIP = RequestHardshipAid(difficulty=Difficulty.LIVING, amount_requested=MONEY)
 PAYMENT = PayHardshipAid(amount=MONEY, paid_on=DAY)
 CALL = AddNote(contact=ContactKind.PHONE_CALL, happened_at="2026-03-02T09:00:00Z", note="Called")
@@ -210,6 +212,7 @@ ACCEPTED: dict[type, Example] = {
         referred_matter, AcknowledgeMatter(department=Department.LABOUR), "M2", LAWYER
     ),
     ResolveMatter: Example(referred_matter, ResolveMatter(outcome="wages paid"), "M2", LAWYER),
+    RevokeDepartmentLink: Example(referred_matter, REVOKE_LABOUR, "M2", LAWYER),
     CloseMatterWithoutRemedy: Example(
         with_matter, CloseMatterWithoutRemedy(reason="settled"), "M2", LAWYER
     ),
@@ -302,6 +305,7 @@ REFUSED: dict[type, Example] = {
     CloseMatterWithoutRemedy: Example(
         with_matter, CloseMatterWithoutRemedy(reason="x"), "M9", LAWYER, code="unknown_matter"
     ),
+    RevokeDepartmentLink: Example(with_matter, REVOKE_LABOUR, "M2", LAWYER, code="not_referred"),
     RequestHardshipAid: Example(active(Need.TRAINING), HARDSHIP, code="need_missing"),
     GrantHardshipAid: Example(
         HARDSHIP_GRANTED, GrantHardshipAid(amount_granted=MONEY), "H4", code="wrong_status"

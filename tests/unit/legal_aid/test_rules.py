@@ -9,6 +9,7 @@ from services.cases.lifecycle import Stage
 from services.cases.model import Need
 from services.cases.progress import TaskKind, open_tasks
 from services.cases.steps import AssignLawyer
+from services.kernel.actors import Actor, Role
 from services.legal_aid.model import (
     AcknowledgeMatter,
     Channel,
@@ -18,8 +19,9 @@ from services.legal_aid.model import (
     RecordInfringement,
     ReferMatter,
     ResolveMatter,
+    RevokeDepartmentLink,
 )
-from tests.support import LAWYER, SUPERVISOR
+from tests.support import LAWYER, STAFF, SUPERVISOR
 from tests.unit.story import Story
 
 INFRINGEMENT = RecordInfringement(
@@ -159,3 +161,71 @@ def test_legal_steps_need_the_legal_aid_need() -> None:
 
     story.refuses(INFRINGEMENT, "need_missing", field="needs")
     story.refuses(AssignLawyer(lawyer="lawyer-1"), "need_missing", actor=SUPERVISOR)
+
+
+LABOUR_OFFICE = Actor(id="department:labour", role=Role.DEPARTMENT)
+
+
+def revoke(department: Department) -> RevokeDepartmentLink:
+    return RevokeDepartmentLink(department=department, reason="the letter went to a wrong address")
+
+
+def test_a_department_answers_only_its_own_referral_through_its_link() -> None:
+    story, matter_id = with_matter()
+    story.take(refer(Department.LABOUR), matter_id, LAWYER)
+
+    # Only an answer, only for itself: nothing a centre's person does.
+    story.refuses(
+        AcknowledgeMatter(department=Department.JUSTICE), "not_an_answer", matter_id, LABOUR_OFFICE
+    )
+    story.refuses(CloseMatterWithoutRemedy(reason="x"), "not_an_answer", matter_id, LABOUR_OFFICE)
+    story.refuses(INFRINGEMENT, "not_an_answer", actor=LABOUR_OFFICE)
+    justice_office = Actor(id="department:justice", role=Role.DEPARTMENT)
+    story.refuses(ResolveMatter(outcome="x"), "link_revoked", matter_id, justice_office)
+
+    acknowledged = story.take(
+        AcknowledgeMatter(department=Department.LABOUR), matter_id, LABOUR_OFFICE
+    )
+    assert acknowledged.legal_matters[0].status is MatterStatus.ACKNOWLEDGED
+
+
+def test_a_revoked_link_takes_no_answer_while_the_centre_still_records_one() -> None:
+    story, matter_id = with_matter()
+    story.take(refer(Department.LABOUR), matter_id, LAWYER)
+    story.take(refer(Department.JUSTICE), matter_id, LAWYER)
+
+    case = story.take(revoke(Department.LABOUR), matter_id, STAFF)
+
+    labour, justice = case.legal_matters[0].referrals
+    assert labour.link_revoked_at == story.last.at and justice.link_revoked_at is None
+    assert story.last.actor == STAFF and story.last.target == matter_id
+    # The acknowledgement clocks run on (only the case's own "no step" clock restarts).
+    assert {clock.kind.value for clock in story.last.clocks} <= {"case_stale"}
+    open_clocks = {c.target for c in case.clocks if c.kind.value == "acknowledgement"}
+    assert {f"{matter_id}/labour", f"{matter_id}/justice"} <= open_clocks
+    story.refuses(revoke(Department.LABOUR), "link_revoked", matter_id, LAWYER)
+    story.refuses(
+        AcknowledgeMatter(department=Department.LABOUR), "link_revoked", matter_id, LABOUR_OFFICE
+    )
+    story.refuses(ResolveMatter(outcome="x"), "link_revoked", matter_id, LABOUR_OFFICE)
+
+    # The other department's link still answers; the lawyer records labour's by hand.
+    story.take(
+        AcknowledgeMatter(department=Department.JUSTICE),
+        matter_id,
+        Actor(id="department:justice", role=Role.DEPARTMENT),
+    )
+    done = story.take(AcknowledgeMatter(department=Department.LABOUR), matter_id, LAWYER)
+    assert done.legal_matters[0].status is MatterStatus.ACKNOWLEDGED
+
+
+def test_a_link_is_revoked_only_after_a_referral_and_also_once_the_matter_is_over() -> None:
+    story, matter_id = with_matter()
+    story.refuses(revoke(Department.LABOUR), "not_referred", matter_id, LAWYER)
+    story.take(refer(Department.LABOUR), matter_id, LAWYER)
+    story.take(ResolveMatter(outcome="Back pay"), matter_id, LAWYER)
+
+    resolved = story.take(revoke(Department.LABOUR), matter_id, LAWYER)
+
+    assert resolved.legal_matters[0].status is MatterStatus.RESOLVED
+    assert resolved.legal_matters[0].referrals[0].link_revoked_at is not None
