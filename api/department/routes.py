@@ -24,6 +24,8 @@ from fastapi import APIRouter, Form, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.routers.auth import client_address
@@ -58,6 +60,8 @@ STATUS_NAMES = {
 }
 NOTICES = {"acknowledged": "已确认受理，谢谢。", "result": "处理结果已提交，谢谢。"}
 REQUESTS_PER_MINUTE = 30
+# The case's refusals of a department's answer that are refusals of its link.
+LINK_REFUSALS = ("link_revoked", "not_an_answer")
 
 
 class AddressLimiter:
@@ -168,10 +172,17 @@ async def _answer(
     )
     try:
         await writer.apply(uuid.UUID(grant.case_id), step, target=grant.matter_id)
-    except StepRejected as refused:
-        if refused.code in ("link_revoked", "not_an_answer"):  # revoked while in flight
+    except WorkflowUpdateFailedError as failed:
+        # The case refused the step: a refusal of the link itself (revoked while the
+        # answer was on its way) is the link's refusal; any other is shown on the page.
+        cause = failed.cause
+        info = cause.details[0] if isinstance(cause, ApplicationError) and cause.details else {}
+        code = info.get("code") if isinstance(info, dict) else None
+        if code in LINK_REFUSALS:
             raise LinkRefused("this link is not valid (or no longer)", field="token") from None
-        page = _page(session, timezone, grant, token, problem=refused.message)
+        if not isinstance(cause, ApplicationError) or cause.type != StepRejected.__name__:
+            raise
+        page = _page(session, timezone, grant, token, problem=cause.message)
         page.status_code = 409
         return page
     return RedirectResponse(f"/department/{token}?done={done}", status_code=303)
