@@ -18,7 +18,13 @@ from services.deadlines.policy import ClockKind, policy_with
 from services.job_referral.model import RecordPlacement, ReferToJob
 from services.kernel.actors import Actor, Role
 from services.kernel.values import StepBase
-from services.legal_aid.model import RecordInfringement, ReferMatter
+from services.legal_aid.model import (
+    Channel,
+    Department,
+    RecordInfringement,
+    ReferMatter,
+    RevokeDepartmentLink,
+)
 from tests.support import intake
 
 STAFF = Actor(id="desk", role=Role.STAFF)
@@ -81,6 +87,19 @@ def test_a_closed_case_offers_reopening_only() -> None:
     )
 
     assert offered == {"reopen", "add-note"}  # a call after closing is noted too
+
+
+def test_a_referred_matter_offers_to_revoke_its_link_until_it_is_revoked() -> None:
+    infringement = RecordInfringement(infringement="unpaid", infringer="Mill")
+    referred = ReferMatter(department=Department.LABOUR, channel=Channel.LETTER)
+    revoked = RevokeDepartmentLink(department=Department.LABOUR, reason="sent to a wrong address")
+    legal = [Need.LEGAL_AID]
+
+    assert "revoke-department-link" not in _offered(_case((infringement, None), needs=legal), "M2")
+    case = _case((infringement, None), (referred, "M2"), needs=legal)
+    assert "revoke-department-link" in _offered(case, "M2")
+    case = _case((infringement, None), (referred, "M2"), (revoked, "M2"), needs=legal)
+    assert "revoke-department-link" not in _offered(case, "M2")
 
 
 def test_the_late_reason_is_asked_once_a_clock_has_passed() -> None:
