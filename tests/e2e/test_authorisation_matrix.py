@@ -126,6 +126,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", f"{C}/legal-matters/{{matter_id}}/acknowledgements"): "staff lawyer",
     ("POST", f"{C}/legal-matters/{{matter_id}}/resolution"): "staff lawyer",
     ("POST", f"{C}/legal-matters/{{matter_id}}/closure"): "staff lawyer",
+    ("POST", f"{C}/legal-matters/{{matter_id}}/link-revocations"): "staff lawyer",
     ("POST", f"{C}/hardship-aid"): "staff",
     ("POST", f"{C}/hardship-aid/{{request_id}}/grant"): "staff",
     ("POST", f"{C}/hardship-aid/{{request_id}}/refusal"): "staff",
