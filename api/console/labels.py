@@ -257,6 +257,7 @@ EVENTS: dict[str, str] = {
     "hardship_paid": N_("Hardship assistance paid"),
     "note_added": N_("Note added"),
     "claimant_corrected": N_("Claimant's details corrected"),
+    "evidence_attached": N_("Evidence file attached"),
 }
 
 # The button of each step form (``api.console.catalog``), by the form's name: the API's

@@ -3,18 +3,24 @@ lawyers, listed with name, size, who and when, downloaded (access-logged)."""
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Path, Request, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, Path, Response, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
+from temporalio.client import WorkflowUpdateFailedError
 
 from api.deps import SessionDep, SettingsDep
 from api.policy import CaseInReach, SignedIn
-from api.problems import PROBLEMS
+from api.problems import PROBLEMS, STEP_PROBLEMS
+from api.steps import StepDep
+from services.cases.evidence import RecordEvidence
 from services.departments import evidence
 from services.departments.evidence import EvidenceFile
-from services.kernel.errors import InvalidInput
+from services.kernel.errors import IdempotencyKeyReused, InvalidInput
 from services.legal_aid.track import TRACK
 from services.users.access_log import record_file_read
 
@@ -22,41 +28,79 @@ router = APIRouter(prefix="/cases/{case_id}/evidence", tags=["evidence"], respon
 FileId = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")]
 MatterField = Annotated[str | None, Form(pattern=TRACK.routes.item_pattern)]
 STORE = evidence.DatabaseStore()
+# A keyed upload's file id derives from its caller and key: a repeat finds its file.
+_FILE_IDS = uuid.UUID("2b6c3f0e-8d1a-4e57-9a43-5f0c7e91d2b4")
 FILE: dict[int | str, dict[str, Any]] = {200: {"content": {"application/octet-stream": {}}}}
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=STEP_PROBLEMS)
 async def attach_evidence(
     case: CaseInReach,
     user: SignedIn,
     session: SessionDep,
     settings: SettingsDep,
-    request: Request,
+    writer: StepDep,
     file: Annotated[UploadFile, File(description="PDF, JPEG, PNG, Word or Excel")],
     matter_id: MatterField = None,
 ) -> EvidenceFile:
-    """Attach a file (type checked by its content; at most MAX_EVIDENCE_BYTES)."""
+    """Attach a file (type checked by its content; at most MAX_EVIDENCE_BYTES): stored
+    sealed, then recorded on the case's timeline (``evidence_attached``: the file's id,
+    type, size and SHA-256). With an ``Idempotency-Key``, a repeat stores nothing again."""
     data = await file.read(settings.max_evidence_bytes + 1)
     name = (file.filename or "evidence").strip()[:200] or "evidence"
     if len(name.encode()) > 600:
         raise InvalidInput("the file's name is too long", field="file")
+    key = writer.idempotency_key
+    file_id = str(uuid.uuid5(_FILE_IDS, f"{user.username}\x00{key}") if key else uuid.uuid4())
 
-    def attach() -> EvidenceFile:
-        attached = evidence.attach(
-            session=session,
-            store=STORE,
-            case_id=case.id,
-            matter_id=matter_id,
-            name=name,
-            data=data,
-            max_bytes=settings.max_evidence_bytes,
-            by=user.username,
-            now=datetime.now(UTC),
-        )
+    def store() -> EvidenceFile:
+        try:
+            repeat = evidence.stored_file(session=session, case_id=case.id, file_id=file_id)
+            if repeat is not None:  # the same key again: the same file, or a misuse
+                if repeat.sha256 != hashlib.sha256(data).hexdigest():
+                    raise IdempotencyKeyReused(
+                        "this Idempotency-Key was used for a different file",
+                        field="Idempotency-Key",
+                    )
+                return repeat
+            attached = evidence.attach(
+                session=session,
+                store=STORE,
+                case_id=case.id,
+                matter_id=matter_id,
+                name=name,
+                data=data,
+                max_bytes=settings.max_evidence_bytes,
+                by=user.username,
+                now=datetime.now(UTC),
+                file_id=file_id,
+            )
+            session.commit()
+            return attached
+        finally:
+            session.rollback()
+
+    attached = await run_in_threadpool(store)
+    step = RecordEvidence(
+        file_id=uuid.UUID(attached.id),
+        content_type=attached.content_type,
+        size=attached.size,
+        sha256=attached.sha256,
+    )
+    try:
+        await writer.apply(uuid.UUID(case.id), step, target=matter_id)
+    except WorkflowUpdateFailedError:  # refused by the case: no file without its step
+        await run_in_threadpool(_discard, session, file_id)
+        raise
+    return attached
+
+
+def _discard(session: Session, file_id: str) -> None:
+    try:
+        evidence.discard(session=session, store=STORE, file_id=file_id)
         session.commit()
-        return attached
-
-    return await run_in_threadpool(attach)
+    finally:
+        session.rollback()
 
 
 @router.get("")

@@ -16,6 +16,7 @@ from services.cases.corrections import (
     correct_claimant,
     with_previous,
 )
+from services.cases.evidence import RecordEvidence, check_evidence, record_evidence
 from services.cases.lifecycle import CaseOutcome, Stage, require_open, require_stage
 from services.cases.model import CaseFile, Eligibility, Need
 from services.cases.notes import AddNote, add_note, check_note
@@ -319,6 +320,7 @@ _RULES: dict[type, tuple[Check, Apply]] = {
     ClockAlarm: (_check_clock, _clock_step),
     AddNote: (_check_any_stage, add_note),
     CorrectClaimant: (check_correction, correct_claimant),
+    RecordEvidence: (check_evidence, record_evidence),
     **{step: (rule.check, rule.apply) for step, rule in STEP_RULES.items()},
 }
 _TRACK_OF_STEP: dict[type, TrackSpec[Any]] = {

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias, Union
 from pydantic import ConfigDict, Field, field_validator
 
 from services.cases.corrections import CorrectClaimant
+from services.cases.evidence import RecordEvidence
 from services.cases.lifecycle import CaseOutcome
 from services.cases.model import Claimant, Need
 from services.cases.notes import AddNote
@@ -134,6 +135,7 @@ CASE_STEPS: tuple[type[StepBase], ...] = (
     ClockAlarm,
     AddNote,
     CorrectClaimant,
+    RecordEvidence,
 )
 CASE_OPENED = kind_of(OpenCase)
 ASSESSMENT_STARTED = kind_of(StartAssessment)

@@ -40,6 +40,7 @@ class EvidenceNotFound(NotFound):
 class Store(Protocol):
     def put(self, session: Session, file_id: str, sealed: bytes) -> None: ...
     def get(self, session: Session, file_id: str) -> bytes | None: ...
+    def delete(self, session: Session, file_id: str) -> None: ...
 
 
 class DatabaseStore:
@@ -49,6 +50,11 @@ class DatabaseStore:
     def get(self, session: Session, file_id: str) -> bytes | None:
         row = session.get(EvidenceBlobRecord, file_id)
         return None if row is None else row.data
+
+    def delete(self, session: Session, file_id: str) -> None:
+        row = session.get(EvidenceBlobRecord, file_id)
+        if row is not None:
+            session.delete(row)
 
 
 class EvidenceFile(Frozen):
@@ -96,7 +102,10 @@ def attach(
     max_bytes: int,
     by: str,
     now: datetime,
+    file_id: str | None = None,
 ) -> EvidenceFile:
+    """Store the file (sealed) as ``file_id`` (a new id if None): the caller records the
+    ``evidence_attached`` step that puts it on the case's timeline."""
     if not data:
         raise InvalidInput("the file is empty", field="file")
     if len(data) > max_bytes:
@@ -107,7 +116,7 @@ def attach(
     ring = case_ring(session=session, case_id=case_id)
     if ring is None:
         raise InvalidInput("the case's data is erased", field="case_id")
-    file_id = str(uuid.uuid4())
+    file_id = file_id or str(uuid.uuid4())
     row = EvidenceFileRecord(
         id=file_id,
         case_id=case_id,
@@ -124,6 +133,24 @@ def attach(
     store.put(session, file_id, ring.seal(data, _content_ad(case_id, file_id)))
     session.flush()
     return _file(row, name)
+
+
+def stored_file(*, session: Session, case_id: str, file_id: str) -> EvidenceFile | None:
+    """The file stored as ``file_id`` on the case, if any (a repeated upload finds it)."""
+    row = session.get(EvidenceFileRecord, file_id)
+    if row is None or row.case_id != case_id:
+        return None
+    return _file(row, _name(case_ring(session=session, case_id=case_id), row))
+
+
+def discard(*, session: Session, store: Store, file_id: str) -> None:
+    """Remove a file whose step the case refused (it never reached the timeline)."""
+    store.delete(session, file_id)
+    session.flush()  # the content before its row (the row is what it refers to)
+    row = session.get(EvidenceFileRecord, file_id)
+    if row is not None:
+        session.delete(row)
+    session.flush()
 
 
 def files_of(*, session: Session, case_id: str) -> list[EvidenceFile]:

@@ -7,49 +7,25 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from casework.codec import DatabaseCaseKeys
-from casework.crypto import data_converter
-from casework.temporal import build_worker
 from services.db import transaction
 from services.departments.links import LinkGrant, issue_link
 from services.departments.referrals import answer_link
 from services.kernel.actors import Role
-from tests.api import in_process_api, signed_in
-from tests.conftest import TEST_IDENTITY_KEY, TEST_VAULT
+from tests.api import signed_in
 from tests.departments.test_department_link import CENTRE, _referred_matter
-from tests.support import time_skipping_server
 
 REASON = {"department": "labour", "reason": "函件误寄至他人"}
 
 
 @pytest.fixture
-async def api(
-    database_url: str, session_factory: sessionmaker[Session]
-) -> AsyncIterator[httpx.AsyncClient]:
-    """API, worker and a Temporal server on the test's database (each backend)."""
-    converter = data_converter(TEST_VAULT, DatabaseCaseKeys(session_factory))
-    async with time_skipping_server(converter) as env:
-        with ThreadPoolExecutor(max_workers=4) as executor:
-            worker = build_worker(
-                env.client,
-                task_queue=f"revocation-{uuid.uuid4()}",
-                session_factory=session_factory,
-                identity_key=TEST_IDENTITY_KEY,
-                activity_executor=executor,
-            )
-            async with (
-                worker,
-                in_process_api(database_url, session_factory, env.client, worker.task_queue) as c,
-            ):
-                yield c
+def api(api_with_worker: httpx.AsyncClient) -> httpx.AsyncClient:
+    return api_with_worker
 
 
 def _key(page: httpx.Response) -> str:

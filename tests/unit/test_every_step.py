@@ -4,6 +4,7 @@ here fails ``test_every_step_kind_has_an_accepted_and_a_refused_example``."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -13,6 +14,7 @@ from typing import get_args
 import pytest
 
 from services.cases.corrections import ClaimantDetails, CorrectClaimant
+from services.cases.evidence import RecordEvidence
 from services.cases.lifecycle import CaseOutcome
 from services.cases.model import Need
 from services.cases.notes import AddNote, ContactKind
@@ -76,6 +78,9 @@ REFERRAL = ReferToJob(employer="Acme", position="Driver", referred_on=DAY)
 APPLICATION = ApplyStartupAid(plan="A noodle stall", amount_requested=MONEY)
 PETITION = SubmitPetition(bureau=Bureau.TAX, request="Waive the fee", submitted_on=DAY)
 INFRINGEMENT = RecordInfringement(infringement="Wages withheld", infringer="Acme")
+PAYSLIP = RecordEvidence(
+    file_id=uuid.UUID(int=7), content_type="application/pdf", size=1024, sha256="ab" * 32
+)
 LABOUR = ReferMatter(department=Department.LABOUR, channel=Channel.LETTER)
 REVOKE_LABOUR = RevokeDepartmentLink(department=Department.LABOUR, reason="sent to a wrong address")
 HARDSHIP = RequestHardshipAid(difficulty=Difficulty.LIVING, amount_requested=MONEY)
@@ -222,11 +227,13 @@ ACCEPTED: dict[type, Example] = {
     PayHardshipAid: Example(HARDSHIP_GRANTED, PAYMENT, "H4"),
     AddNote: Example(closed, CALL),
     CorrectClaimant: Example(Story.opened, NEW_PHONE),
+    RecordEvidence: Example(with_matter, PAYSLIP, "M2", LAWYER),
 }
 
 REFUSED: dict[type, Example] = {
     AddNote: Example(with_matter, CALL.model_copy(update={"item": "R9"}), code="unknown_item"),
     CorrectClaimant: Example(closed, NEW_PHONE, code="wrong_stage"),
+    RecordEvidence: Example(with_matter, PAYSLIP, "M9", code="unknown_item"),
     OpenCase: Example(Story.opened, intake(), code="case_exists"),
     StartAssessment: Example(active(), StartAssessment(), code="wrong_stage"),
     DecideEligibility: Example(
