@@ -98,6 +98,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/department/{token}"): PUBLIC,
     ("POST", "/department/{token}/acknowledge"): PUBLIC,
     ("POST", "/department/{token}/result"): PUBLIC,
+    ("POST", "/department/{token}/reply"): PUBLIC,
     ("GET", "/notifications"): _roles(SUPERVISOR),
     ("POST", "/notifications/{notification_id}/retry"): _roles(SUPERVISOR),
     ("GET", "/users/{username}/contact"): _roles(ADMIN),

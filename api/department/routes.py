@@ -20,7 +20,7 @@ from pathlib import Path as FilePath
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Form, Path, Request, Response
+from fastapi import APIRouter, File, Form, Path, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -29,6 +29,7 @@ from temporalio.exceptions import ApplicationError
 
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.routers.auth import client_address
+from api.routers.evidence import attach_and_record
 from api.steps import KEY_PATTERN, StepContext
 from services.cases import queries
 from services.cases.model import CaseFile
@@ -36,7 +37,7 @@ from services.departments.letters import DEPARTMENT_NAMES
 from services.departments.links import LinkGrant, LinkRefused, read_link
 from services.departments.referrals import reference_of
 from services.kernel.actors import Actor, Role
-from services.kernel.errors import StepRejected
+from services.kernel.errors import InvalidInput, StepRejected
 from services.legal_aid.model import (
     MATTERS,
     OPEN_MATTER,
@@ -58,7 +59,11 @@ STATUS_NAMES = {
     "resolved": "已办结",
     "closed_without_remedy": "已终结（未获救济）",
 }
-NOTICES = {"acknowledged": "已确认受理，谢谢。", "result": "处理结果已提交，谢谢。"}
+NOTICES = {
+    "acknowledged": "已确认受理，谢谢。",
+    "result": "处理结果已提交，谢谢。",
+    "reply": "回函已上传，谢谢。",
+}
 REQUESTS_PER_MINUTE = 30
 # The case's refusals of a department's answer that are refusals of its link.
 LINK_REFUSALS = ("link_revoked", "not_an_answer")
@@ -147,6 +152,75 @@ async def report_result(
     )
 
 
+@router.post("/department/{token}/reply", response_class=HTMLResponse)
+async def upload_reply(
+    token: Token,
+    request: Request,
+    key: IdempotencyField,
+    file: Annotated[UploadFile, File(description="The reply letter: PDF, JPEG, PNG, Word")],
+    temporal: TemporalDep,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    """The department's reply letter: evidence on the matter (sealed, its SHA-256 on the
+    timeline), by the department."""
+    grant = _grant(request, token, settings.department_link_days)
+    await run_in_threadpool(_granted, session, grant)
+    writer = _writer(request, session, temporal, grant, key)
+    try:
+        await attach_and_record(
+            writer,
+            session,
+            file,
+            case_id=grant.case_id,
+            matter_id=grant.matter_id,
+            by=writer.user.id,
+            max_bytes=settings.max_evidence_bytes,
+        )
+    except InvalidInput as wrong:  # not a file type taken, too large, empty
+        page = _page(session, settings.centre_timezone, grant, token, problem=wrong.message)
+        page.status_code = 422
+        return page
+    except WorkflowUpdateFailedError as failed:
+        return _refused(failed, session, settings.centre_timezone, grant, token)
+    return RedirectResponse(f"/department/{token}?done=reply", status_code=303)
+
+
+def _writer(
+    request: Request, session: SessionDep, temporal: TemporalDep, grant: LinkGrant, key: str
+) -> StepContext:
+    return StepContext(
+        temporal=temporal,
+        user=Actor(id=f"department:{grant.department}", role=Role.DEPARTMENT),
+        response=Response(),
+        path=request.scope["route"].path,
+        idempotency_key=f"dept:{key}",
+        expected_version=None,
+        session=session,
+    )
+
+
+def _refused(
+    failed: WorkflowUpdateFailedError,
+    session: SessionDep,
+    timezone: str,
+    grant: LinkGrant,
+    token: str,
+) -> Response:
+    """The case refused the step: a refusal of the link itself (revoked while the answer
+    was on its way) is the link's refusal; any other is shown on the page."""
+    cause = failed.cause
+    info = cause.details[0] if isinstance(cause, ApplicationError) and cause.details else {}
+    code = info.get("code") if isinstance(info, dict) else None
+    if code in LINK_REFUSALS:
+        raise LinkRefused("this link is not valid (or no longer)", field="token") from None
+    if not isinstance(cause, ApplicationError) or cause.type != StepRejected.__name__:
+        raise failed
+    page = _page(session, timezone, grant, token, problem=cause.message)
+    page.status_code = 409
+    return page
+
+
 async def _answer(
     request: Request,
     session: SessionDep,
@@ -160,31 +234,11 @@ async def _answer(
 ) -> Response:
     # Not revoked (the case's rules refuse a revoked link's answer too, in the workflow).
     await run_in_threadpool(_granted, session, grant)
-    response = Response()
-    writer = StepContext(
-        temporal=temporal,
-        user=Actor(id=f"department:{grant.department}", role=Role.DEPARTMENT),
-        response=response,
-        path=request.scope["route"].path,
-        idempotency_key=f"dept:{key}",
-        expected_version=None,
-        session=session,
-    )
+    writer = _writer(request, session, temporal, grant, key)
     try:
         await writer.apply(uuid.UUID(grant.case_id), step, target=grant.matter_id)
     except WorkflowUpdateFailedError as failed:
-        # The case refused the step: a refusal of the link itself (revoked while the
-        # answer was on its way) is the link's refusal; any other is shown on the page.
-        cause = failed.cause
-        info = cause.details[0] if isinstance(cause, ApplicationError) and cause.details else {}
-        code = info.get("code") if isinstance(info, dict) else None
-        if code in LINK_REFUSALS:
-            raise LinkRefused("this link is not valid (or no longer)", field="token") from None
-        if not isinstance(cause, ApplicationError) or cause.type != StepRejected.__name__:
-            raise
-        page = _page(session, timezone, grant, token, problem=cause.message)
-        page.status_code = 409
-        return page
+        return _refused(failed, session, timezone, grant, token)
     return RedirectResponse(f"/department/{token}?done={done}", status_code=303)
 
 

@@ -16,7 +16,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from api.deps import SessionDep, SettingsDep
 from api.policy import CaseInReach, SignedIn
 from api.problems import PROBLEMS, STEP_PROBLEMS
-from api.steps import StepDep
+from api.steps import StepContext, StepDep
 from services.cases.evidence import RecordEvidence
 from services.departments import evidence
 from services.departments.evidence import EvidenceFile
@@ -46,16 +46,34 @@ async def attach_evidence(
     """Attach a file (type checked by its content; at most MAX_EVIDENCE_BYTES): stored
     sealed, then recorded on the case's timeline (``evidence_attached``: the file's id,
     type, size and SHA-256). With an ``Idempotency-Key``, a repeat stores nothing again."""
-    data = await file.read(settings.max_evidence_bytes + 1)
+    return await attach_and_record(
+        writer, session, file, case_id=case.id, matter_id=matter_id, by=user.username,
+        max_bytes=settings.max_evidence_bytes,
+    )  # fmt: skip
+
+
+async def attach_and_record(
+    writer: StepContext,
+    session: Session,
+    file: UploadFile,
+    *,
+    case_id: str,
+    matter_id: str | None,
+    by: str,
+    max_bytes: int,
+) -> EvidenceFile:
+    """Store the file sealed, then take the ``evidence_attached`` step through ``writer``
+    (a refused step discards the file). A repeat of a keyed upload finds its file."""
+    data = await file.read(max_bytes + 1)
     name = (file.filename or "evidence").strip()[:200] or "evidence"
     if len(name.encode()) > 600:
         raise InvalidInput("the file's name is too long", field="file")
     key = writer.idempotency_key
-    file_id = str(uuid.uuid5(_FILE_IDS, f"{user.username}\x00{key}") if key else uuid.uuid4())
+    file_id = str(uuid.uuid5(_FILE_IDS, f"{writer.user.id}\x00{key}") if key else uuid.uuid4())
 
     def store() -> EvidenceFile:
         try:
-            repeat = evidence.stored_file(session=session, case_id=case.id, file_id=file_id)
+            repeat = evidence.stored_file(session=session, case_id=case_id, file_id=file_id)
             if repeat is not None:  # the same key again: the same file, or a misuse
                 if repeat.sha256 != hashlib.sha256(data).hexdigest():
                     raise IdempotencyKeyReused(
@@ -66,12 +84,12 @@ async def attach_evidence(
             attached = evidence.attach(
                 session=session,
                 store=STORE,
-                case_id=case.id,
+                case_id=case_id,
                 matter_id=matter_id,
                 name=name,
                 data=data,
-                max_bytes=settings.max_evidence_bytes,
-                by=user.username,
+                max_bytes=max_bytes,
+                by=by,
                 now=datetime.now(UTC),
                 file_id=file_id,
             )
@@ -88,7 +106,7 @@ async def attach_evidence(
         sha256=attached.sha256,
     )
     try:
-        await writer.apply(uuid.UUID(case.id), step, target=matter_id)
+        await writer.apply(uuid.UUID(case_id), step, target=matter_id)
     except WorkflowUpdateFailedError:  # refused by the case: no file without its step
         await run_in_threadpool(_discard, session, file_id)
         raise

@@ -83,6 +83,8 @@ def check(
 def _check_department(case: CaseFile, step: Step, actor: Actor, target: str | None) -> None:
     """A department (through its link) takes only what a kind of help lets it take."""
     track = _TRACK_OF_STEP.get(type(step))
+    if isinstance(step, RecordEvidence):  # a reply letter: on an item of one kind of help
+        track = next((t for t in TRACKS if target in {i.id for i in t.items.of(case)}), None)
     if track is None or track.department_check is None:
         raise StepRejected(f"a department does not take {step.kind}", code="not_an_answer")
     track.department_check(case, step, target, actor)

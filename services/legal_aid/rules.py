@@ -157,14 +157,17 @@ def check_revoke(case: CaseFile, step: RevokeDepartmentLink, target: str | None)
         raise StepRejected("the department's link is revoked already", code="link_revoked")
 
 
-DEPARTMENT_ANSWERS = (AcknowledgeMatter, ResolveMatter)
+# What a department answers through its link: the acknowledgement, the result, and files
+# (its reply letter) as evidence on the matter.
+DEPARTMENT_ANSWERS = ("matter_acknowledged", "matter_resolved", "evidence_attached")
 
 
 def check_department_answer(case: CaseFile, step: object, target: str | None, actor: Actor) -> None:
     """A step by a department (through its link, actor ``department:<name>``): only an
-    answer, on a matter referred to that department, whose link is not revoked."""
+    answer (or a file), on a matter referred to that department, whose link is not
+    revoked."""
     department = actor.id.removeprefix("department:")
-    if not isinstance(step, DEPARTMENT_ANSWERS) or (
+    if getattr(step, "kind", None) not in DEPARTMENT_ANSWERS or (
         isinstance(step, AcknowledgeMatter) and step.department.value != department
     ):
         raise StepRejected("a department only answers its own referral", code="not_an_answer")

@@ -73,6 +73,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/department/{token}"): EVERYONE,
     ("POST", "/department/{token}/acknowledge"): EVERYONE,
     ("POST", "/department/{token}/result"): EVERYONE,
+    ("POST", "/department/{token}/reply"): EVERYONE,
     ("GET", "/notifications"): "supervisor",
     ("POST", "/notifications/{notification_id}/retry"): "supervisor",
     ("GET", "/users/{username}/contact"): "admin",

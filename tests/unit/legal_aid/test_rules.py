@@ -3,8 +3,10 @@ departments, acknowledged, resolved or closed."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
+from services.cases.evidence import RecordEvidence
 from services.cases.lifecycle import Stage
 from services.cases.model import Need
 from services.cases.progress import TaskKind, open_tasks
@@ -208,6 +210,11 @@ def test_a_revoked_link_takes_no_answer_while_the_centre_still_records_one() -> 
         AcknowledgeMatter(department=Department.LABOUR), "link_revoked", matter_id, LABOUR_OFFICE
     )
     story.refuses(ResolveMatter(outcome="x"), "link_revoked", matter_id, LABOUR_OFFICE)
+    reply = RecordEvidence(
+        file_id=uuid.UUID(int=1), content_type="application/pdf", size=10, sha256="0" * 64
+    )
+    story.refuses(reply, "link_revoked", matter_id, LABOUR_OFFICE)
+    story.refuses(reply, "not_an_answer", None, LABOUR_OFFICE)  # only on its matter
 
     # The other department's link still answers; the lawyer records labour's by hand.
     story.take(
