@@ -14,6 +14,10 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.e2e.stack import PASSWORD, Stack
 
+# A step's answer waits on the workflow and its projection: on a loaded machine (the
+# whole suite in parallel) it can take longer than expect's 5 s default.
+expect.set_options(timeout=30_000)
+
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = [
     "--no-sandbox",
