@@ -13,9 +13,9 @@ STAMP := $(VENV)/.installed
 run: $(STAMP) catalogs
 	$(BIN)/casework dev
 
-# Three processes on two cores: most tests wait on Temporal, a database or a browser, not
-# on a core (a test file stays in one process, with its fixtures). PYTEST_WORKERS=0: one.
-PYTEST_WORKERS ?= 3
+# Two processes: most tests wait on Temporal, a database or a browser, not on a core
+# (a test file stays in one process, with its fixtures). PYTEST_WORKERS=0: one process.
+PYTEST_WORKERS ?= 2
 
 test: $(STAMP) catalogs lint
 	$(BIN)/pytest --ignore=tests/faults -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)

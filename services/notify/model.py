@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints
 
 from services.kernel.actors import Role
 from services.kernel.values import Frozen
@@ -47,13 +47,15 @@ class DeliveryStatus(StrEnum):
     DEAD = "dead"  # no attempt left (or no way to reach the person): retry by hand
 
 
+# What the schema states is what is taken (no silent trimming): a client knows what is
+# refused, and a request the schema calls invalid is never accepted.
 Email = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True, max_length=200, pattern=r"^[^@\s/?&#]+@[^@\s/?&#]+\.[^@\s/?&#]+$"
-    ),
+    str, StringConstraints(max_length=200, pattern=r"^[^@\s/?&#]+@[^@\s/?&#]+\.[^@\s/?&#]+$")
 ]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9]{5,20}$")]
+Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9]{5,20}$")]
+Webhook = Annotated[
+    str, StringConstraints(max_length=500, pattern=rf"^(?:{'|'.join(WEBHOOK_SCHEMES)})://\S+$")
+]
 
 
 class Contact(Frozen):
@@ -61,7 +63,7 @@ class Contact(Frozen):
 
     email: Email | None = None
     phone: Phone | None = None
-    webhook: Annotated[str, Field(max_length=500)] | None = Field(
+    webhook: Webhook | None = Field(
         default=None,
         description="A chat robot or webhook as an apprise URL: "
         + ", ".join(f"{scheme}://…" for scheme in WEBHOOK_SCHEMES),
@@ -69,16 +71,6 @@ class Contact(Frozen):
     channel: Channel | None = Field(
         default=None, description="The preferred channel; unset: the first one given"
     )
-
-    @field_validator("webhook")
-    @classmethod
-    def _known_scheme(cls, url: str | None) -> str | None:
-        if url is None:
-            return None
-        scheme = url.split("://", 1)[0].lower() if "://" in url else ""
-        if scheme not in WEBHOOK_SCHEMES:
-            raise ValueError(f"a webhook is one of {', '.join(WEBHOOK_SCHEMES)}://…")
-        return url.strip()
 
     def address(self, channel: Channel) -> str | None:
         return {Channel.EMAIL: self.email, Channel.SMS: self.phone, Channel.WEBHOOK: self.webhook}[

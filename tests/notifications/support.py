@@ -3,6 +3,8 @@ database (the outbox is what the case workflow's activity writes)."""
 
 from __future__ import annotations
 
+import random
+import string
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -42,7 +44,8 @@ def a_person(
     *,
     language: str | None = None,
 ) -> str:
-    username = f"{role.value}-{uuid.uuid4().hex[:8]}"
+    # Letters only: a run of digits in an error text is masked as a possible phone number.
+    username = f"{role.value}-{''.join(random.choices(string.ascii_lowercase, k=10))}"
     with transaction(session_factory) as session:
         accounts.add_user(
             session=session, user=User(username=username, role=role, centre=centre), password="pw"
