@@ -128,6 +128,8 @@ def _pages(stack: Stack, ids: dict[str, str]) -> list[tuple[str, str, Callable[[
         ("escalations", "supervisor", lambda page: page.goto(f"{url}/console/escalations")),
         ("audit", "supervisor", lambda page: page.goto(f"{url}/console/cases/{worked}/audit")),
         ("accounts", "admin", lambda page: page.goto(f"{url}/console/accounts")),
+        ("register", "staff", lambda page: page.goto(f"{url}/console/register")),
+        ("campaigns", "staff", lambda page: page.goto(f"{url}/console/campaigns")),
     ]
 
 
