@@ -249,11 +249,7 @@ def _granted(
     more, or staff revoked the link (refused like an altered or expired one)."""
     case = queries.get_case(session=session, case_id=grant.case_id)
     matter = next((m for m in MATTERS.of(case) if m.id == grant.matter_id), None) if case else None
-    referral = (
-        next((r for r in matter.referrals if r.department.value == grant.department), None)
-        if isinstance(matter, LegalMatter)
-        else None
-    )
+    referral = matter.referral_to(grant.department) if isinstance(matter, LegalMatter) else None
     if case is None or matter is None or referral is None or referral.link_revoked_at:
         raise LinkRefused("this link is not valid (or no longer)", field="token")
     return case, matter, referral

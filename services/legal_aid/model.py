@@ -63,6 +63,10 @@ class LegalMatter(Frozen):
     recorded_at: datetime
     updated_at: datetime
 
+    def referral_to(self, department: str) -> DepartmentReferral | None:
+        """The matter's referral to that department (a Department, or its value), if any."""
+        return next((r for r in self.referrals if r.department == department), None)
+
 
 class RecordInfringement(StepBase):
     kind: Literal["infringement_recorded"] = "infringement_recorded"

@@ -12,6 +12,7 @@ from services.legal_aid.model import (
     OPEN_MATTER,
     AcknowledgeMatter,
     CloseMatterWithoutRemedy,
+    Department,
     DepartmentReferral,
     LegalMatter,
     MatterStatus,
@@ -40,21 +41,14 @@ def check_matter_step(matter: LegalMatter, step: MatterStep) -> None:
         raise StepRejected(
             f"legal matter {matter.id} is {matter.status.value}", code="wrong_status"
         )
-    referred = {referral.department: referral for referral in matter.referrals}
-    if isinstance(step, ReferMatter) and step.department in referred:
+    if isinstance(step, ReferMatter) and matter.referral_to(step.department):
         raise StepRejected(
             f"already referred to the {step.department.value} department",
             code="already_referred",
             field="department",
         )
     if isinstance(step, AcknowledgeMatter):
-        referral = referred.get(step.department)
-        if referral is None:
-            raise StepRejected(
-                f"not referred to the {step.department.value} department",
-                code="not_referred",
-                field="department",
-            )
+        referral = _referral(matter, step.department)
         if referral.acknowledged_at is not None:
             raise StepRejected("already acknowledged", code="already_acknowledged")
     if isinstance(step, ResolveMatter) and not matter.referrals:
@@ -145,14 +139,7 @@ def record(case: CaseFile, event: CaseEvent) -> CaseFile:
 def check_revoke(case: CaseFile, step: RevokeDepartmentLink, target: str | None) -> None:
     """A referral's link may be revoked once, whatever the matter's or the case's state
     (refusing a leaked link must not wait for anything)."""
-    matter = MATTERS.find(case, target)
-    referral = next((r for r in matter.referrals if r.department is step.department), None)
-    if referral is None:
-        raise StepRejected(
-            f"not referred to the {step.department.value} department",
-            code="not_referred",
-            field="department",
-        )
+    referral = _referral(MATTERS.find(case, target), step.department)
     if referral.link_revoked_at is not None:
         raise StepRejected("the department's link is revoked already", code="link_revoked")
 
@@ -171,10 +158,20 @@ def check_department_answer(case: CaseFile, step: object, target: str | None, ac
         isinstance(step, AcknowledgeMatter) and step.department.value != department
     ):
         raise StepRejected("a department only answers its own referral", code="not_an_answer")
-    matter = MATTERS.find(case, target)
-    referral = next((r for r in matter.referrals if r.department.value == department), None)
+    referral = MATTERS.find(case, target).referral_to(department)
     if referral is None or referral.link_revoked_at is not None:
         raise StepRejected("the department's link is revoked", code="link_revoked")
+
+
+def _referral(matter: LegalMatter, department: Department) -> DepartmentReferral:
+    referral = matter.referral_to(department)
+    if referral is None:
+        raise StepRejected(
+            f"not referred to the {department.value} department",
+            code="not_referred",
+            field="department",
+        )
+    return referral
 
 
 def step_matter(case: CaseFile, event: CaseEvent) -> CaseFile:
