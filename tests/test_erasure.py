@@ -36,7 +36,6 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -50,12 +49,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.api.common.v1 import Payload
 from temporalio.client import Client, WorkflowHistory
-from temporalio.worker import Worker
 
 from casework.codec import ENCODING, CaseKeyDestroyed, DatabaseCaseKeys, EncryptionCodec
-from casework.crypto import data_converter
 from casework.logging import configure_logging
-from casework.temporal import build_worker
 from services.cases import audit, queries, rules
 from services.cases.names import identifier_hash, name_initials, name_key
 from services.cases.queries import CaseFilter
@@ -64,7 +60,7 @@ from services.cases.steps import CaseEvent
 from services.db import make_engine, make_session_factory
 from services.kernel.actors import Role
 from services.migrate import upgrade_database
-from tests.api import in_process_api, signed_in
+from tests.api import signed_in, worked_api
 from tests.conftest import (
     PG_URL,
     TEST_IDENTITY_KEY,
@@ -73,7 +69,7 @@ from tests.conftest import (
     Databases,
     _fresh_postgres_database,
 )
-from tests.support import STAFF, intake, time_skipping_server
+from tests.support import STAFF, intake
 from tests.test_pii_at_rest import KEY, T0, _claimant, _write_plain, canary_id, canary_phone
 from workflows.ids import case_workflow_id, legal_matter_workflow_id
 
@@ -151,23 +147,15 @@ async def world(
     log_buffer: io.StringIO,
 ) -> AsyncIterator[World]:
     """API, worker and a Temporal server on the test's database (each backend)."""
-    converter = data_converter(TEST_VAULT, DatabaseCaseKeys(session_factory))
-    async with time_skipping_server(converter) as env:
-        with ThreadPoolExecutor(max_workers=4) as executor:
-            worker: Worker = build_worker(
-                env.client,
-                task_queue=f"erasure-{uuid.uuid4()}",
-                session_factory=session_factory,
-                identity_key=TEST_IDENTITY_KEY,
-                activity_executor=executor,
-            )
-            async with (
-                worker,
-                in_process_api(database_url, session_factory, env.client, worker.task_queue) as api,
-            ):
-                yield World(
-                    api, env.client, database_url, databases.owner, session_factory, log_buffer
-                )
+    async with worked_api(database_url, session_factory, queue_prefix="erasure") as running:
+        yield World(
+            running.api,
+            running.env.client,
+            database_url,
+            databases.owner,
+            session_factory,
+            log_buffer,
+        )
 
 
 def _ok(response: httpx.Response) -> dict[str, Any]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,17 +29,14 @@ from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from activities.projection import ProjectionActivities
 from casework import projection_ops
-from casework.codec import DatabaseCaseKeys
-from casework.crypto import data_converter
-from casework.temporal import build_worker
 from services.cases import queries, stuck
 from services.cases.numbers import CASE_NUMBER_FAILED, NumberRequest
 from services.cases.records import CaseNumberRecord
 from services.db import make_engine, make_session_factory
 from services.kernel.actors import Actor, Role
-from tests.api import in_process_api, signed_in
-from tests.conftest import TEST_IDENTITY_KEY, TEST_VAULT
-from tests.support import STAFF, intake, start_case, terminate, time_skipping_server
+from tests.api import signed_in, worked_api
+from tests.conftest import TEST_IDENTITY_KEY
+from tests.support import STAFF, intake, start_case, terminate
 from workflows.case import CaseWorkflow
 from workflows.case_contract import StepRequest
 
@@ -56,22 +52,8 @@ class Stack:
 
 @pytest.fixture
 async def stack(database_url: str, session_factory: sessionmaker[Session]) -> AsyncIterator[Stack]:
-    converter = data_converter(TEST_VAULT, DatabaseCaseKeys(session_factory))
-    task_queue = f"stuck-{uuid.uuid4()}"
-    async with time_skipping_server(converter) as env:
-        with ThreadPoolExecutor(max_workers=4) as executor:
-            worker = build_worker(
-                env.client,
-                task_queue=task_queue,
-                session_factory=session_factory,
-                identity_key=TEST_IDENTITY_KEY,
-                activity_executor=executor,
-            )
-            async with (
-                worker,
-                in_process_api(database_url, session_factory, env.client, task_queue) as api,
-            ):
-                yield Stack(api, env, task_queue)
+    async with worked_api(database_url, session_factory, queue_prefix="stuck") as running:
+        yield Stack(running.api, running.env, running.task_queue)
 
 
 def _refusing(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,13 +14,8 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
-from casework.codec import DatabaseCaseKeys
-from casework.crypto import data_converter
-from casework.temporal import build_worker
 from services.kernel.actors import Role
-from tests.api import in_process_api, signed_in
-from tests.conftest import TEST_IDENTITY_KEY, TEST_VAULT
-from tests.support import time_skipping_server
+from tests.api import signed_in, worked_api
 
 
 @dataclass
@@ -69,29 +63,18 @@ class Desk:
 
 @pytest.fixture
 async def desk(database_url: str, session_factory: sessionmaker[Session]) -> AsyncIterator[Desk]:
-    converter = data_converter(TEST_VAULT, DatabaseCaseKeys(session_factory))
     centre = f"centre-{uuid.uuid4().hex[:10]}"
-    async with time_skipping_server(converter) as env:
-        with ThreadPoolExecutor(max_workers=8) as executor:
-            worker = build_worker(
-                env.client,
-                task_queue=f"upkeep-{uuid.uuid4()}",
-                session_factory=session_factory,
-                identity_key=TEST_IDENTITY_KEY,
-                activity_executor=executor,
-            )
-            async with (
-                worker,
-                in_process_api(database_url, session_factory, env.client, worker.task_queue) as api,
-            ):
-                lawyer_name, lawyer = signed_in(session_factory, Role.LAWYER, centre)
-                yield Desk(
-                    api=api,
-                    temporal=env.client,
-                    session_factory=session_factory,
-                    centre=centre,
-                    staff=signed_in(session_factory, Role.STAFF, centre)[1],
-                    supervisor=signed_in(session_factory, Role.SUPERVISOR, centre)[1],
-                    lawyer=lawyer,
-                    lawyer_name=lawyer_name,
-                )
+    async with worked_api(
+        database_url, session_factory, queue_prefix="upkeep", activity_threads=8
+    ) as running:
+        lawyer_name, lawyer = signed_in(session_factory, Role.LAWYER, centre)
+        yield Desk(
+            api=running.api,
+            temporal=running.env.client,
+            session_factory=session_factory,
+            centre=centre,
+            staff=signed_in(session_factory, Role.STAFF, centre)[1],
+            supervisor=signed_in(session_factory, Role.SUPERVISOR, centre)[1],
+            lawyer=lawyer,
+            lawyer_name=lawyer_name,
+        )
