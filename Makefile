@@ -8,17 +8,26 @@ UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
 
 .PHONY: run test lint format install lock test-faults bench bench-campaigns audit clean \
-	catalogs messages test-browser screenshots
+	catalogs messages test-browser screenshots bytecode
 
-run: $(STAMP) catalogs
+run: $(STAMP) catalogs bytecode
 	$(BIN)/casework dev
 
 # Two processes: most tests wait on Temporal, a database or a browser, not on a core
 # (a test file stays in one process, with its fixtures). PYTEST_WORKERS=0: one process.
 PYTEST_WORKERS ?= 2
 
-test: $(STAMP) catalogs lint
+test: $(STAMP) catalogs bytecode lint
 	$(BIN)/pytest --ignore=tests/faults -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+# Our modules compiled to bytecode caches (__pycache__, ignored by git), whatever
+# PYTHONDONTWRITEBYTECODE says: with it set and no caches, each of the hundreds of
+# processes a test run starts (the CLI, workers, APIs) compiled every module it imported
+# again, about 2 s of a core each. The installed packages are compiled at install
+# (--compile-bytecode); this step only compiles what changed since it last ran.
+bytecode: $(STAMP)
+	$(BIN)/python -m compileall -q -j 0 api activities bench casework migrations services \
+		tests workflows
 
 # The console's language catalogs: the .po files are the source (in git), the compiled
 # .mo files are built from them here (not in git: compiling is quick and deterministic).
@@ -40,7 +49,7 @@ messages: $(STAMP)
 
 # The console in Chromium (Debian's: apt-get install chromium fonts-noto-cjk); `make test`
 # runs these too when /usr/bin/chromium exists, and skips them (saying so) otherwise.
-test-browser: $(STAMP) catalogs
+test-browser: $(STAMP) catalogs bytecode
 	REQUIRE_BROWSER=1 $(BIN)/pytest tests/browser -m browser $(PYTEST_ARGS)
 
 # Every console page in both languages, as PNG files in docs/console/ (README links them).
@@ -48,13 +57,13 @@ screenshots: $(STAMP) catalogs
 	$(BIN)/python -m tests.browser.screenshots docs/console
 
 # Faults injected into real processes (worker killed, Temporal and the database down, ...).
-test-faults: $(STAMP)
+test-faults: $(STAMP) bytecode
 	$(BIN)/pytest tests/faults -m faults -s $(PYTEST_ARGS)
 
 # Not part of `make test`: throughput, latency and footprint against the bare SDK
 # (docs/performance.md). BENCH_ARGS=--quick for a smoke run (1k/10k cases, a few
 # minutes); BENCH_DATABASE_URL=postgresql+psycopg://... (an empty database) adds PostgreSQL.
-bench: $(STAMP)
+bench: $(STAMP) bytecode
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 	$(BIN)/python -m bench.campaigns
 
@@ -82,7 +91,8 @@ install: $(STAMP)
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
-	$(BIN)/uv pip sync --quiet --python $(BIN)/python --require-hashes requirements.lock
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python --require-hashes --compile-bytecode \
+		requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 	$(MAKE) --no-print-directory catalogs
