@@ -107,8 +107,9 @@ def test_a_short_password_or_an_unknown_user_is_refused(
     assert unknown.returncode == 1 and "no user" in unknown.stderr
 
 
-def test_casework_api_refuses_to_start_without_a_token_key(database_url: str) -> None:
-    result = _casework(database_url, "api")
+# The refusals below come before any database is opened: one run, not one per database.
+def test_casework_api_refuses_to_start_without_a_token_key(tmp_path: Path) -> None:
+    result = _casework(f"sqlite:///{tmp_path / 'casework.db'}", "api", cwd=tmp_path)
 
     assert result.returncode != 0
     assert "AUTH_TOKEN_SECRET must be set" in result.stderr
@@ -116,10 +117,10 @@ def test_casework_api_refuses_to_start_without_a_token_key(database_url: str) ->
 
 @pytest.mark.parametrize("command", ["api", "worker"])
 def test_production_processes_refuse_to_start_without_an_identity_hash_key(
-    database_url: str, command: str, tmp_path: Path
+    command: str, tmp_path: Path
 ) -> None:
     result = _casework(
-        database_url,
+        f"sqlite:///{tmp_path / 'casework.db'}",
         command,
         env={"AUTH_TOKEN_SECRET": "t" * 40, "MASTER_KEYS": TEST_MASTER_KEY_RING},
         cwd=tmp_path,

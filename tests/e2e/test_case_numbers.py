@@ -20,11 +20,12 @@ INTAKES = 200
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def any_stack(
-    request: pytest.FixtureRequest, stack: Stack, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
-    """The session's stack (SQLite), or one of its own on PostgreSQL."""
+    """The session's stack (SQLite), or one of its own on PostgreSQL (without starting
+    the session's)."""
     if request.param == "sqlite":
-        yield stack
+        yield request.getfixturevalue("stack")
         return
     assert PG_URL
     url, admin, name = _fresh_postgres_database(PG_URL)
