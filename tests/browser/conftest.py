@@ -28,10 +28,7 @@ def console_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         workdir=workdir,
         database_url=f"sqlite:///{workdir / 'casework.db'}",
     )
-    stack.start_temporal()
-    stack.migrate()
-    stack.start_worker()
-    stack.start_api()
+    stack.start_all()
     yield stack
     stack.stop_all()
 

@@ -165,10 +165,7 @@ def main() -> None:
             database_url=f"sqlite:///{workdir}/casework.db",
         )
         try:
-            stack.start_temporal()
-            stack.migrate()
-            stack.start_worker()
-            stack.start_api()
+            stack.start_all()
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
                     executable_path=str(CHROMIUM), args=LAUNCH_ARGS

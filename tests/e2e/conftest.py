@@ -18,10 +18,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """One real dev server, worker and API for the whole session."""
     workdir = tmp_path_factory.mktemp("stack")
     stack = Stack(workdir=workdir, database_url=f"sqlite:///{workdir / 'casework.db'}")
-    stack.start_temporal()
-    stack.migrate()
-    stack.start_worker()
-    stack.start_api()
+    stack.start_all()
     yield stack
     stack.stop_all()
 

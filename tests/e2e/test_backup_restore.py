@@ -29,10 +29,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     assert PG_URL
     url, admin, name = _fresh_postgres_database(PG_URL)
     stack = Stack(workdir=tmp_path_factory.mktemp("backup"), database_url=url)
-    stack.start_temporal()
-    stack.migrate()
-    stack.start_worker()
-    stack.start_api()
+    stack.start_all()
     yield stack
     stack.stop_all()
     with admin.connect() as connection:

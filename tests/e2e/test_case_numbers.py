@@ -31,10 +31,7 @@ def any_stack(
     url, admin, name = _fresh_postgres_database(PG_URL)
     own = Stack(workdir=tmp_path_factory.mktemp("pg-stack"), database_url=url)
     try:
-        own.start_temporal()
-        own.migrate()
-        own.start_worker()
-        own.start_api()
+        own.start_all()
         yield own
     finally:
         own.stop_all()

@@ -85,10 +85,7 @@ def total(samples: Samples, name: str, **labels: str) -> float:
 def metered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MeteredStack]:
     workdir = tmp_path_factory.mktemp("metered")
     stack = MeteredStack(workdir=workdir, database_url=f"sqlite:///{workdir / 'casework.db'}")
-    stack.start_temporal()
-    stack.migrate()
-    stack.start_worker()
-    stack.start_api()
+    stack.start_all()
     yield stack
     stack.stop_all()
 

@@ -57,10 +57,7 @@ def own_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     workdir = tmp_path_factory.mktemp("recovery-stack")
     stack = Stack(workdir=workdir, database_url=f"sqlite:///{workdir / 'casework.db'}")
     try:
-        stack.start_temporal()
-        stack.migrate()
-        stack.start_worker()
-        stack.start_api()
+        stack.start_all()
         yield stack
     finally:
         stack.stop_all()

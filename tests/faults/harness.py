@@ -177,13 +177,7 @@ def running_stack(
             links.append(stack.worker_link)
             stack.worker_link.start()
         started = time.monotonic()
-        stack.start_temporal()
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            # The API is ready without the tables (its check is SELECT 1): migrate meanwhile.
-            migrating = pool.submit(stack.migrate)
-            stack.start_worker()
-            stack.start_api()
-            migrating.result()
+        stack.start_all()
         if os.environ.get("FAULTS_DETAILS"):
             print(f"  {name}: stack ({backend}) up in {time.monotonic() - started:.1f}s")
         yield stack
