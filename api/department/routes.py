@@ -1,9 +1,10 @@
 """The department's answer page: the signed link of a referral letter opens it; the
-officer acknowledges receipt (with their own reference) and reports the result. Each
-answer is a step on the matter through the one step path, by an actor of role
-``department``; the link is the only credential, and grants this one referral, until
-staff revoke it (the ``department_link_revoked`` step on the matter): a revoked link is
-refused exactly as an altered or expired one.
+officer acknowledges receipt (with their own reference), reports progress (accepted,
+investigating, mediation) and the result. Each answer is a step on the matter through
+the one step path, by an actor of role ``department``; the link is the only credential,
+and grants this one referral, until staff revoke it (the ``department_link_revoked`` step
+on the matter) or issue a new letter (``department_link_reissued``): a revoked or
+replaced link is refused exactly as an altered or expired one.
 
 Every request is limited per client address; the token never reaches a log line or a
 trace (casework/logging.py and casework/tracing.py mask it).
@@ -24,6 +25,7 @@ from fastapi import APIRouter, File, Form, Path, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import ValidationError
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
@@ -45,6 +47,8 @@ from services.legal_aid.model import (
     Department,
     DepartmentReferral,
     LegalMatter,
+    ProgressStage,
+    ReportProgress,
     ResolveMatter,
 )
 from services.users.errors import TooManyAttempts
@@ -59,8 +63,14 @@ STATUS_NAMES = {
     "resolved": "已办结",
     "closed_without_remedy": "已终结（未获救济）",
 }
+PROGRESS_NAMES = {
+    "accepted": "已立案受理",
+    "investigating": "调查中",
+    "mediation": "调解中",
+}
 NOTICES = {
     "acknowledged": "已确认受理，谢谢。",
+    "progress": "办理进展已提交，谢谢。",
     "result": "处理结果已提交，谢谢。",
     "reply": "回函已上传，谢谢。",
 }
@@ -120,7 +130,12 @@ async def acknowledge(
 ) -> Response:
     """The department acknowledges receipt (meets the acknowledgement clock)."""
     grant = _grant(request, token, settings.department_link_days)
-    step = AcknowledgeMatter(department=Department(grant.department), reference=reference or None)
+    try:
+        step = AcknowledgeMatter(
+            department=Department(grant.department), reference=reference or None
+        )
+    except ValidationError:
+        return _unfit(session, settings.centre_timezone, grant, token)
     return await _answer(
         request,
         session,
@@ -131,6 +146,31 @@ async def acknowledge(
         key,
         step,
         "acknowledged",
+    )
+
+
+@router.post("/department/{token}/progress", response_class=HTMLResponse)
+async def report_progress(
+    token: Token,
+    request: Request,
+    key: IdempotencyField,
+    stage: Annotated[ProgressStage, Form(description="accepted, investigating or mediation")],
+    temporal: TemporalDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    note: Annotated[str | None, Form(max_length=200)] = None,
+) -> Response:
+    """The department reports how far it has come (after acknowledging; never back a
+    stage); its decision is the result."""
+    grant = _grant(request, token, settings.department_link_days)
+    try:
+        step = ReportProgress(
+            department=Department(grant.department), stage=stage, note=note or None
+        )
+    except ValidationError:
+        return _unfit(session, settings.centre_timezone, grant, token)
+    return await _answer(
+        request, session, temporal, settings.centre_timezone, grant, token, key, step, "progress"
     )
 
 
@@ -146,7 +186,10 @@ async def report_result(
 ) -> Response:
     """The department reports the outcome: the matter is resolved."""
     grant = _grant(request, token, settings.department_link_days)
-    step = ResolveMatter(outcome=outcome)
+    try:
+        step = ResolveMatter(outcome=outcome)
+    except ValidationError:
+        return _unfit(session, settings.centre_timezone, grant, token)
     return await _answer(
         request, session, temporal, settings.centre_timezone, grant, token, key, step, "result"
     )
@@ -229,7 +272,7 @@ async def _answer(
     grant: LinkGrant,
     token: str,
     key: str,
-    step: AcknowledgeMatter | ResolveMatter,
+    step: AcknowledgeMatter | ReportProgress | ResolveMatter,
     done: str,
 ) -> Response:
     # Not revoked (the case's rules refuse a revoked link's answer too, in the workflow).
@@ -242,15 +285,26 @@ async def _answer(
     return RedirectResponse(f"/department/{token}?done={done}", status_code=303)
 
 
+def _unfit(session: SessionDep, timezone: str, grant: LinkGrant, token: str) -> Response:
+    """A text the case's one boundary refuses (a control character, too long): the page
+    says so, and nothing is recorded."""
+    problem = "所填内容含有无法保存的字符或过长，请修改后重新提交。"
+    page = _page(session, timezone, grant, token, problem=problem)
+    page.status_code = 422
+    return page
+
+
 def _granted(
     session: SessionDep, grant: LinkGrant
 ) -> tuple[CaseFile, LegalMatter, DepartmentReferral]:
     """The case, matter and referral a link grants; LinkRefused if there is none any
-    more, or staff revoked the link (refused like an altered or expired one)."""
+    more, staff revoked the link, or a newer letter replaced it (each refused like an
+    altered or expired link)."""
     case = queries.get_case(session=session, case_id=grant.case_id)
     matter = next((m for m in MATTERS.of(case) if m.id == grant.matter_id), None) if case else None
     referral = matter.referral_to(grant.department) if isinstance(matter, LegalMatter) else None
-    if case is None or matter is None or referral is None or referral.link_revoked_at:
+    replaced = referral is not None and referral.letter_seq not in (None, grant.seq)
+    if case is None or matter is None or referral is None or referral.link_revoked_at or replaced:
         raise LinkRefused("this link is not valid (or no longer)", field="token")
     return case, matter, referral
 
@@ -289,12 +343,21 @@ def _page(
             acknowledge_by=acknowledge_by,
             open=matter.status in OPEN_MATTER,
             status_name=STATUS_NAMES.get(matter.status.value, matter.status.value),
+            progress_name=PROGRESS_NAMES.get(referral.progress or ""),
+            stages=_stages_from(referral.progress),
             notice=notice,
             problem=problem,
             local=lambda at: _local(at, zone),
         )
     )
     return HTMLResponse(html, headers={"Referrer-Policy": "no-referrer"})
+
+
+def _stages_from(progress: ProgressStage | None) -> list[tuple[str, str]]:
+    """The stages the department may report next: its latest, and those after it."""
+    stages = list(ProgressStage)
+    later = stages[stages.index(progress) :] if progress else stages
+    return [(stage.value, PROGRESS_NAMES[stage.value]) for stage in later]
 
 
 def _local(at: datetime, zone: ZoneInfo) -> str:
