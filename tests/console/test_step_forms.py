@@ -23,6 +23,7 @@ from services.legal_aid.model import (
     Department,
     RecordInfringement,
     ReferMatter,
+    ReissueDepartmentLink,
     RevokeDepartmentLink,
 )
 from tests.support import intake
@@ -89,17 +90,21 @@ def test_a_closed_case_offers_reopening_only() -> None:
     assert offered == {"reopen", "add-note"}  # a call after closing is noted too
 
 
-def test_a_referred_matter_offers_to_revoke_its_link_until_it_is_revoked() -> None:
+def test_a_referred_matter_offers_to_revoke_its_link_and_once_revoked_to_issue_a_new_one() -> None:
     infringement = RecordInfringement(infringement="unpaid", infringer="Mill")
     referred = ReferMatter(department=Department.LABOUR, channel=Channel.LETTER)
     revoked = RevokeDepartmentLink(department=Department.LABOUR, reason="sent to a wrong address")
+    reissued = ReissueDepartmentLink(department=Department.LABOUR)
     legal = [Need.LEGAL_AID]
+    links = {"revoke-department-link", "reissue-department-link"}
 
-    assert "revoke-department-link" not in _offered(_case((infringement, None), needs=legal), "M2")
+    assert not links & _offered(_case((infringement, None), needs=legal), "M2")
     case = _case((infringement, None), (referred, "M2"), needs=legal)
-    assert "revoke-department-link" in _offered(case, "M2")
+    assert links & _offered(case, "M2") == {"revoke-department-link"}
     case = _case((infringement, None), (referred, "M2"), (revoked, "M2"), needs=legal)
-    assert "revoke-department-link" not in _offered(case, "M2")
+    assert links & _offered(case, "M2") == {"reissue-department-link"}
+    steps = (infringement, None), (referred, "M2"), (revoked, "M2"), (reissued, "M2")
+    assert links & _offered(_case(*steps, needs=legal), "M2") == {"revoke-department-link"}
 
 
 def test_the_late_reason_is_asked_once_a_clock_has_passed() -> None:
