@@ -214,7 +214,9 @@ DEPARTMENT_ANSWERS = (
 def check_department_answer(case: CaseFile, step: object, target: str | None, actor: Actor) -> None:
     """A step by a department (through its link, actor ``department:<name>``): only an
     answer (or a file), on a matter referred to that department, whose link is not
-    revoked."""
+    revoked. Which letter's link it came through the route checks (the step does not
+    carry it): an answer that passed the page's check through a link since revoked and
+    replaced, all before it arrived, is not told apart here."""
     department = actor.id.removeprefix("department:")
     if getattr(step, "kind", None) not in DEPARTMENT_ANSWERS or (
         isinstance(step, AcknowledgeMatter | ReportProgress) and step.department.value != department
