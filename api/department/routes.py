@@ -74,6 +74,14 @@ NOTICES = {
     "result": "处理结果已提交，谢谢。",
     "reply": "回函已上传，谢谢。",
 }
+# The case's refusals an officer may meet on the page, in their words (any other is shown
+# as the case words it).
+REFUSAL_TEXTS = {
+    "already_acknowledged": "贵单位已确认受理，无需重复确认。",
+    "not_acknowledged": "请先确认受理，再反馈办理进展。",
+    "progress_backwards": "贵单位已反馈更后的办理阶段，进展不能倒退。",
+    "wrong_status": "该事项已办结或终结，不再接受反馈。",
+}
 REQUESTS_PER_MINUTE = 30
 # The case's refusals of a department's answer that are refusals of its link.
 LINK_REFUSALS = ("link_revoked", "not_an_answer")
@@ -259,7 +267,8 @@ def _refused(
         raise LinkRefused("this link is not valid (or no longer)", field="token") from None
     if not isinstance(cause, ApplicationError) or cause.type != StepRejected.__name__:
         raise failed
-    page = _page(session, timezone, grant, token, problem=cause.message)
+    problem = REFUSAL_TEXTS.get(code or "", cause.message)
+    page = _page(session, timezone, grant, token, problem=problem)
     page.status_code = 409
     return page
 

@@ -101,7 +101,7 @@ async def test_a_revoked_link_is_refused_like_an_altered_one_and_the_revocation_
     # A second acknowledgement (another form): the case refuses it, the page says why.
     form = {"key": uuid.uuid4().hex, "reference": "SJ-2026-4"}
     twice = await api.post(f"/department/{justice}/acknowledge", data=form)
-    assert twice.status_code == 409 and "already acknowledged" in twice.text
+    assert twice.status_code == 409 and "贵单位已确认受理" in twice.text
 
     # The revocation is a step on the matter, by whom and when; the chain holds.
     events = (await api.get(f"/cases/{case_id}/timeline", headers=staff)).json()["items"]

@@ -74,7 +74,7 @@ async def test_the_department_reports_progress_and_the_centre_sees_it(
     # Backwards (a stale page), or a note the text boundary refuses: the page says why.
     back = {"key": uuid.uuid4().hex, "stage": "accepted"}
     refused = await api.post(f"/department/{token}/progress", data=back)
-    assert refused.status_code == 409 and "未能提交" in refused.text, refused.text
+    assert refused.status_code == 409 and "进展不能倒退" in refused.text, refused.text
     control = {"key": uuid.uuid4().hex, "stage": "mediation", "note": "bell\x07"}
     unfit = await api.post(f"/department/{token}/progress", data=control)
     assert unfit.status_code == 422 and "未能提交" in unfit.text
@@ -120,7 +120,8 @@ async def test_the_department_reports_progress_and_the_centre_sees_it(
     assert (await api.post(f"/department/{token}/result", data=result)).status_code == 303
     late = {"key": uuid.uuid4().hex, "stage": "mediation"}
     after = await api.post(f"/department/{token}/progress", data=late)
-    assert after.status_code == 409 and "反馈办理进展" not in after.text
+    assert after.status_code == 409 and "不再接受反馈" in after.text
+    assert "反馈办理进展" not in after.text
     by_staff = await api.post(
         f"/cases/{case_id}/legal-matters/{matter_id}/progress",
         json={"department": "labour", "stage": "mediation"},
