@@ -19,11 +19,14 @@ from services.job_referral.model import RecordPlacement, ReferToJob
 from services.kernel.actors import Actor, Role
 from services.kernel.values import StepBase
 from services.legal_aid.model import (
+    AcknowledgeMatter,
     Channel,
     Department,
+    ProgressStage,
     RecordInfringement,
     ReferMatter,
     ReissueDepartmentLink,
+    ReportProgress,
     RevokeDepartmentLink,
 )
 from tests.support import intake
@@ -105,6 +108,21 @@ def test_a_referred_matter_offers_to_revoke_its_link_and_once_revoked_to_issue_a
     assert links & _offered(case, "M2") == {"reissue-department-link"}
     steps = (infringement, None), (referred, "M2"), (revoked, "M2"), (reissued, "M2")
     assert links & _offered(_case(*steps, needs=legal), "M2") == {"revoke-department-link"}
+
+
+def test_progress_is_offered_once_a_department_acknowledged_until_the_matter_is_over() -> None:
+    infringement = RecordInfringement(infringement="unpaid", infringer="Mill")
+    referred = ReferMatter(department=Department.LABOUR, channel=Channel.LETTER)
+    acknowledged = AcknowledgeMatter(department=Department.LABOUR)
+    mediating = ReportProgress(department=Department.LABOUR, stage=ProgressStage.MEDIATION)
+    steps = [(infringement, None), (referred, "M2")]
+    legal = [Need.LEGAL_AID]
+
+    assert "report-progress" not in _offered(_case(*steps, needs=legal), "M2")
+    steps.append((acknowledged, "M2"))
+    assert "report-progress" in _offered(_case(*steps, needs=legal), "M2")
+    steps.append((mediating, "M2"))  # the last stage: reported again, with a new note
+    assert "report-progress" in _offered(_case(*steps, needs=legal), "M2")
 
 
 def test_the_late_reason_is_asked_once_a_clock_has_passed() -> None:
