@@ -150,7 +150,7 @@ async def test_an_answer_in_flight_when_the_link_is_revoked_is_refused_by_the_ca
 
     from api.department import routes
 
-    monkeypatch.setattr(routes, "_granted", lambda session, grant: None)  # checked earlier
+    monkeypatch.setattr(routes, "granted", lambda session, grant: None)  # checked earlier
     refused = await api.post(
         f"/department/{labour}/acknowledge", data={"key": uuid.uuid4().hex, "reference": "X"}
     )
