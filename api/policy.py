@@ -97,6 +97,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     # (api/department), checked by the routes; limited per client address.
     ("GET", "/department/{token}"): PUBLIC,
     ("POST", "/department/{token}/acknowledge"): PUBLIC,
+    ("POST", "/department/{token}/progress"): PUBLIC,
     ("POST", "/department/{token}/result"): PUBLIC,
     ("POST", "/department/{token}/reply"): PUBLIC,
     ("GET", "/notifications"): _roles(SUPERVISOR),

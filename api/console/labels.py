@@ -19,7 +19,7 @@ from services.fee_relief.model import Bureau, PetitionStatus
 from services.hardship_aid.model import Difficulty, HardshipStatus
 from services.job_referral.model import FollowUpStatus, ReferralStatus
 from services.kernel.actors import Role
-from services.legal_aid.model import Channel, Department, MatterStatus
+from services.legal_aid.model import Channel, Department, MatterStatus, ProgressStage
 from services.register.model import Category, Flag
 from services.startup_aid.model import StartupStatus
 from services.training.model import TrainingStatus
@@ -85,6 +85,11 @@ VALUES: dict[type[Enum], dict[str, str]] = {
         "acknowledged": N_("Acknowledged"),
         "resolved": N_("Resolved"),
         "closed_without_remedy": N_("Closed without remedy"),
+    },
+    ProgressStage: {
+        "accepted": N_("Accepted (case opened)"),
+        "investigating": N_("Investigating"),
+        "mediation": N_("Mediating"),
     },
     TrainingStatus: {
         "enrolled": N_("Enrolled"),
@@ -251,6 +256,8 @@ EVENTS: dict[str, str] = {
     "matter_resolved": N_("Matter resolved"),
     "matter_closed": N_("Matter closed without remedy"),
     "department_link_revoked": N_("Department's answer link revoked"),
+    "department_link_reissued": N_("Department's answer link issued anew"),
+    "matter_progress_reported": N_("Department reported progress"),
     "hardship_requested": N_("Hardship assistance requested"),
     "hardship_granted": N_("Hardship assistance granted"),
     "hardship_refused": N_("Hardship assistance refused"),
@@ -293,6 +300,8 @@ STEPS: dict[str, str] = {
     "resolve-matter": N_("Resolved"),
     "close-matter": N_("Close without remedy"),
     "revoke-department-link": N_("Revoke the department's link"),
+    "reissue-department-link": N_("Issue the department a new link"),
+    "report-progress": N_("Progress"),
     "request-hardship-aid": N_("Request hardship assistance"),
     "grant-hardship-aid": N_("Grant"),
     "refuse-hardship-aid": N_("Refuse"),
@@ -362,6 +371,10 @@ FIELDS: dict[str, str] = {
     "updated_at": N_("Last step at"),
     "acknowledgement_reference": N_("Acknowledgement reference"),
     "link_revoked_at": N_("Answer link revoked at"),
+    "letter_seq": N_("Letter in force (number)"),
+    "progress": N_("Progress"),
+    "progress_at": N_("Progress reported at"),
+    "stage": N_("Stage"),
     "contact": N_("Kind of contact"),
     "happened_at": N_("When it happened"),
     "item": N_("About item"),
@@ -406,6 +419,19 @@ def message_of(value: object) -> str:
     if isinstance(value, Enum):
         return _BY_VALUE.get((type(value), value.value), str(value.value))
     return EVENTS.get(str(value), str(value))
+
+
+# Values a step's payload holds by name that the timeline shows (a choice, not text).
+PAYLOAD_CHOICES: dict[str, type[Enum]] = {"stage": ProgressStage}
+
+
+def payload_message(key: str, value: object) -> str:
+    """The message id naming a timeline entry's ``key`` value: a choice's label, or the
+    text as it was written."""
+    choice = PAYLOAD_CHOICES.get(key)
+    if choice is not None and str(value) in {member.value for member in choice}:
+        return message_of(choice(str(value)))
+    return str(value)
 
 
 # The report's figures (``services/reports``), by their names in the JSON summary and CSV.

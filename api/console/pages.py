@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from api.console import i18n
 from api.console.assets import asset_url
 from api.console.catalog import StepForm
-from api.console.labels import FIELDS, message_of
+from api.console.labels import FIELDS, PAYLOAD_CHOICES, message_of, payload_message
 from api.console.messages import problem_message
 from api.console.session import LANGUAGE_COOKIE, csrf_token
 from api.policy import POLICY
@@ -77,6 +77,10 @@ def _environment(language: str) -> Environment:
         label=lambda value: translations.ugettext(message_of(value)),
         tr=lambda message: translations.ugettext(message) if message else "",
         field_label=lambda name: FIELDS.get(name, name),
+        # A choice is translated; what a person wrote is shown as written.
+        said=lambda key, value: (
+            translations.ugettext(payload_message(key, value)) if key in PAYLOAD_CHOICES else value
+        ),
         problem_text=problem_message,
         kind_of=kind_of,
         asset=asset_url,

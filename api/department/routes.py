@@ -1,9 +1,10 @@
 """The department's answer page: the signed link of a referral letter opens it; the
-officer acknowledges receipt (with their own reference) and reports the result. Each
-answer is a step on the matter through the one step path, by an actor of role
-``department``; the link is the only credential, and grants this one referral, until
-staff revoke it (the ``department_link_revoked`` step on the matter): a revoked link is
-refused exactly as an altered or expired one.
+officer acknowledges receipt (with their own reference), reports progress (accepted,
+investigating, mediation) and the result. Each answer is a step on the matter through
+the one step path, by an actor of role ``department``; the link is the only credential,
+and grants this one referral, until staff revoke it (the ``department_link_revoked`` step
+on the matter) or issue a new letter (``department_link_reissued``): a revoked or
+replaced link is refused exactly as an altered or expired one.
 
 Every request is limited per client address; the token never reaches a log line or a
 trace (casework/logging.py and casework/tracing.py mask it).
@@ -14,37 +15,29 @@ from __future__ import annotations
 import time
 import uuid
 from collections import defaultdict, deque
-from datetime import datetime, timedelta
-from functools import cache
-from pathlib import Path as FilePath
+from datetime import timedelta
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, File, Form, Path, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import ValidationError
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
+from api.department.page import NOTICES, REFUSAL_TEXTS, UNFIT_TEXT, granted, render
 from api.deps import SessionDep, SettingsDep, TemporalDep
 from api.routers.auth import client_address
 from api.routers.evidence import attach_and_record
 from api.steps import KEY_PATTERN, StepContext
-from services.cases import queries
-from services.cases.model import CaseFile
-from services.departments.letters import DEPARTMENT_NAMES
 from services.departments.links import LinkGrant, LinkRefused, read_link
-from services.departments.referrals import reference_of
 from services.kernel.actors import Actor, Role
 from services.kernel.errors import InvalidInput, StepRejected
 from services.legal_aid.model import (
-    MATTERS,
-    OPEN_MATTER,
     AcknowledgeMatter,
     Department,
-    DepartmentReferral,
-    LegalMatter,
+    ProgressStage,
+    ReportProgress,
     ResolveMatter,
 )
 from services.users.errors import TooManyAttempts
@@ -52,18 +45,6 @@ from services.users.errors import TooManyAttempts
 router = APIRouter(tags=["department"], include_in_schema=True)
 Token = Annotated[str, Path(min_length=20, max_length=400, pattern=r"^[A-Za-z0-9._-]+$")]
 IdempotencyField = Annotated[str, Form(pattern=KEY_PATTERN)]
-STATUS_NAMES = {
-    "recorded": "已登记",
-    "referred": "已转介，待确认受理",
-    "acknowledged": "已确认受理，处理中",
-    "resolved": "已办结",
-    "closed_without_remedy": "已终结（未获救济）",
-}
-NOTICES = {
-    "acknowledged": "已确认受理，谢谢。",
-    "result": "处理结果已提交，谢谢。",
-    "reply": "回函已上传，谢谢。",
-}
 REQUESTS_PER_MINUTE = 30
 # The case's refusals of a department's answer that are refusals of its link.
 LINK_REFUSALS = ("link_revoked", "not_an_answer")
@@ -96,7 +77,7 @@ def _grant(request: Request, token: str, lifetime_days: int) -> LinkGrant:
 
 
 @router.get("/department/{token}", response_class=HTMLResponse)
-def answer_page(
+def answerrender(
     token: Token,
     request: Request,
     session: SessionDep,
@@ -105,7 +86,7 @@ def answer_page(
 ) -> HTMLResponse:
     """The referral as the department sees it, with what it may answer now."""
     grant = _grant(request, token, settings.department_link_days)
-    return _page(session, settings.centre_timezone, grant, token, notice=NOTICES.get(done or ""))
+    return render(session, settings.centre_timezone, grant, token, notice=NOTICES.get(done or ""))
 
 
 @router.post("/department/{token}/acknowledge", response_class=HTMLResponse)
@@ -120,7 +101,12 @@ async def acknowledge(
 ) -> Response:
     """The department acknowledges receipt (meets the acknowledgement clock)."""
     grant = _grant(request, token, settings.department_link_days)
-    step = AcknowledgeMatter(department=Department(grant.department), reference=reference or None)
+    try:
+        step = AcknowledgeMatter(
+            department=Department(grant.department), reference=reference or None
+        )
+    except ValidationError:
+        return _unfit(session, settings.centre_timezone, grant, token)
     return await _answer(
         request,
         session,
@@ -131,6 +117,31 @@ async def acknowledge(
         key,
         step,
         "acknowledged",
+    )
+
+
+@router.post("/department/{token}/progress", response_class=HTMLResponse)
+async def report_progress(
+    token: Token,
+    request: Request,
+    key: IdempotencyField,
+    stage: Annotated[ProgressStage, Form(description="accepted, investigating or mediation")],
+    temporal: TemporalDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    note: Annotated[str | None, Form(max_length=200)] = None,
+) -> Response:
+    """The department reports how far it has come (after acknowledging; never back a
+    stage); its decision is the result."""
+    grant = _grant(request, token, settings.department_link_days)
+    try:
+        step = ReportProgress(
+            department=Department(grant.department), stage=stage, note=note or None
+        )
+    except ValidationError:
+        return _unfit(session, settings.centre_timezone, grant, token)
+    return await _answer(
+        request, session, temporal, settings.centre_timezone, grant, token, key, step, "progress"
     )
 
 
@@ -146,7 +157,10 @@ async def report_result(
 ) -> Response:
     """The department reports the outcome: the matter is resolved."""
     grant = _grant(request, token, settings.department_link_days)
-    step = ResolveMatter(outcome=outcome)
+    try:
+        step = ResolveMatter(outcome=outcome)
+    except ValidationError:
+        return _unfit(session, settings.centre_timezone, grant, token)
     return await _answer(
         request, session, temporal, settings.centre_timezone, grant, token, key, step, "result"
     )
@@ -165,7 +179,7 @@ async def upload_reply(
     """The department's reply letter: evidence on the matter (sealed, its SHA-256 on the
     timeline), by the department."""
     grant = _grant(request, token, settings.department_link_days)
-    await run_in_threadpool(_granted, session, grant)
+    await run_in_threadpool(granted, session, grant)
     writer = _writer(request, session, temporal, grant, key)
     try:
         await attach_and_record(
@@ -178,7 +192,7 @@ async def upload_reply(
             max_bytes=settings.max_evidence_bytes,
         )
     except InvalidInput as wrong:  # not a file type taken, too large, empty
-        page = _page(session, settings.centre_timezone, grant, token, problem=wrong.message)
+        page = render(session, settings.centre_timezone, grant, token, problem=wrong.message)
         page.status_code = 422
         return page
     except WorkflowUpdateFailedError as failed:
@@ -216,7 +230,8 @@ def _refused(
         raise LinkRefused("this link is not valid (or no longer)", field="token") from None
     if not isinstance(cause, ApplicationError) or cause.type != StepRejected.__name__:
         raise failed
-    page = _page(session, timezone, grant, token, problem=cause.message)
+    problem = REFUSAL_TEXTS.get(code or "", cause.message)
+    page = render(session, timezone, grant, token, problem=problem)
     page.status_code = 409
     return page
 
@@ -229,11 +244,11 @@ async def _answer(
     grant: LinkGrant,
     token: str,
     key: str,
-    step: AcknowledgeMatter | ResolveMatter,
+    step: AcknowledgeMatter | ReportProgress | ResolveMatter,
     done: str,
 ) -> Response:
     # Not revoked (the case's rules refuse a revoked link's answer too, in the workflow).
-    await run_in_threadpool(_granted, session, grant)
+    await run_in_threadpool(granted, session, grant)
     writer = _writer(request, session, temporal, grant, key)
     try:
         await writer.apply(uuid.UUID(grant.case_id), step, target=grant.matter_id)
@@ -242,70 +257,12 @@ async def _answer(
     return RedirectResponse(f"/department/{token}?done={done}", status_code=303)
 
 
-def _granted(
-    session: SessionDep, grant: LinkGrant
-) -> tuple[CaseFile, LegalMatter, DepartmentReferral]:
-    """The case, matter and referral a link grants; LinkRefused if there is none any
-    more, or staff revoked the link (refused like an altered or expired one)."""
-    case = queries.get_case(session=session, case_id=grant.case_id)
-    matter = next((m for m in MATTERS.of(case) if m.id == grant.matter_id), None) if case else None
-    referral = matter.referral_to(grant.department) if isinstance(matter, LegalMatter) else None
-    if case is None or matter is None or referral is None or referral.link_revoked_at:
-        raise LinkRefused("this link is not valid (or no longer)", field="token")
-    return case, matter, referral
-
-
-def _page(
-    session: SessionDep,
-    timezone: str,
-    grant: LinkGrant,
-    token: str,
-    *,
-    notice: str | None = None,
-    problem: str | None = None,
-) -> HTMLResponse:
-    case, matter, referral = _granted(session, grant)
-    acknowledge_by = next(
-        (
-            clock.due_at
-            for clock in case.clocks
-            if clock.kind.value == "acknowledgement"
-            and clock.target == f"{matter.id}/{grant.department}"
-            and clock.satisfied_at is None
-        ),
-        None,
-    )
-    zone = ZoneInfo(timezone)
-    html = (
-        _templates()
-        .get_template("answer.html")
-        .render(
-            token=token,
-            key=uuid.uuid4().hex,
-            reference=reference_of(grant.case_id, grant.matter_id, grant.seq),
-            department_name=DEPARTMENT_NAMES.get(grant.department, grant.department),
-            matter=matter,
-            referral=referral,
-            acknowledge_by=acknowledge_by,
-            open=matter.status in OPEN_MATTER,
-            status_name=STATUS_NAMES.get(matter.status.value, matter.status.value),
-            notice=notice,
-            problem=problem,
-            local=lambda at: _local(at, zone),
-        )
-    )
-    return HTMLResponse(html, headers={"Referrer-Policy": "no-referrer"})
-
-
-def _local(at: datetime, zone: ZoneInfo) -> str:
-    return at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-
-
-@cache
-def _templates() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(FilePath(__file__).parent), autoescape=select_autoescape()
-    )
+def _unfit(session: SessionDep, timezone: str, grant: LinkGrant, token: str) -> Response:
+    """A text the case's one boundary refuses (a control character, too long): the page
+    says so, and nothing is recorded."""
+    page = render(session, timezone, grant, token, problem=UNFIT_TEXT)
+    page.status_code = 422
+    return page
 
 
 def install(app: Any) -> None:

@@ -38,6 +38,8 @@ class Letter:
     sent_at: datetime
     acknowledge_by: datetime | None
     link: str
+    # The reference of the letter this one replaces (its link was revoked), if any.
+    replaces: str | None = None
 
 
 def render_letter(letter: Letter, timezone: str = "Asia/Shanghai") -> bytes:
@@ -76,6 +78,8 @@ def render_letter(letter: Letter, timezone: str = "Asia/Shanghai") -> bytes:
     canvas.drawCentredString(width / 2, y, "侵权事项转介函")
     y -= line * 2
     text(f"编号：{letter.reference}")
+    if letter.replaces:
+        text(f"本函替代编号为 {letter.replaces} 的转介函，原函所附链接已停用。")
     text(f"{DEPARTMENT_NAMES.get(letter.department, letter.department)}：")
     y -= line / 2
     text(

@@ -25,6 +25,7 @@ from services.departments.records import ReferralLetterRecord
 from services.kernel.errors import NotFound
 from services.kernel.values import Frozen
 from services.legal_aid.model import (
+    DEPARTMENT_LINK_REISSUED,
     DEPARTMENT_LINK_REVOKED,
     MATTER_REFERRED,
     MATTERS,
@@ -52,6 +53,9 @@ def letterhead() -> Letterhead:
 
 
 LETTER_KIND = "referral_letter"
+# The steps that issue a letter with a new link: the referral, and a reissue after its
+# link was revoked (the same letter, a new reference, a new link; sent the same way).
+LETTER_STEPS = (MATTER_REFERRED, DEPARTMENT_LINK_REISSUED)
 
 
 class LetterNotFound(NotFound):
@@ -61,16 +65,16 @@ class LetterNotFound(NotFound):
 def make_referral_letters(
     session: Session, case: CaseFile, rows: Sequence[CaseEventRecord]
 ) -> None:
-    """A letter for each ``matter_referred`` event just recorded (never twice: the
-    projection calls this only for events it adds)."""
+    """A letter for each ``matter_referred`` or ``department_link_reissued`` event just
+    recorded (never twice: the projection calls this only for events it adds)."""
     for row in rows:
-        if row.type != MATTER_REFERRED or row.target is None:
+        if row.type not in LETTER_STEPS or row.target is None:
             continue
         matter = next((m for m in MATTERS.of(case) if m.id == row.target), None)
         if not isinstance(matter, LegalMatter):
             continue
         department = str(row.payload.get("department", ""))
-        letter = _letter(case, matter, row, department)
+        letter = _letter(case, matter, row, department, _replaced(session, case.id, row))
         pdf = render_letter(letter, letterhead().timezone)
         ring = case_ring(session=session, case_id=case.id)
         session.add(
@@ -112,9 +116,38 @@ def reference_of(case_id: str, matter_id: str, seq: int) -> str:
     return f"CW-{case_id[:8]}-{matter_id}-{seq}"
 
 
-def _letter(case: CaseFile, matter: LegalMatter, row: CaseEventRecord, department: str) -> Letter:
+def _replaced(session: Session, case_id: str, row: CaseEventRecord) -> str | None:
+    """The reference of the letter a reissue replaces (the latest before it); None for a
+    referral's own letter."""
+    if row.type != DEPARTMENT_LINK_REISSUED:
+        return None
+    return session.scalar(
+        select(ReferralLetterRecord.reference)
+        .where(
+            ReferralLetterRecord.case_id == case_id,
+            ReferralLetterRecord.matter_id == row.target,
+            ReferralLetterRecord.department == row.payload.get("department"),
+            ReferralLetterRecord.seq < row.seq,
+        )
+        .order_by(ReferralLetterRecord.seq.desc())
+        .limit(1)
+    )
+
+
+def _letter(
+    case: CaseFile,
+    matter: LegalMatter,
+    row: CaseEventRecord,
+    department: str,
+    replaces: str | None = None,
+) -> Letter:
     head = letterhead()
     grant = LinkGrant(case_id=case.id, matter_id=matter.id, department=department, seq=row.seq)
+    # A reissue asks for the acknowledgement only while it is still owed at its date
+    # (from the referral's own state, so the letter is the same whenever it is made).
+    referral = matter.referral_to(department)
+    acknowledged_at = referral.acknowledged_at if referral else None
+    owed = row.type == MATTER_REFERRED or acknowledged_at is None or acknowledged_at > row.at
     acknowledge_by = next(
         (
             clock.due_at
@@ -134,8 +167,9 @@ def _letter(case: CaseFile, matter: LegalMatter, row: CaseEventRecord, departmen
         occurred_on=matter.occurred_on.isoformat() if matter.occurred_on else None,
         evidence=tuple(matter.evidence),
         sent_at=row.at,
-        acknowledge_by=acknowledge_by,
+        acknowledge_by=acknowledge_by if owed else None,
         link=f"{head.console_url.rstrip('/')}/department/{issue_link(grant)}",
+        replaces=replaces,
     )
 
 
@@ -188,8 +222,8 @@ def _ad(case_id: str, seq: int) -> bytes:
 
 
 def answer_link(*, session: Session, case_id: str, target: str, console_url: str) -> str | None:
-    """The department's link for the latest referral of ``<matter>/<department>``; None
-    if there is none, or staff revoked it."""
+    """The department's link of the latest letter to ``<matter>/<department>`` (the
+    referral's, or a reissue's); None if there is none, or staff revoked it since."""
     matter_id, _, department = target.partition("/")
     seq = session.scalar(
         select(ReferralLetterRecord.seq)
@@ -202,21 +236,24 @@ def answer_link(*, session: Session, case_id: str, target: str, console_url: str
         .limit(1)
     )
     if seq is None or link_revoked(
-        session=session, case_id=case_id, matter_id=matter_id, department=department
+        session=session, case_id=case_id, matter_id=matter_id, department=department, since=seq
     ):
         return None
     grant = LinkGrant(case_id=case_id, matter_id=matter_id, department=department, seq=seq)
     return f"{console_url.rstrip('/')}/department/{issue_link(grant)}"
 
 
-def link_revoked(*, session: Session, case_id: str, matter_id: str, department: str) -> bool:
-    """Whether staff revoked the link of the matter's referral to ``department`` (a
-    ``department_link_revoked`` step on the matter's timeline)."""
+def link_revoked(
+    *, session: Session, case_id: str, matter_id: str, department: str, since: int
+) -> bool:
+    """Whether staff revoked the link of the letter ``since`` (a seq) to ``department``:
+    a ``department_link_revoked`` step on the matter's timeline after it."""
     payloads = session.scalars(
         select(CaseEventRecord.payload).where(
             CaseEventRecord.case_id == case_id,
             CaseEventRecord.type == DEPARTMENT_LINK_REVOKED,
             CaseEventRecord.target == matter_id,
+            CaseEventRecord.seq > since,
         )
     )
     return any(payload.get("department") == department for payload in payloads)

@@ -38,6 +38,15 @@ class MatterStatus(StrEnum):
 OPEN_MATTER = (MatterStatus.RECORDED, MatterStatus.REFERRED, MatterStatus.ACKNOWLEDGED)
 
 
+class ProgressStage(StrEnum):
+    """How far a department has come with a matter it acknowledged, in order (its
+    decision is the result, which resolves the matter)."""
+
+    ACCEPTED = "accepted"  # taken on as a case of its own (立案)
+    INVESTIGATING = "investigating"
+    MEDIATION = "mediation"
+
+
 class DepartmentReferral(Frozen):
     department: Department
     channel: Channel
@@ -45,9 +54,17 @@ class DepartmentReferral(Frozen):
     sent_at: datetime
     acknowledged_at: datetime | None = None
     acknowledgement_reference: str | None = None
+    # The latest stage the department reported (the note is on the timeline), and when.
+    progress: ProgressStage | None = None
+    progress_at: datetime | None = None
     # When staff revoked the department's answer link of this referral (its letter's):
     # from then on the link is refused like an altered or expired one.
     link_revoked_at: datetime | None = None
+    # The letter in force, by the step that made it (its seq, as in the matter's letters):
+    # the referral's own, or the latest reissue. Its link names that step; a link naming
+    # an earlier one is refused. None in a referral recorded before links were reissued
+    # (its one link is the referral's).
+    letter_seq: int | None = None
 
 
 class LegalMatter(Frozen):
@@ -91,10 +108,24 @@ class AcknowledgeMatter(StepBase):
     acknowledged_at: EventMoment | None = Field(default=None, description="Defaults to now")
 
 
+class ReportProgress(StepBase):
+    kind: Literal["matter_progress_reported"] = "matter_progress_reported"
+    department: Department = Field(description="The department whose progress this is")
+    stage: ProgressStage = Field(description="How far the department has come")
+    note: ShortText | None = Field(default=None, description="What it said, in a line")
+
+
 class RevokeDepartmentLink(StepBase):
     kind: Literal["department_link_revoked"] = "department_link_revoked"
     department: Department = Field(description="The department whose answer link to revoke")
     reason: Reason = Field(description="Why (sent to the wrong address, leaked, ...)")
+
+
+class ReissueDepartmentLink(StepBase):
+    kind: Literal["department_link_reissued"] = "department_link_reissued"
+    department: Department = Field(
+        description="The department whose revoked answer link to replace with a new one"
+    )
 
 
 class ResolveMatter(StepBase):
@@ -114,4 +145,6 @@ MATTER_REFERRED = kind_of(ReferMatter)
 MATTER_ACKNOWLEDGED = kind_of(AcknowledgeMatter)
 MATTER_RESOLVED = kind_of(ResolveMatter)
 DEPARTMENT_LINK_REVOKED = kind_of(RevokeDepartmentLink)
+DEPARTMENT_LINK_REISSUED = kind_of(ReissueDepartmentLink)
+MATTER_PROGRESS_REPORTED = kind_of(ReportProgress)
 MATTER_CLOSED = kind_of(CloseMatterWithoutRemedy)

@@ -35,6 +35,8 @@ from services.legal_aid.model import (
     MatterStatus,
     RecordInfringement,
     ReferMatter,
+    ReissueDepartmentLink,
+    ReportProgress,
     ResolveMatter,
     RevokeDepartmentLink,
 )
@@ -147,6 +149,18 @@ TRACK = TrackSpec(
             ),
         ),
         StepRule(
+            ReportProgress,
+            rules.check_step,
+            rules.step_matter,
+            clocks=(Restart(MATTER_STALE, the_item),),
+            route=_on_matter(
+                "report_progress",
+                "A department reported its progress on the matter (accepted, investigating, "
+                "mediation), after acknowledging it; its decision is the resolution.",
+                "progress",
+            ),
+        ),
+        StepRule(
             ResolveMatter,
             rules.check_step,
             rules.step_matter,
@@ -164,6 +178,18 @@ TRACK = TrackSpec(
                 "Revoke the answer link of the matter's referral to a department: from then "
                 "on it opens nothing and takes no answer (the clocks run on).",
                 "link-revocations",
+            ),
+        ),
+        StepRule(
+            ReissueDepartmentLink,
+            rules.check_reissue,
+            rules.step_matter,
+            route=_on_matter(
+                "reissue_department_link",
+                "Issue a new answer link (and letter) to a department whose link was revoked: "
+                "the letter is made and sent as the first was; the revoked link stays "
+                "refused (the clocks run on).",
+                "link-reissues",
             ),
         ),
         StepRule(

@@ -19,10 +19,14 @@ from services.job_referral.model import RecordPlacement, ReferToJob
 from services.kernel.actors import Actor, Role
 from services.kernel.values import StepBase
 from services.legal_aid.model import (
+    AcknowledgeMatter,
     Channel,
     Department,
+    ProgressStage,
     RecordInfringement,
     ReferMatter,
+    ReissueDepartmentLink,
+    ReportProgress,
     RevokeDepartmentLink,
 )
 from tests.support import intake
@@ -89,17 +93,36 @@ def test_a_closed_case_offers_reopening_only() -> None:
     assert offered == {"reopen", "add-note"}  # a call after closing is noted too
 
 
-def test_a_referred_matter_offers_to_revoke_its_link_until_it_is_revoked() -> None:
+def test_a_referred_matter_offers_to_revoke_its_link_and_once_revoked_to_issue_a_new_one() -> None:
     infringement = RecordInfringement(infringement="unpaid", infringer="Mill")
     referred = ReferMatter(department=Department.LABOUR, channel=Channel.LETTER)
     revoked = RevokeDepartmentLink(department=Department.LABOUR, reason="sent to a wrong address")
+    reissued = ReissueDepartmentLink(department=Department.LABOUR)
+    legal = [Need.LEGAL_AID]
+    links = {"revoke-department-link", "reissue-department-link"}
+
+    assert not links & _offered(_case((infringement, None), needs=legal), "M2")
+    case = _case((infringement, None), (referred, "M2"), needs=legal)
+    assert links & _offered(case, "M2") == {"revoke-department-link"}
+    case = _case((infringement, None), (referred, "M2"), (revoked, "M2"), needs=legal)
+    assert links & _offered(case, "M2") == {"reissue-department-link"}
+    steps = (infringement, None), (referred, "M2"), (revoked, "M2"), (reissued, "M2")
+    assert links & _offered(_case(*steps, needs=legal), "M2") == {"revoke-department-link"}
+
+
+def test_progress_is_offered_once_a_department_acknowledged_until_the_matter_is_over() -> None:
+    infringement = RecordInfringement(infringement="unpaid", infringer="Mill")
+    referred = ReferMatter(department=Department.LABOUR, channel=Channel.LETTER)
+    acknowledged = AcknowledgeMatter(department=Department.LABOUR)
+    mediating = ReportProgress(department=Department.LABOUR, stage=ProgressStage.MEDIATION)
+    steps = [(infringement, None), (referred, "M2")]
     legal = [Need.LEGAL_AID]
 
-    assert "revoke-department-link" not in _offered(_case((infringement, None), needs=legal), "M2")
-    case = _case((infringement, None), (referred, "M2"), needs=legal)
-    assert "revoke-department-link" in _offered(case, "M2")
-    case = _case((infringement, None), (referred, "M2"), (revoked, "M2"), needs=legal)
-    assert "revoke-department-link" not in _offered(case, "M2")
+    assert "report-progress" not in _offered(_case(*steps, needs=legal), "M2")
+    steps.append((acknowledged, "M2"))
+    assert "report-progress" in _offered(_case(*steps, needs=legal), "M2")
+    steps.append((mediating, "M2"))  # the last stage: reported again, with a new note
+    assert "report-progress" in _offered(_case(*steps, needs=legal), "M2")
 
 
 def test_the_late_reason_is_asked_once_a_clock_has_passed() -> None:

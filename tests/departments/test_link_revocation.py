@@ -101,7 +101,7 @@ async def test_a_revoked_link_is_refused_like_an_altered_one_and_the_revocation_
     # A second acknowledgement (another form): the case refuses it, the page says why.
     form = {"key": uuid.uuid4().hex, "reference": "SJ-2026-4"}
     twice = await api.post(f"/department/{justice}/acknowledge", data=form)
-    assert twice.status_code == 409 and "already acknowledged" in twice.text
+    assert twice.status_code == 409 and "贵单位已确认受理" in twice.text
 
     # The revocation is a step on the matter, by whom and when; the chain holds.
     events = (await api.get(f"/cases/{case_id}/timeline", headers=staff)).json()["items"]
@@ -150,7 +150,7 @@ async def test_an_answer_in_flight_when_the_link_is_revoked_is_refused_by_the_ca
 
     from api.department import routes
 
-    monkeypatch.setattr(routes, "_granted", lambda session, grant: None)  # checked earlier
+    monkeypatch.setattr(routes, "granted", lambda session, grant: None)  # checked earlier
     refused = await api.post(
         f"/department/{labour}/acknowledge", data={"key": uuid.uuid4().hex, "reference": "X"}
     )

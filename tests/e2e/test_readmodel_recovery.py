@@ -37,6 +37,7 @@ from services.cases.sealing import opened_column
 from services.crypto.case_keys import case_ring
 from services.crypto.records import CaseKeyRecord
 from services.db import make_engine, make_session_factory
+from services.departments.records import ReferralLetterRecord
 from tests.e2e.stack import BIN, Stack
 from workflows.ids import case_workflow_id
 
@@ -252,8 +253,9 @@ async def test_steps_in_flight_when_the_worker_is_killed_are_projected_exactly_o
 @pytest.fixture(scope="module")
 def scenario(own_stack: Stack) -> dict[str, str]:
     """Cases in different shapes on the stack of this module, by name: ``legal`` (legal aid,
-    lawyer, a matter referred to a department), ``closed`` and ``active`` (a job referral,
-    an identified claimant)."""
+    lawyer, a matter referred to two departments: the labour bureau's progress reported,
+    the justice bureau's link revoked and issued anew, its acknowledgement still owed),
+    ``closed`` and ``active`` (a job referral, an identified claimant)."""
     marker = uuid.uuid4().hex[:10]
     with httpx.Client(
         base_url=own_stack.api_url, timeout=60, headers=own_stack.headers()
@@ -291,6 +293,15 @@ def scenario(own_stack: Stack) -> dict[str, str]:
                 json={"department": "justice", "channel": "online", "reference": marker},
             )
         )
+        on_matter = f"/cases/{legal}/legal-matters/{matter_id}"
+        for path, body in (
+            ("referrals", {"department": "labour", "channel": "letter"}),
+            ("acknowledgements", {"department": "labour", "reference": "LB-1"}),
+            ("progress", {"department": "labour", "stage": "investigating", "note": "已约谈"}),
+            ("link-revocations", {"department": "justice", "reason": "误寄"}),
+            ("link-reissues", {"department": "justice"}),
+        ):
+            _ok(client.post(f"{on_matter}/{path}", json=body))
         closed = _open_active_case(client, f"{marker}-closed")
         _ok(client.post(f"/cases/{closed}/close", json={"outcome": "served", "reason": "done"}))
         active = _open_active_case(client, f"{marker}-active", national_id="11010519491231002X")
@@ -345,6 +356,16 @@ def _read_model(database_url: str) -> dict[str, dict[str, Any]]:
                         )
                     ],
                     "chain_holds": verify_case(session=session, case_id=row.id).ok,
+                    # Made again on a rebuild: the same letters (their links, and so their
+                    # bytes, are signed anew).
+                    "letters": sorted(
+                        (letter.seq, letter.matter_id, letter.department, letter.reference)
+                        for letter in session.scalars(
+                            select(ReferralLetterRecord).where(
+                                ReferralLetterRecord.case_id == row.id
+                            )
+                        )
+                    ),
                 }
             return model
     finally:

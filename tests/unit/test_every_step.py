@@ -56,8 +56,11 @@ from services.legal_aid.model import (
     Channel,
     CloseMatterWithoutRemedy,
     Department,
+    ProgressStage,
     RecordInfringement,
     ReferMatter,
+    ReissueDepartmentLink,
+    ReportProgress,
     ResolveMatter,
     RevokeDepartmentLink,
 )
@@ -83,6 +86,8 @@ PAYSLIP = RecordEvidence(
 )
 LABOUR = ReferMatter(department=Department.LABOUR, channel=Channel.LETTER)
 REVOKE_LABOUR = RevokeDepartmentLink(department=Department.LABOUR, reason="sent to a wrong address")
+REISSUE_LABOUR = ReissueDepartmentLink(department=Department.LABOUR)
+INVESTIGATING = ReportProgress(department=Department.LABOUR, stage=ProgressStage.INVESTIGATING)
 HARDSHIP = RequestHardshipAid(difficulty=Difficulty.LIVING, amount_requested=MONEY)
 PAYMENT = PayHardshipAid(amount=MONEY, paid_on=DAY)
 CALL = AddNote(contact=ContactKind.PHONE_CALL, happened_at="2026-03-02T09:00:00Z", note="Called")
@@ -147,6 +152,18 @@ def with_matter() -> Story:
 def referred_matter() -> Story:
     story = with_matter()
     story.take(LABOUR, "M2", LAWYER)
+    return story
+
+
+def acknowledged_matter() -> Story:
+    story = referred_matter()
+    story.take(AcknowledgeMatter(department=Department.LABOUR), "M2", LAWYER)
+    return story
+
+
+def revoked_link() -> Story:
+    story = referred_matter()
+    story.take(REVOKE_LABOUR, "M2", LAWYER)
     return story
 
 
@@ -218,6 +235,8 @@ ACCEPTED: dict[type, Example] = {
     ),
     ResolveMatter: Example(referred_matter, ResolveMatter(outcome="wages paid"), "M2", LAWYER),
     RevokeDepartmentLink: Example(referred_matter, REVOKE_LABOUR, "M2", LAWYER),
+    ReissueDepartmentLink: Example(revoked_link, REISSUE_LABOUR, "M2", LAWYER),
+    ReportProgress: Example(acknowledged_matter, INVESTIGATING, "M2", LAWYER),
     CloseMatterWithoutRemedy: Example(
         with_matter, CloseMatterWithoutRemedy(reason="settled"), "M2", LAWYER
     ),
@@ -313,6 +332,10 @@ REFUSED: dict[type, Example] = {
         with_matter, CloseMatterWithoutRemedy(reason="x"), "M9", LAWYER, code="unknown_matter"
     ),
     RevokeDepartmentLink: Example(with_matter, REVOKE_LABOUR, "M2", LAWYER, code="not_referred"),
+    ReissueDepartmentLink: Example(
+        referred_matter, REISSUE_LABOUR, "M2", LAWYER, code="link_not_revoked"
+    ),
+    ReportProgress: Example(referred_matter, INVESTIGATING, "M2", LAWYER, code="not_acknowledged"),
     RequestHardshipAid: Example(active(Need.TRAINING), HARDSHIP, code="need_missing"),
     GrantHardshipAid: Example(
         HARDSHIP_GRANTED, GrantHardshipAid(amount_granted=MONEY), "H4", code="wrong_status"

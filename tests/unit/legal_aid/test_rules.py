@@ -18,8 +18,11 @@ from services.legal_aid.model import (
     CloseMatterWithoutRemedy,
     Department,
     MatterStatus,
+    ProgressStage,
     RecordInfringement,
     ReferMatter,
+    ReissueDepartmentLink,
+    ReportProgress,
     ResolveMatter,
     RevokeDepartmentLink,
 )
@@ -236,3 +239,95 @@ def test_a_link_is_revoked_only_after_a_referral_and_also_once_the_matter_is_ove
 
     assert resolved.legal_matters[0].status is MatterStatus.RESOLVED
     assert resolved.legal_matters[0].referrals[0].link_revoked_at is not None
+
+
+def progress(
+    department: Department, stage: ProgressStage, note: str | None = None
+) -> ReportProgress:
+    return ReportProgress(department=department, stage=stage, note=note)
+
+
+def test_a_department_reports_progress_after_acknowledging_and_never_goes_back_a_stage() -> None:
+    story, matter_id = with_matter()
+    story.take(refer(Department.LABOUR), matter_id, LAWYER)
+    story.take(refer(Department.JUSTICE), matter_id, LAWYER)
+    # The acknowledgement meets the clock, with the bureau's reference: progress waits.
+    story.refuses(
+        progress(Department.LABOUR, ProgressStage.ACCEPTED),
+        "not_acknowledged",
+        matter_id,
+        LABOUR_OFFICE,
+        field="department",
+    )
+    story.take(AcknowledgeMatter(department=Department.LABOUR), matter_id, LABOUR_OFFICE)
+
+    case = story.take(
+        progress(Department.LABOUR, ProgressStage.INVESTIGATING, "已调取考勤记录"),
+        matter_id,
+        LABOUR_OFFICE,
+    )
+
+    labour, justice = case.legal_matters[0].referrals
+    assert (labour.progress, labour.progress_at) == (ProgressStage.INVESTIGATING, story.last.at)
+    assert justice.progress is None
+    assert case.legal_matters[0].status is MatterStatus.REFERRED  # justice still to answer
+    assert {clock.kind.value for clock in story.last.clocks} >= {"matter_stale"}
+    story.refuses(
+        progress(Department.LABOUR, ProgressStage.ACCEPTED),
+        "progress_backwards",
+        matter_id,
+        LABOUR_OFFICE,
+        field="stage",
+    )
+    story.take(progress(Department.LABOUR, ProgressStage.INVESTIGATING, "已约谈"), matter_id)
+    story.take(progress(Department.LABOUR, ProgressStage.MEDIATION), matter_id, LABOUR_OFFICE)
+    # Only its own progress, and not once the matter is over.
+    story.refuses(
+        progress(Department.JUSTICE, ProgressStage.ACCEPTED),
+        "not_an_answer",
+        matter_id,
+        LABOUR_OFFICE,
+    )
+    story.take(ResolveMatter(outcome="调解成功，已补发工资"), matter_id, LABOUR_OFFICE)
+    story.refuses(
+        progress(Department.LABOUR, ProgressStage.MEDIATION), "wrong_status", matter_id, LAWYER
+    )
+
+
+def test_a_revoked_link_reports_no_progress() -> None:
+    story, matter_id = with_matter()
+    story.take(refer(Department.LABOUR), matter_id, LAWYER)
+    story.take(AcknowledgeMatter(department=Department.LABOUR), matter_id, LABOUR_OFFICE)
+    story.take(revoke(Department.LABOUR), matter_id, STAFF)
+
+    story.refuses(
+        progress(Department.LABOUR, ProgressStage.ACCEPTED),
+        "link_revoked",
+        matter_id,
+        LABOUR_OFFICE,
+    )
+
+
+def test_a_revoked_link_is_reissued_once_on_an_open_matter_and_the_new_one_answers() -> None:
+    story, matter_id = with_matter()
+    story.take(refer(Department.LABOUR), matter_id, LAWYER)
+    referred_at = story.last.seq
+    reissue = ReissueDepartmentLink(department=Department.LABOUR)
+    story.refuses(reissue, "link_not_revoked", matter_id, LAWYER, field="department")
+    story.refuses(
+        ReissueDepartmentLink(department=Department.JUSTICE), "not_referred", matter_id, LAWYER
+    )
+    story.take(revoke(Department.LABOUR), matter_id, STAFF)
+    story.refuses(reissue, "not_an_answer", matter_id, LABOUR_OFFICE)
+
+    case = story.take(reissue, matter_id, LAWYER)
+
+    [labour] = case.legal_matters[0].referrals
+    assert labour.link_revoked_at is None and labour.letter_seq == story.last.seq > referred_at
+    # The clocks run on (the referral's acknowledgement is still owed from its sending).
+    assert {clock.kind.value for clock in story.last.clocks} <= {"case_stale"}
+    story.refuses(reissue, "link_not_revoked", matter_id, STAFF)
+    story.take(AcknowledgeMatter(department=Department.LABOUR), matter_id, LABOUR_OFFICE)
+    story.take(revoke(Department.LABOUR), matter_id, STAFF)
+    story.take(ResolveMatter(outcome="Back pay"), matter_id, LAWYER)
+    story.refuses(reissue, "wrong_status", matter_id, STAFF)  # nothing more to answer
