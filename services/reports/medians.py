@@ -171,18 +171,21 @@ def _read_level(
     figure and range in each: rows outside the wanted ranges are never read."""
     counts: dict[tuple[str, int], int] = defaultdict(int)
     of_centre = () if centre is None else (T.centre == centre,)
+    starts: dict[str, list[datetime]] = defaultdict(list)  # both edges' days in one list
+    for span, start, end in tallied:
+        starts[span] += buckets(span, start, end)
     parts = [
         select(T.figure, T.hours_x100, T.count).where(
             *of_centre,
             T.span == stored_span(span, level),
-            T.bucket_at.in_(list(buckets(span, start, end))),
+            T.bucket_at.in_(at),
             T.figure == figure,
             T.actor == "",
             T.role == "",
             T.hours_x100 >= low,
             T.hours_x100 < high,
         )
-        for span, start, end in tallied
+        for span, at in starts.items()
         for figure, low, high in wanted
     ]
     if not parts:
