@@ -107,10 +107,13 @@ def medians(
             for figure, found in targets.items()
             for value, _ in found
         }
+        # Read after the decades, in a statement of its own: a projection committing in
+        # between only adds counts, so each rank is still found, in the newer tally.
         counts = _read_level(session, tallied, centre, finer, sorted(wanted), reads)
         for item in raw:
-            value = at_level(finer, item.key.hours_x100)
-            counts[(item.key.figure, value)] += item.count
+            if item.key.figure in TIME_FIGURES:
+                value = at_level(finer, item.key.hours_x100)
+                counts[(item.key.figure, value)] += item.count
         for figure, found in targets.items():
             targets[figure] = [
                 _locate(_parts(counts, figure, within(level, value)), rank) for value, rank in found
