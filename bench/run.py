@@ -276,10 +276,12 @@ class Bench:
         end: datetime,
         reads_only: bool = False,
         footprint_only: bool = False,
+        intake_only: int | None = None,
     ) -> None:
         self.stack = stack
         self.reads_only = reads_only
         self.footprint_only = footprint_only
+        self.intake_only = intake_only
         self.sizes = sizes
         self.profile = profile and profiles.py_spy() is not None
         self.end = end
@@ -654,6 +656,35 @@ class Bench:
             "clients_50": {name: run.summary() for name, run in many.items()},
         }
 
+    async def intake_at(self, clients: int) -> dict[str, Any]:
+        """Ours against the bare SDK at ``clients`` clients only, then (with --profile)
+        py-spy on our API and worker while ours runs again: a profile of intake alone."""
+        variants: dict[str, Op] = {
+            f"api:{backend.name}": self.api_intake(backend) for backend in self.stack.backends
+        }
+        variants["bare"] = self.bare_intake()
+        runs = await side_by_side(
+            variants, self.sizes.intake_50, clients, self.sizes.rounds, self.meter
+        )
+        result: dict[str, Any] = {name: run.summary() for name, run in runs.items()}
+        if self.profile:
+            out = self.stack.workdir / "profiles"
+            out.mkdir(exist_ok=True)
+            for backend in self.stack.backends:
+                targets = {
+                    role: self.stack.pid(f"{role}-{backend.name}") for role in ("api", "worker")
+                }
+                files = {role: out / f"{backend.name}-intake-{role}.txt" for role in targets}
+                with contextlib.ExitStack() as spies:
+                    for role, pid in targets.items():
+                        spies.enter_context(profiles.Profiler(pid, files[role]))
+                    await closed_loop(self.api_intake(backend), self.sizes.profile_ops, clients)
+                for role, path_file in files.items():
+                    self.results["profiles"][f"{backend.name}:intake-{clients}:{role}"] = (
+                        profiles.summarize(path_file)
+                    )
+        return result
+
     async def steps(self) -> dict[str, Any]:
         variants: dict[str, Op] = {}
         for backend in self.stack.backends:
@@ -898,6 +929,13 @@ class Bench:
         try:
             if self.footprint_only:
                 self.results["phases"]["footprint"] = await self.phase("footprint", self.footprint)
+                return
+            if self.intake_only:
+                await self.phase("warm up", self.warm_up)
+                self.results["phases"]["intake_only"] = await self.phase(
+                    f"intake at {self.intake_only} clients",
+                    lambda: self.intake_at(self.intake_only or 1),
+                )
                 return
             self.results["phases"]["load_small"] = await self.phase(
                 f"load {sizes.small} cases", lambda: self.load(sizes.small, 0)
@@ -1366,6 +1404,13 @@ def main() -> None:
         "--footprint-only", action="store_true", help="only worker memory and bytes per case"
     )
     parser.add_argument("--open-cases", type=int, default=None, help="cases for worker RSS")
+    parser.add_argument(
+        "--intake-only",
+        type=int,
+        default=None,
+        metavar="CLIENTS",
+        help="only intake at CLIENTS clients against the bare SDK (and its profile)",
+    )
     args = parser.parse_args()
     sizes = SMOKE if args.smoke else QUICK if args.quick else Sizes()
     if args.open_cases is not None:
@@ -1401,6 +1446,7 @@ def main() -> None:
         end=started,
         reads_only=args.reads_only,
         footprint_only=args.footprint_only,
+        intake_only=args.intake_only,
     )
     try:
         stack.start_temporal()
@@ -1416,11 +1462,14 @@ def main() -> None:
         results["machine"]["load_average_at_end"] = os.getloadavg()
         results["log_errors"] = stack.log_errors()
         results["wall_s"] = round((datetime.now(UTC) - started).total_seconds(), 1)
-        table = build_table(results, sizes) if results.get("phases") else []
+        # --intake-only prints its JSON figures only: the table's rows need every phase.
+        full = results.get("phases") and not args.intake_only
+        table = build_table(results, sizes) if full else []
         results["table"] = [row.__dict__ | {"ratio": row.ratio} for row in table]
         RESULTS.mkdir(parents=True, exist_ok=True)
         suffix = ("-quick" if args.quick else "") + ("-reads" if args.reads_only else "")
         suffix += "-footprint" if args.footprint_only else ""
+        suffix += f"-intake{args.intake_only}" if args.intake_only else ""
         name = started.strftime("%Y%m%dT%H%M%SZ") + suffix + ".json"
         (RESULTS / name).write_text(json.dumps(results, indent=2, default=str))
         if table:

@@ -1,13 +1,14 @@
 """The report tally against the timeline it counts: for random periods, time zones,
 ``as_of`` moments and centres, the summary read from the tally equals the summary
 counted from every raw event; replays count nothing twice; the migration fills the tally
-from an existing timeline; and the cases listed behind each figure are exactly those the
-raw events count."""
+from an existing timeline; the cases listed behind each figure are exactly those the
+raw events count; and a median reads a bounded number of keys."""
 
 from __future__ import annotations
 
 import itertools
 import random
+import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -16,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench import generate
@@ -25,10 +26,17 @@ from services.migrate import MIGRATIONS, upgrade_database
 from services.read_model import record_case_events
 from services.reports import case_ids
 from services.reports.case_ids import figure_case_ids
-from services.reports.counting import ACTIVITY, Key
-from services.reports.records import ReportTallyRecord
-from services.reports.summary import SummaryReport, period_bounds, summary_report
-from services.reports.tallies import backfill_tallies, compact_tallies, count_raw, cut
+from services.reports.counting import ACTIVITY, TIME_FIGURES, Counted, Key
+from services.reports.records import ReportTallyRecord, TallyReads
+from services.reports.summary import SummaryReport, _time_to_act, period_bounds, summary_report
+from services.reports.tallies import (
+    Sums,
+    backfill_tallies,
+    bucketed,
+    compact_tallies,
+    count_raw,
+    cut,
+)
 from tests.conftest import PG_URL, TEST_IDENTITY_KEY, TEST_MASTER_KEY_RING, _fresh_postgres_database
 
 END = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
@@ -245,3 +253,46 @@ def test_a_period_is_whole_months_days_and_hours_and_edges_under_an_hour() -> No
     covered = sorted([*((a, b) for _, a, b in pieces.tallied), *pieces.raw])
     assert covered[0][0] == start and covered[-1][1] == end
     assert all(left[1] == right[0] for left, right in itertools.pairwise(covered))
+
+
+def test_a_median_reads_a_bounded_number_of_keys_however_many_durations(
+    session_factory: sessionmaker[Session],
+) -> None:
+    """A year of 600 distinct times to act (a province's spread): the report reads their
+    decades, then at most 9 leading digits and 10 bins per middle rank, and its median is
+    the one every bin gives."""
+    centre = f"centre-{uuid.uuid4().hex[:8]}"
+    figure = TIME_FIGURES[0]
+    dice = random.Random(21)
+    hours = [dice.choice((1, 10, 100, 1000, 10_000)) * dice.randrange(10, 100) for _ in range(3000)]
+    counted = [
+        Counted(
+            Key(figure, hours_x100=value),
+            datetime(2025, 1 + i % 12, 1 + i % 28, i % 24, tzinfo=UTC),
+        )
+        for i, value in enumerate(hours)
+    ]
+    rows = [
+        {"span": span, "bucket_at": at, "centre": centre, "figure": key.figure, "actor": "",
+         "role": "", "hours_x100": key.hours_x100, "count": sums.count, "amount_cents": None}
+        for (span, at, _, key), sums in bucketed(counted, centre).items()
+    ]  # fmt: skip
+    with transaction(session_factory) as session:
+        session.execute(insert(ReportTallyRecord), rows)  # as the projection would add them
+    every_bin: dict[Key, Sums] = defaultdict(Sums)
+    for item in counted:
+        every_bin[item.key].add(1, None)
+    assert len(every_bin) > 400
+
+    reads = TallyReads()
+    with session_factory() as session:
+        report = summary_report(
+            session=session, period_from=date(2025, 1, 1), period_to=date(2025, 12, 31),
+            as_of=END, tz=ZoneInfo("UTC"), centre=centre, reads=reads,
+        )  # fmt: skip
+
+    measure = report.time_to_act[figure.removeprefix("time_to_act.")]
+    expected = _time_to_act(every_bin, figure)
+    assert (measure.measured, measure.median_hours) == (3000, expected.median_hours)
+    decades = 5
+    assert reads.keys <= decades + 2 * (9 + 10)

@@ -33,7 +33,8 @@ def upgrade() -> None:
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False,
             autoincrement=True,
         ),
-        sa.Column("span", sa.String(5), nullable=False),
+        # Wide enough for the spans that backfill_tallies writes now (see 0023).
+        sa.Column("span", sa.String(10), nullable=False),
         sa.Column("bucket_at", UtcDateTime(), nullable=False),
         sa.Column("centre", sa.String(100), nullable=False),
         sa.Column("figure", sa.String(60), nullable=False),

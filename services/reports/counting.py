@@ -45,6 +45,7 @@ TIMES_TO_ACT: tuple[TimeToAct, ...] = (
     *(measure for track in TRACKS for measure in track.times_to_act),
 )
 TIME_TO_ACT = tuple(measure.name for measure in TIMES_TO_ACT)
+TIME_FIGURES = tuple(f"time_to_act.{name}" for name in TIME_TO_ACT)
 ACTIVITY = "activity"
 _FIGURES_OF = {
     event: [figure for figure in FIGURES if figure.event == event]

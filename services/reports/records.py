@@ -3,6 +3,7 @@ are recorded, so that a year's report reads a few thousand rows, not a million e
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Index, Integer, String
@@ -26,7 +27,8 @@ class ReportTallyRecord(Base):
     __tablename__ = "report_tally"
 
     id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
-    span: Mapped[str] = mapped_column(String(5))  # month | day | hour
+    # month | day | hour, or for a time to act's finer levels month.lead, month.bin, …
+    span: Mapped[str] = mapped_column(String(10))
     bucket_at: Mapped[datetime] = mapped_column(UtcDateTime)  # the span's start, UTC
     centre: Mapped[str] = mapped_column(String(100))
     figure: Mapped[str] = mapped_column(String(60))
@@ -51,3 +53,12 @@ class ReportTallyRecord(Base):
             postgresql_include=["count", "amount_cents"],
         ),
     )
+
+
+@dataclass
+class TallyReads:
+    """What reading the tally took for one report: keys answered, and the rows summed
+    into them (the benchmark's measure of whether a report grows with the caseload)."""
+
+    keys: int = 0
+    rows: int = 0

@@ -24,6 +24,8 @@ from services.reports.counting import (
     TIME_TO_ACT,
     Key,
 )
+from services.reports.medians import coarsest, medians
+from services.reports.records import TallyReads
 from services.reports.tallies import Pieces, Sums, cents, count_raw, cut, read_tallies
 
 
@@ -76,27 +78,44 @@ def summary_report(
     tz: ZoneInfo,
     centre: str | None = None,
     from_tally: bool = True,
+    reads: TallyReads | None = None,
 ) -> SummaryReport:
     """The figures of the period, of one centre's cases if ``centre`` is given.
 
     Whole UTC months, days and hours come from the tally (a year is a few thousand rows
     whatever the caseload); what is left at the edges, less than an hour on each side,
     is counted from the raw events. ``from_tally=False`` counts every event instead
-    (the reference the tally is tested against).
+    (the reference the tally is tested against). ``reads`` counts what the tally gave.
     """
     start, end = period_bounds(period_from, period_to, as_of, tz)
     visits = visit_figures(session=session, centre=centre, first=period_from, last=period_to)
     pieces = cut(start, end) if from_tally else Pieces((), ((start, end),))
-    sums = read_tallies(session, pieces.tallied, centre)
-    for fragment_start, fragment_end in pieces.raw:
-        for _, item in count_raw(session, fragment_start, fragment_end, centre):
+    sums = read_tallies(session, pieces.tallied, centre, reads)
+    raw = [
+        item
+        for fragment_start, fragment_end in pieces.raw
+        for _, item in count_raw(session, fragment_start, fragment_end, centre)
+    ]
+    if from_tally:
+        for item in raw:
+            sums[coarsest(item.key)].add(item.count, cents(item.amount))
+        counts = {key: total.count for key, total in sums.items()}
+        found = medians(session, pieces.tallied, centre, counts, raw, reads)
+        time_to_act = {
+            name: TimeToAct(measured=median.measured, median_hours=median.hours)
+            for name in TIME_TO_ACT
+            for median in (found[f"time_to_act.{name}"],)
+        }
+    else:
+        for item in raw:
             sums[item.key].add(item.count, cents(item.amount))
+        time_to_act = {name: _time_to_act(sums, f"time_to_act.{name}") for name in TIME_TO_ACT}
     return SummaryReport(
         period_from=period_from,
         period_to=period_to,
         as_of=as_of,
         figures={name: _figure(sums.get(Key(name))) for name in FIGURE_NAMES + COMPLIANCE_NAMES},
-        time_to_act={name: _time_to_act(sums, f"time_to_act.{name}") for name in TIME_TO_ACT},
+        time_to_act=time_to_act,
         activity=[
             Activity(actor=key.actor, role=key.role, steps=total.count)
             for key, total in sorted(sums.items(), key=lambda kv: (kv[0].actor, kv[0].role))
@@ -116,7 +135,8 @@ def _figure(total: Sums | None) -> Figure:
 
 def _time_to_act(sums: dict[Key, Sums], figure: str) -> TimeToAct:
     """Median hours from intake to the eligibility decision, and from an infringement's
-    record to its first referral, over durations binned to two significant figures."""
+    record to its first referral, over durations binned to two significant figures: from
+    every bin, as counting every event gives them (the tally reads ``medians`` instead)."""
     histogram = sorted(
         (key.hours_x100, total.count)
         for key, total in sums.items()

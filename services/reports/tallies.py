@@ -3,7 +3,8 @@ model's writer in the same transaction as the events they count.
 
 A period is read as whole months, then whole days, then whole hours from the tally, and
 its edges of less than an hour from the raw events (``fragments``), so any centre time
-zone and any ``as_of`` moment give the same figures as counting every event would.
+zone and any ``as_of`` moment give the same figures as counting every event would. Times
+to act are kept at three resolutions (``services/reports/medians.py``).
 """
 
 from __future__ import annotations
@@ -29,11 +30,12 @@ from services.reports.counting import (
     Key,
     count_events,
 )
-from services.reports.records import ReportTallyRecord
+from services.reports.medians import kept
+from services.reports.records import ReportTallyRecord, TallyReads
 
 T = ReportTallyRecord
 SPANS = ("month", "day", "hour")
-BucketKey = tuple[str, datetime, str, Key]  # span, bucket start, centre, key
+BucketKey = tuple[str, datetime, str, Key]  # stored span, bucket start, centre, key
 
 
 @dataclass
@@ -95,13 +97,13 @@ def cents(amount: Decimal | None) -> int | None:
 
 
 def bucketed(counted: Iterable[Counted], centre: str) -> dict[BucketKey, Sums]:
-    """Each count added to its month, day and hour."""
+    """Each count added to its month, day and hour (a time to act at each resolution)."""
     sums: dict[BucketKey, Sums] = defaultdict(Sums)
     for item in counted:
         for span in SPANS:
-            sums[(span, floor_to(span, item.at), centre, item.key)].add(
-                item.count, cents(item.amount)
-            )
+            at = floor_to(span, item.at)
+            for stored, key in kept(span, item.key):
+                sums[(stored, at, centre, key)].add(item.count, cents(item.amount))
     return sums
 
 
@@ -275,9 +277,12 @@ def _by_case(rows: Sequence[Any]) -> Iterator[list[Any]]:
 
 
 def read_tallies(
-    session: Session, tallied: Sequence[tuple[str, datetime, datetime]], centre: str | None
+    session: Session,
+    tallied: Sequence[tuple[str, datetime, datetime]],
+    centre: str | None,
+    reads: TallyReads | None = None,
 ) -> dict[Key, Sums]:
-    """The tally's sums over whole buckets, per key."""
+    """The tally's sums over whole buckets, per key (times to act: per decade)."""
     sums: dict[Key, Sums] = defaultdict(Sums)
     if not tallied:
         return sums
@@ -294,12 +299,15 @@ def read_tallies(
     ).subquery()
     columns = [pieces.c[key.key] for key in keys]
     for row in session.execute(
-        select(*columns, func.sum(pieces.c.count), func.sum(pieces.c.amount_cents)).group_by(
-            *columns
-        )
+        select(
+            *columns, func.sum(pieces.c.count), func.sum(pieces.c.amount_cents), func.count()
+        ).group_by(*columns)
     ):
-        figure, actor, role, hours, count, total = tuple(row)
+        figure, actor, role, hours, count, total, rows = tuple(row)
         sums[Key(figure, actor, role, hours)].add(int(count), None if total is None else int(total))
+        if reads is not None:
+            reads.keys += 1
+            reads.rows += int(rows)
     return sums
 
 
