@@ -31,6 +31,8 @@ from services.reports.summary import SummaryReport, period_bounds, summary_repor
 from services.reports.tallies import backfill_tallies, compact_tallies, count_raw, cut
 from tests.conftest import PG_URL, TEST_IDENTITY_KEY, TEST_MASTER_KEY_RING, _fresh_postgres_database
 
+pytestmark = pytest.mark.long
+
 END = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 CASES = 60
 ZONES = ("Asia/Shanghai", "UTC", "America/New_York", "Asia/Kolkata", "Asia/Kathmandu")
