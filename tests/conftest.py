@@ -181,3 +181,20 @@ async def api_client(
 
     async with in_process_api(database_url, session_factory) as client:
         yield client
+
+
+def _module_marks(item: pytest.Item) -> set[str]:
+    marks = getattr(getattr(item, "module", None), "pytestmark", [])
+    return {mark.name for mark in (marks if isinstance(marks, list) else [marks])}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files marked ``long`` first, then the other e2e ones, each file's tests kept
+    together: with ``--dist loadfile`` a worker takes a whole file, and a long one taken
+    last keeps the run waiting while the other workers have nothing left to do."""
+
+    def rank(item: pytest.Item) -> int:
+        marks = _module_marks(item)
+        return 0 if "long" in marks else 1 if "e2e" in marks else 2
+
+    items.sort(key=rank)

@@ -39,6 +39,8 @@ from services.reports.tallies import (
 )
 from tests.conftest import PG_URL, TEST_IDENTITY_KEY, TEST_MASTER_KEY_RING, _fresh_postgres_database
 
+pytestmark = pytest.mark.long
+
 END = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 CASES = 60
 ZONES = ("Asia/Shanghai", "UTC", "America/New_York", "Asia/Kolkata", "Asia/Kathmandu")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 
 from services.kernel.actors import Role
 from services.kernel.values import Frozen, text_type
@@ -24,8 +24,13 @@ def _a_person(role: Role) -> Role:
     return role
 
 
-PersonRole = Annotated[Role, AfterValidator(_a_person)]
-"""A role a person can hold (``system`` is the engine's own)."""
+PersonRole = Annotated[
+    Role,
+    AfterValidator(_a_person),
+    WithJsonSchema({"type": "string", "enum": [role.value for role in PEOPLE]}),
+]
+"""A role a person can hold (``system`` is the engine's own, ``department`` a link's),
+and the schema says so: a client reads the roles it may give from it."""
 
 
 class User(Frozen):

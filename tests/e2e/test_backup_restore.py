@@ -19,6 +19,7 @@ from tests.faults.harness import casework
 
 pytestmark = [
     pytest.mark.e2e,
+    pytest.mark.long,
     pytest.mark.timeout(600),  # a dozen `casework` commands, each a process of its own
     pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set: PostgreSQL leg skipped"),
 ]

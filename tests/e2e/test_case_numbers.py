@@ -14,7 +14,7 @@ from sqlalchemy import text
 from tests.conftest import BACKENDS, PG_URL, _fresh_postgres_database
 from tests.e2e.stack import Stack
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.long]
 INTAKES = 200
 
 

@@ -44,7 +44,7 @@ from services.db import make_engine
 from tests.conftest import BACKENDS, PG_URL
 from tests.e2e.stack import BIN, Stack
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.long]
 EXAMPLES = int(os.environ.get("HOSTILE_EXAMPLES", "2"))
 HOSTILE_CENTRE = f"hostile-{uuid.uuid4().hex[:8]}"
 # A lawyer's routes are staff's, narrowed by the policy (the authorisation matrix tests it).

@@ -41,7 +41,7 @@ from services.departments.records import ReferralLetterRecord
 from tests.e2e.stack import BIN, Stack
 from workflows.ids import case_workflow_id
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.long]
 T = TypeVar("T")
 
 CASES = 4

@@ -69,6 +69,8 @@ from workflows.case import CaseWorkflow
 from workflows.case_contract import CaseStart, StepRequest, StepResult
 from workflows.ids import case_workflow_id
 
+pytestmark = pytest.mark.long
+
 STAFF = Actor(id="staff-longlife", role=Role.STAFF)
 LAWYER = Actor(id="lawyer-longlife", role=Role.LAWYER)
 SUPERVISOR = Actor(id="supervisor-longlife", role=Role.SUPERVISOR)
