@@ -49,12 +49,20 @@ class DeliveryStatus(StrEnum):
 
 # What the schema states is what is taken (no silent trimming): a client knows what is
 # refused, and a request the schema calls invalid is never accepted.
+# Controls and spaces spelled out, not as \s: the schema's reader (a client, a fuzzer)
+# and the server's regex engine disagree on what \s holds (U+0085, U+FEFF, ...).
+_BLANK = r"\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+_EMAIL_PART = rf"[^@/?&#{_BLANK}]+"
 Email = Annotated[
-    str, StringConstraints(max_length=200, pattern=r"^[^@\s/?&#]+@[^@\s/?&#]+\.[^@\s/?&#]+$")
+    str,
+    StringConstraints(max_length=200, pattern=rf"^{_EMAIL_PART}@{_EMAIL_PART}\.{_EMAIL_PART}$"),
 ]
 Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9]{5,20}$")]
 Webhook = Annotated[
-    str, StringConstraints(max_length=500, pattern=rf"^(?:{'|'.join(WEBHOOK_SCHEMES)})://\S+$")
+    str,
+    StringConstraints(
+        max_length=500, pattern=rf"^(?:{'|'.join(WEBHOOK_SCHEMES)})://[^{_BLANK}]+$"
+    ),
 ]
 
 

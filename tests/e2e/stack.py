@@ -122,15 +122,14 @@ class Stack:
         return process
 
     def start_all(self) -> None:
-        """Temporal, then the worker and the API while the schema is migrated (the API is
-        ready without the tables: its check is SELECT 1): a few seconds less than one
-        after the other."""
+        """Temporal, the schema migrated while the worker starts, then the API (which
+        refuses to start before the tables exist: it looks for demo users in them)."""
         self.start_temporal()
         with ThreadPoolExecutor(max_workers=1) as pool:
             migrating = pool.submit(self.migrate)
             self.start_worker()
-            self.start_api()
             migrating.result()
+        self.start_api()
 
     def start_temporal(self) -> None:
         command = dev_server_command(
