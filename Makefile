@@ -13,9 +13,9 @@ STAMP := $(VENV)/.installed
 run: $(STAMP) catalogs bytecode
 	$(BIN)/casework dev
 
-# Two processes: most tests wait on Temporal, a database or a browser, not on a core
+# Three processes: most tests wait on Temporal, a database or a browser, not on a core
 # (a test file stays in one process, with its fixtures). PYTEST_WORKERS=0: one process.
-PYTEST_WORKERS ?= 2
+PYTEST_WORKERS ?= 3
 
 test: $(STAMP) catalogs bytecode lint
 	$(BIN)/pytest --ignore=tests/faults -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
