@@ -60,9 +60,7 @@ Email = Annotated[
 Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9]{5,20}$")]
 Webhook = Annotated[
     str,
-    StringConstraints(
-        max_length=500, pattern=rf"^(?:{'|'.join(WEBHOOK_SCHEMES)})://[^{_BLANK}]+$"
-    ),
+    StringConstraints(max_length=500, pattern=rf"^(?:{'|'.join(WEBHOOK_SCHEMES)})://[^{_BLANK}]+$"),
 ]
 
 
