@@ -39,13 +39,13 @@ async def api(
 
 
 async def _referred_matter(
-    api: httpx.AsyncClient, factory: sessionmaker[Session]
+    api: httpx.AsyncClient, factory: sessionmaker[Session], centre: str = CENTRE
 ) -> tuple[str, str, dict[str, str], str]:
     """A legal-aid case whose matter the lawyer referred to the labour bureau: (case id,
     matter id, staff headers, the link's token read from the letter)."""
-    _, staff = signed_in(factory, Role.STAFF, CENTRE)
-    lawyer, lawyer_headers = signed_in(factory, Role.LAWYER, CENTRE)
-    _, supervisor = signed_in(factory, Role.SUPERVISOR, CENTRE)
+    _, staff = signed_in(factory, Role.STAFF, centre)
+    lawyer, lawyer_headers = signed_in(factory, Role.LAWYER, centre)
+    _, supervisor = signed_in(factory, Role.SUPERVISOR, centre)
     body = {"claimant": {"name": "王建国", "category": "veteran"}, "needs": ["legal_aid"]}
     opened = await api.post("/cases", json=body, params={"confirm_new": "true"}, headers=staff)
     assert opened.status_code == 201, opened.text
