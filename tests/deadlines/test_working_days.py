@@ -10,8 +10,8 @@ from services.cases.model import Need
 from services.legal_aid.model import RecordInfringement
 from tests.deadlines.support import (
     FRIDAY,
+    LOOK_AHEAD,
     SATURDAY,
-    SECOND,
     SUNDAY,
     THURSDAY,
     TUESDAY,
@@ -37,7 +37,7 @@ async def test_the_24_hour_referral_clock_started_on_friday_breaches_on_saturday
     )
 
     clock = await world.clock(handle, "legal_referral:M2@2")
-    assert friday <= clock.started_at < friday + SECOND
+    assert friday <= clock.started_at < friday + LOOK_AHEAD
     assert clock.due_at == clock.started_at + timedelta(hours=24)
     assert local(clock.due_at).weekday() == SATURDAY
     breach = await assert_breaches_at_due(world, handle, clock.id, warn_hours=4)
@@ -57,7 +57,7 @@ async def test_three_working_days_from_the_friday_before_a_monday_holiday_end_on
     clock = await world.clock(handle, "eligibility@1")
     # Sat, Sun off; Mon the holiday; Tue 1, Wed 2, Thu 3, at the same local time.
     start = clock.started_at
-    assert friday <= start < friday + SECOND
+    assert friday <= start < friday + LOOK_AHEAD
     assert clock.due_at == on_local_day(local(friday).date() + timedelta(days=6), start)
     assert local(clock.due_at).weekday() == THURSDAY
     assert clock.due_at == working_days_after(start, 3, holidays={monday}, workdays=set())
