@@ -93,8 +93,17 @@ def _refuse_demo_users(settings: Settings) -> None:
 def main() -> None:
     """The ``casework`` command. An unexpected error is logged, through the processors
     that mask personal data, as a plain traceback without local variables."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
     try:
         app()
+    except (OperationalError, ProgrammingError) as error:
+        # A database that is down or not migrated yet: what to do, not a traceback.
+        cause = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+        raise SystemExit(
+            f"the database at DATABASE_URL cannot be used ({cause}): is it up, and migrated "
+            "(`casework db upgrade`)?"
+        ) from None
     except Exception:
         if not logging.getLogger().handlers:
             configure_logging()

@@ -175,3 +175,25 @@ def test_casework_api_refuses_to_start_while_demo_users_of_casework_dev_exist(
     assert sorted((e.action, e.username) for e in log) == sorted(
         [("added", name) for name in made] + [("removed", name) for name in made]
     )
+
+
+def test_a_command_on_a_database_not_migrated_says_what_to_do_without_a_traceback(
+    tmp_path: Path,
+) -> None:
+    empty = f"sqlite:///{tmp_path / 'new.db'}"
+
+    added = _casework(
+        empty,
+        "users",
+        "add",
+        "wang.fang",
+        "--role",
+        "staff",
+        stdin="secret-1\nsecret-1\n",
+        cwd=tmp_path,
+    )
+
+    assert added.returncode == 1
+    assert "casework db upgrade" in added.stderr
+    assert "no such table: users" in added.stderr
+    assert "Traceback" not in added.stderr + added.stdout
