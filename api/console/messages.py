@@ -60,6 +60,21 @@ PROBLEMS: dict[str, str] = {
     "not_in_campaign": N_("This household is not in the campaign."),
     "visit_not_found": N_("There is no such visit."),
     "visit_has_case": N_("A case was opened from this visit already."),
+    "case_number_failed": N_(
+        "The case could not be given a number, so nothing was recorded. Tell the administrator."
+    ),
+    "projection_failed": N_(
+        "The step is recorded but cannot be shown yet: an operator must mend it. "
+        "Do not submit it again."
+    ),
+    "invalid_cursor": N_("This page of the list is out of date. Open the list again."),
+    "bad_rows": N_("Some rows of the file need another look."),
+    "letter_not_found": N_("There is no such letter."),
+    "evidence_not_found": N_("There is no such file."),
+    "link_not_valid": N_("This link is not valid: it has expired or was revoked."),
+    "notification_not_found": N_("There is no such notification."),
+    "notification_not_retryable": N_("This notification cannot be sent again."),
+    "unknown_reassignment": N_("There is no such reassignment."),
 }
 UNKNOWN_PROBLEM = N_("The request could not be done.")
 

@@ -17,6 +17,7 @@ from services.cases.model import Claimant
 from services.cases.registry import TRACKS
 from services.cases.steps import Step
 from services.hardship_aid.model import Payment
+from services.kernel.errors import DomainError
 from services.legal_aid.model import DepartmentReferral
 from services.training.model import EnrolTraining
 
@@ -76,6 +77,19 @@ def test_every_label_and_message_is_in_the_catalogs() -> None:
     ids |= {form.label for form in step_forms()}
 
     assert ids - set(_catalog("zh_CN")) == set()
+
+
+def _subclasses(kind: type) -> set[type]:
+    found = set(kind.__subclasses__())
+    return found.union(*(_subclasses(sub) for sub in found))
+
+
+def test_every_problem_the_api_can_answer_has_a_message_for_the_desk() -> None:
+    import api.app  # noqa: F401  (every router, and with them every error they answer)
+
+    codes = {error.code for error in _subclasses(DomainError)}
+
+    assert codes - set(PROBLEMS) - {DomainError.code} == set()
 
 
 def test_texts_are_translated_when_shown() -> None:
