@@ -13,11 +13,13 @@ the median is the one the bins give.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import Select, bindparam, func, select, union_all
 from sqlalchemy.orm import Session
 
 from services.reports.counting import TIME_FIGURES, Counted, Key
@@ -165,42 +167,52 @@ def _read_level(
     tallied: Sequence[tuple[str, datetime, datetime]],
     centre: str | None,
     level: str,
-    wanted: Iterable[tuple[str, int, int]],
+    wanted: Sequence[tuple[str, int, int]],
     reads: TallyReads | None,
 ) -> dict[tuple[str, int], int]:
-    """The tally's counts at ``level`` of each (figure, low, high) range, over the pieces.
-
-    Each bucket is named (not a range of them), so the index leads straight to the
-    figure and range in each: rows outside the wanted ranges are never read."""
+    """The tally's counts at ``level`` of each (figure, low, high) range, over the pieces."""
     counts: dict[tuple[str, int], int] = defaultdict(int)
-    of_centre = () if centre is None else (T.centre == centre,)
     starts: dict[str, list[datetime]] = defaultdict(list)  # both edges' days in one list
     for span, start, end in tallied:
         starts[span] += buckets(span, start, end)
-    parts = [
-        select(T.figure, T.hours_x100, T.count).where(
-            *of_centre,
-            T.span == stored_span(span, level),
-            T.bucket_at.in_(at),
-            T.figure == figure,
-            T.actor == "",
-            T.role == "",
-            T.hours_x100 >= low,
-            T.hours_x100 < high,
-        )
-        for span, at in starts.items()
-        for figure, low, high in wanted
-    ]
-    if not parts:
+    if not starts or not wanted:
         return counts
-    rows = union_all(*parts).subquery()
-    for figure, hours, count, summed in session.execute(
-        select(rows.c.figure, rows.c.hours_x100, func.sum(rows.c.count), func.count()).group_by(
-            rows.c.figure, rows.c.hours_x100
-        )
-    ):
+    params: dict[str, Any] = {"centre": centre}
+    for i, (span, at) in enumerate(starts.items()):
+        params |= {f"span_{i}": stored_span(span, level), f"at_{i}": at}
+    for j, (figure, low, high) in enumerate(wanted):
+        params |= {f"figure_{j}": figure, f"low_{j}": low, f"high_{j}": high}
+    query = _level_query(len(starts), len(wanted), centre is not None)
+    for figure, hours, count, summed in session.execute(query, params):
         counts[(figure, hours)] += int(count)
         if reads is not None:
             reads.keys += 1
             reads.rows += int(summed)
     return counts
+
+
+@lru_cache(maxsize=64)
+def _level_query(spans: int, ranges: int, of_centre: bool) -> Select[Any]:
+    """Counts per (figure, value) of ``ranges`` ranges in ``spans`` lists of buckets, with
+    every value a bound parameter: built once per shape (building it took longer than
+    running it). Each bucket is named (not a range of them), so that the index leads
+    straight to the figure and range in each: rows outside the ranges are never read."""
+    centre = (T.centre == bindparam("centre"),) if of_centre else ()
+    parts = [
+        select(T.figure, T.hours_x100, T.count).where(
+            *centre,
+            T.span == bindparam(f"span_{i}"),
+            T.bucket_at.in_(bindparam(f"at_{i}", expanding=True)),
+            T.figure == bindparam(f"figure_{j}"),
+            T.actor == "",
+            T.role == "",
+            T.hours_x100 >= bindparam(f"low_{j}"),
+            T.hours_x100 < bindparam(f"high_{j}"),
+        )
+        for i in range(spans)
+        for j in range(ranges)
+    ]
+    rows = union_all(*parts).subquery()
+    return select(rows.c.figure, rows.c.hours_x100, func.sum(rows.c.count), func.count()).group_by(
+        rows.c.figure, rows.c.hours_x100
+    )

@@ -14,9 +14,21 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, exists, func, insert, select, text, union_all, update
+from sqlalchemy import (
+    Select,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 
 from services.cases.model import CaseFile
@@ -286,29 +298,40 @@ def read_tallies(
     sums: dict[Key, Sums] = defaultdict(Sums)
     if not tallied:
         return sums
-    # One index range per piece (centre, span, bucket): an OR of them would scan them all.
-    keys = (T.figure, T.actor, T.role, T.hours_x100)
-    of_centre = () if centre is None else (T.centre == centre,)
-    pieces = union_all(
-        *(
-            select(*keys, T.count, T.amount_cents).where(
-                *of_centre, T.span == span, T.bucket_at >= a, T.bucket_at < b
-            )
-            for span, a, b in tallied
-        )
-    ).subquery()
-    columns = [pieces.c[key.key] for key in keys]
-    for row in session.execute(
-        select(
-            *columns, func.sum(pieces.c.count), func.sum(pieces.c.amount_cents), func.count()
-        ).group_by(*columns)
-    ):
+    params: dict[str, Any] = {"centre": centre}
+    for i, (span, first, end) in enumerate(tallied):
+        params |= {f"span_{i}": span, f"first_{i}": first, f"end_{i}": end}
+    for row in session.execute(_tally_query(len(tallied), centre is not None), params):
         figure, actor, role, hours, count, total, rows = tuple(row)
         sums[Key(figure, actor, role, hours)].add(int(count), None if total is None else int(total))
         if reads is not None:
             reads.keys += 1
             reads.rows += int(rows)
     return sums
+
+
+@lru_cache(maxsize=32)
+def _tally_query(pieces: int, of_centre: bool) -> Select[Any]:
+    """The sums of ``pieces`` ranges of buckets, per key, with their values as bound
+    parameters: built once per shape, since building it took longer than running it."""
+    # One index range per piece (centre, span, bucket): an OR of them would scan them all.
+    keys = (T.figure, T.actor, T.role, T.hours_x100)
+    centre = (T.centre == bindparam("centre"),) if of_centre else ()
+    ranges = union_all(
+        *(
+            select(*keys, T.count, T.amount_cents).where(
+                *centre,
+                T.span == bindparam(f"span_{i}"),
+                T.bucket_at >= bindparam(f"first_{i}"),
+                T.bucket_at < bindparam(f"end_{i}"),
+            )
+            for i in range(pieces)
+        )
+    ).subquery()
+    columns = [ranges.c[key.key] for key in keys]
+    return select(
+        *columns, func.sum(ranges.c.count), func.sum(ranges.c.amount_cents), func.count()
+    ).group_by(*columns)
 
 
 def count_raw(
