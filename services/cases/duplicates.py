@@ -83,7 +83,7 @@ def candidates(*keys: str, of_centre: bool) -> CompoundSelect[Any]:
         CaseKeyRecord.destroyed_at,
     )
     in_centre = (CaseRecord.centre == bindparam("centre"),) if of_centre else ()
-    return union(
+    lookups: CompoundSelect[Any] = union(
         *(
             select(*columns)
             .outerjoin(CaseKeyRecord, CaseKeyRecord.case_id == CaseRecord.id)
@@ -94,7 +94,8 @@ def candidates(*keys: str, of_centre: bool) -> CompoundSelect[Any]:
             )
             for key in keys
         )
-    ).limit(MAX_CANDIDATES)
+    )
+    return lookups.limit(MAX_CANDIDATES)
 
 
 def refuse_duplicates(matches: list[DuplicateMatch]) -> None:
