@@ -109,12 +109,8 @@ def test_report_and_task_scans_use_their_indexes(
 
 def test_the_duplicate_check_looks_up_each_key_by_its_index(engine: Engine) -> None:
     """Not the centre's whole caseload: that grows with every case the centre opens."""
-    keys = [
-        CaseRecord.national_id_hash == "h1",
-        CaseRecord.phone_hash == "h2",
-        CaseRecord.birth_date == T.date(),
-    ]
-    query = candidates(keys, "county-centre")
+    keys = {"national_id_hash": "h1", "phone_hash": "h2", "birth_date": T.date()}
+    query = candidates(*keys, of_centre=True).params(keys, centre="county-centre")
 
     if engine.dialect.name == "postgresql":
         plan = _plan(engine, query)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, CompoundSelect, select, true, union
+from sqlalchemy import CompoundSelect, bindparam, select, union
 from sqlalchemy.orm import Session
 
 from services.cases.identity import claimant_birth_date
@@ -39,18 +40,19 @@ def find_open_cases_of(
     id_hash = identifier_hash(identity_key, claimant.national_id) if claimant.national_id else None
     phone_hash = identifier_hash(identity_key, claimant.phone) if claimant.phone else None
     birth_date = claimant_birth_date(claimant)
-    keys = [
-        condition
-        for condition in (
-            CaseRecord.national_id_hash == id_hash if id_hash else None,
-            CaseRecord.phone_hash == phone_hash if phone_hash else None,
-            CaseRecord.birth_date == birth_date if birth_date else None,
+    keys = {
+        name: value
+        for name, value in (
+            ("national_id_hash", id_hash),
+            ("phone_hash", phone_hash),
+            ("birth_date", birth_date),
         )
-        if condition is not None
-    ]
+        if value
+    }
     if not keys:
         return []
-    rows = session.execute(candidates(keys, centre).limit(MAX_CANDIDATES)).all()
+    query = candidates(*keys, of_centre=centre is not None)
+    rows = session.execute(query, {**keys, "centre": centre}).all()
     wanted = PersonKeys(name_key(claimant.name), birth_date, id_hash, phone_hash)
     matches = []
     for row in sorted(rows, key=lambda row: row.opened_at):
@@ -64,9 +66,12 @@ def find_open_cases_of(
     return matches
 
 
-def candidates(keys: list[ColumnElement[bool]], centre: str | None) -> CompoundSelect[Any]:
-    """Open cases sharing any of ``keys``: one indexed lookup per key. (Asked as one
-    condition with OR, the planner walks the centre's whole caseload instead.)"""
+@functools.cache
+def candidates(*keys: str, of_centre: bool) -> CompoundSelect[Any]:
+    """Open cases sharing any of these ``keys`` (columns of ``cases``, each value a bound
+    parameter of its name, as is ``centre``): one indexed lookup per key. (Asked as one
+    condition with OR, the planner walks the centre's whole caseload instead.) Built
+    once per set of keys: building it at each intake cost more than running it."""
     columns = (
         CaseRecord.id,
         CaseRecord.opened_at,
@@ -77,18 +82,20 @@ def candidates(keys: list[ColumnElement[bool]], centre: str | None) -> CompoundS
         CaseKeyRecord.wrapped_key,
         CaseKeyRecord.destroyed_at,
     )
-    return union(
+    in_centre = (CaseRecord.centre == bindparam("centre"),) if of_centre else ()
+    lookups: CompoundSelect[Any] = union(
         *(
             select(*columns)
             .outerjoin(CaseKeyRecord, CaseKeyRecord.case_id == CaseRecord.id)
             .where(
-                key,
+                getattr(CaseRecord, key) == bindparam(key),
                 CaseRecord.stage != Stage.CLOSED.value,
-                CaseRecord.centre == centre if centre is not None else true(),
+                *in_centre,
             )
             for key in keys
         )
     )
+    return lookups.limit(MAX_CANDIDATES)
 
 
 def refuse_duplicates(matches: list[DuplicateMatch]) -> None:

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Row, select, union
+from sqlalchemy import ColumnElement, CompoundSelect, Row, bindparam, select, union
 from sqlalchemy.orm import Session
 
 from services.cases.identity import claimant_birth_date
@@ -51,8 +52,36 @@ def keys_of(person: PersonIn | Claimant, identity_key: bytes) -> PersonKeys:
 def find_people_like(*, session: Session, centre: str, wanted: PersonKeys) -> list[PersonMatch]:
     """People of the centre's register who seem to be ``wanted``: one indexed lookup per
     key, as at intake."""
-    rows = candidates(session=session, centre=centre, wanted=[wanted])
+    keys = {
+        column.key: value
+        for column, value in (
+            (PersonRecord.national_id_hash, wanted.national_id_hash),
+            (PersonRecord.phone_hash, wanted.phone_hash),
+            (PersonRecord.birth_date, wanted.birth_date),
+        )
+        if value is not None
+    }
+    if not keys:
+        return []
+    rows = session.execute(_lookups(*keys), {**keys, "centre": centre}).all()
     return matches_among(wanted, rows)
+
+
+@functools.cache
+def _lookups(*columns: str) -> CompoundSelect[Any]:
+    """The lookups of one person by these of their keys, built once per set of keys: the
+    statement ``candidates`` makes for one person, with plain parameters (building it
+    and expanding its IN lists at each intake took nine tenths of the lookup's CPU)."""
+    return union(
+        *(
+            select(*_COLUMNS).where(
+                getattr(PersonRecord, column) == bindparam(column),
+                PersonRecord.centre == bindparam("centre"),
+                PersonRecord.erased_at.is_(None),
+            )
+            for column in columns
+        )
+    )
 
 
 def candidates(*, session: Session, centre: str, wanted: Sequence[PersonKeys]) -> list[Row[Any]]:

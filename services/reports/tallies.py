@@ -14,11 +14,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Select,
+    Update,
     bindparam,
     delete,
     exists,
@@ -125,33 +127,50 @@ def add_to_tallies(session: Session, sums: dict[BucketKey, Sums]) -> None:
     for bucket in sorted(sums, key=lambda b: (b[0], b[1], b[2], b[3])):
         span, at, centre, key = bucket
         delta = sums[bucket]
-        match = _matching(span, at, centre, key)
-        first = select(func.min(T.id)).where(*match).scalar_subquery()
-        amount = (
-            T.amount_cents
-            if delta.amount_cents is None
-            else func.coalesce(T.amount_cents, 0) + delta.amount_cents
-        )
         changed = session.execute(
-            update(T)
-            .where(T.id == first)
-            .values(count=T.count + delta.count, amount_cents=amount)
-            .execution_options(synchronize_session=False)
-        )
+            _add_to_row(with_amount=delta.amount_cents is not None),
+            {
+                "b_span": span, "b_at": at, "b_centre": centre, "b_figure": key.figure,
+                "b_actor": key.actor, "b_role": key.role, "b_hours": key.hours_x100,
+                "b_count": delta.count, "b_amount": delta.amount_cents,
+            },
+        )  # fmt: skip
         if getattr(changed, "rowcount", 0) == 0:
-            session.execute(insert(T).values(_row(bucket, delta)))
+            session.execute(_INSERT_ROW, _row(bucket, delta))
 
 
-def _matching(span: str, at: datetime, centre: str, key: Key) -> tuple[Any, ...]:
-    return (
-        T.span == span,
-        T.bucket_at == at,
-        T.centre == centre,
-        T.figure == key.figure,
-        T.actor == key.actor,
-        T.role == key.role,
-        T.hours_x100 == key.hours_x100,
+@cache
+def _add_to_row(*, with_amount: bool) -> Update:
+    """The addition to a key's first row, built once with its values as bound parameters
+    (an intake adds to a dozen keys: building the statement each time cost more than
+    running it)."""
+    first = (
+        select(func.min(T.id))
+        .where(
+            T.span == bindparam("b_span"),
+            T.bucket_at == bindparam("b_at"),
+            T.centre == bindparam("b_centre"),
+            T.figure == bindparam("b_figure"),
+            T.actor == bindparam("b_actor"),
+            T.role == bindparam("b_role"),
+            T.hours_x100 == bindparam("b_hours"),
+        )
+        .scalar_subquery()
     )
+    amount = (
+        func.coalesce(T.amount_cents, 0) + bindparam("b_amount", type_=BigInteger)
+        if with_amount
+        else T.amount_cents
+    )
+    return (
+        update(T)
+        .where(T.id == first)
+        .values(count=T.count + bindparam("b_count", type_=BigInteger), amount_cents=amount)
+        .execution_options(synchronize_session=False)
+    )
+
+
+_INSERT_ROW = insert(T)
 
 
 def _row(bucket: BucketKey, sums: Sums) -> dict[str, Any]:

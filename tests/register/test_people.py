@@ -17,7 +17,7 @@ from services.crypto.vault import Vault, current_vault, install_vault
 from services.db import transaction
 from services.kernel.actors import Actor, Role
 from services.kernel.errors import InvalidInput
-from services.register import journal, people
+from services.register import journal, matching, people
 from services.register.matching import PossibleDuplicatePerson
 from services.register.model import Category, Flag, PersonChange, PersonIn
 from services.register.queries import PersonFilter, list_people
@@ -110,6 +110,48 @@ def test_the_same_person_is_refused_by_id_number_or_by_name_and_birth_date(
                                                          "name_and_phone"]  # fmt: skip
     assert refusals[1].extra["matches"][0]["reasons"] == ["name_and_birth_date"]
     assert len({first, elsewhere, confirmed}) == 3
+
+
+def test_intake_finds_the_centre_s_people_by_each_key_as_an_import_does(
+    session_factory: sessionmaker[Session],
+) -> None:
+    centre = _centre()
+    same_id = _add(session_factory, centre, _person())
+    same_phone = _add(session_factory, centre, _person(national_id=None, name="Li Guilan"),
+                      confirm_new=True)  # fmt: skip
+    same_birth = _add(session_factory, centre, _person(national_id=None, phone=None,
+                      birth_date=date(1948, 3, 9), name="李桂兰"), confirm_new=True)  # fmt: skip
+    _add(session_factory, _centre(), _person())
+    wanted = matching.keys_of(_person(), TEST_IDENTITY_KEY)
+    each = {
+        "all": wanted,
+        "id": wanted._replace(birth_date=None, phone_hash=None),
+        "phone": wanted._replace(birth_date=None, national_id_hash=None),
+        "birth date": wanted._replace(phone_hash=None, national_id_hash=None),
+    }
+
+    with session_factory() as session:
+        at_intake = {
+            name: [m.person_id for m in matching.find_people_like(
+                session=session, centre=centre, wanted=keys)]
+            for name, keys in each.items()
+        }  # fmt: skip
+        at_import = {
+            name: [m.person_id for m in matching.matches_among(keys, matching.candidates(
+                session=session, centre=centre, wanted=[keys]))]
+            for name, keys in each.items()
+        }  # fmt: skip
+
+    assert (
+        at_intake
+        == at_import
+        == {
+            "all": sorted([same_id, same_phone, same_birth]),
+            "id": [same_id],
+            "phone": sorted([same_id, same_phone]),
+            "birth date": sorted([same_id, same_birth]),
+        }
+    )
 
 
 def test_a_change_keeps_what_was_not_sent_and_the_journal_names_the_fields_only(
