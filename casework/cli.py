@@ -93,22 +93,33 @@ def _refuse_demo_users(settings: Settings) -> None:
 def main() -> None:
     """The ``casework`` command. An unexpected error is logged, through the processors
     that mask personal data, as a plain traceback without local variables."""
-    from sqlalchemy.exc import OperationalError, ProgrammingError
-
     try:
         app()
-    except (OperationalError, ProgrammingError) as error:
-        # A database that is down or not migrated yet: what to do, not a traceback.
-        cause = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
-        raise SystemExit(
-            f"the database at DATABASE_URL cannot be used ({cause}): is it up, and migrated "
-            "(`casework db upgrade`)?"
-        ) from None
-    except Exception:
+    except Exception as error:
+        missing = _missing_table(error)
+        if missing:
+            raise SystemExit(
+                f"the database at DATABASE_URL is not migrated ({missing}): run "
+                "`casework db upgrade` first"
+            ) from None
         if not logging.getLogger().handlers:
             configure_logging()
         get_logger("casework.cli").exception("command failed")
         raise SystemExit(1) from None
+
+
+def _missing_table(error: Exception) -> str | None:
+    """What the database said, when a table the command needs is missing (the database
+    was never migrated); None for any other error."""
+    from sqlalchemy.exc import DBAPIError
+
+    if not isinstance(error, DBAPIError):
+        return None
+    said = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else ""
+    # PostgreSQL's undefined_table; SQLite says it in words.
+    if getattr(error.orig, "sqlstate", None) == "42P01" or "no such table" in said:
+        return said
+    return None
 
 
 def _observe(settings: Settings, service: str) -> None:
