@@ -115,7 +115,7 @@ def _missing_table(error: Exception) -> str | None:
 
     if not isinstance(error, DBAPIError):
         return None
-    said = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else ""
+    said = (str(error.orig).strip().splitlines() or [""])[0]
     # PostgreSQL's undefined_table; SQLite says it in words.
     if getattr(error.orig, "sqlstate", None) == "42P01" or "no such table" in said:
         return said
