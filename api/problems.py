@@ -104,15 +104,16 @@ STATUS_OF: dict[type[DomainError], int] = {
 }
 
 
-def _error_classes(base: type[DomainError]) -> list[type[DomainError]]:
-    return [base, *(kind for sub in base.__subclasses__() for kind in _error_classes(sub))]
+def error_classes(base: type[DomainError]) -> list[type[DomainError]]:
+    """``base`` and every class below it (those imported so far)."""
+    return [base, *(kind for sub in base.__subclasses__() for kind in error_classes(sub))]
 
 
 def _error_named(name: str) -> type[DomainError]:
     """A refusal from a workflow arrives as the name of its error class (every domain
     error class is imported by the time one arrives)."""
     return next(
-        (kind for kind in _error_classes(DomainError) if kind.__name__ == name), StepRejected
+        (kind for kind in error_classes(DomainError) if kind.__name__ == name), StepRejected
     )
 
 

@@ -13,6 +13,7 @@ from api.console.catalog import step_forms
 from api.console.forms import inputs_of
 from api.console.labels import EVENTS, FIELDS, VALUES, message_of
 from api.console.messages import FIELD_ERRORS, PROBLEMS, VALUE_ERRORS, field_message
+from api.problems import error_classes
 from services.cases.model import Claimant
 from services.cases.registry import TRACKS
 from services.cases.steps import Step
@@ -79,15 +80,10 @@ def test_every_label_and_message_is_in_the_catalogs() -> None:
     assert ids - set(_catalog("zh_CN")) == set()
 
 
-def _subclasses(kind: type) -> set[type]:
-    found = set(kind.__subclasses__())
-    return found.union(*(_subclasses(sub) for sub in found))
-
-
 def test_every_problem_the_api_can_answer_has_a_message_for_the_desk() -> None:
     import api.app  # noqa: F401  (every router, and with them every error they answer)
 
-    codes = {error.code for error in _subclasses(DomainError)}
+    codes = {error.code for error in error_classes(DomainError)}
 
     assert codes - set(PROBLEMS) - {DomainError.code} == set()
 
