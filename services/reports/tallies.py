@@ -279,7 +279,7 @@ def backfill_tallies(session: Session, *, cases_per_batch: int = 2000) -> None:
             for bucket, delta in bucketed(counted, events[0].centre).items():
                 sums[bucket].add(delta.count, delta.amount_cents)
         if sums:
-            session.execute(insert(T), [_row(bucket, delta) for bucket, delta in sums.items()])
+            session.execute(_INSERT_ROW, [_row(bucket, delta) for bucket, delta in sums.items()])
     compact_tallies(session)
 
 
